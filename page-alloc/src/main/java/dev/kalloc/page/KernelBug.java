@@ -1,0 +1,14 @@
+package dev.kalloc.page;
+
+/**
+ * What the kernel reports with {@code BUG()}: a caller broke a rule of the allocator (double free,
+ * wrong order, a sleeping allocation from interrupt context, destroying a cache with objects
+ * out). Thrown before anything is changed, so every structure is left exactly as it was.
+ */
+public class KernelBug extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    public KernelBug(String message) {
+        super("BUG: " + message);
+    }
+}

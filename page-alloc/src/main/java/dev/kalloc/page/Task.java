@@ -1,0 +1,106 @@
+package dev.kalloc.page;
+
+/**
+ * The calling thread as the simulated kernel sees it: {@code current}, a {@code task_struct}
+ * cut down to what the allocators read. One per thread per {@link Machine}, created on the
+ * thread's first call into that machine and bound there to a CPU id ({@code smp_processor_id()}).
+ *
+ * <p>Only its own thread touches a task, so its fields are plain. Other threads may read
+ * {@link #cpu()} and {@link #name()}, which never change after binding.
+ */
+public final class Task {
+    /** Allocating to free memory: ignore watermarks ({@code PF_MEMALLOC}, 2.4 value). */
+    public static final int PF_MEMALLOC = 0x00000800;
+    /** Killed by the OOM killer, may use the last pages ({@code PF_MEMDIE}). */
+    public static final int PF_MEMDIE = 0x00001000;
+    /** Inside {@code balance_classzone}: freed pages go to the task's local list. */
+    public static final int PF_FREE_PAGES = 0x00002000;
+
+    private final String name;
+    private final int cpu;
+    private int flags;
+    private int irqDepth;
+    private Object pageReservation;
+
+    Task(String name, int cpu) {
+        this.name = name;
+        this.cpu = cpu;
+    }
+
+    /** The thread name this task was created for. */
+    public String name() {
+        return name;
+    }
+
+    /** {@code smp_processor_id()}: the CPU this thread is bound to. */
+    public int cpu() {
+        return cpu;
+    }
+
+    /** {@code current->flags}. */
+    public int flags() {
+        return flags;
+    }
+
+    /** Sets PF_* bits, returning the previous flags so the caller can restore them. */
+    public int setFlags(int bits) {
+        int old = flags;
+        flags |= bits;
+        return old;
+    }
+
+    /** Restores the flags saved by {@link #setFlags(int)}. */
+    public void restoreFlags(int saved) {
+        flags = saved;
+    }
+
+    /** {@code in_interrupt()}: true between {@link #irqEnter()} and the matching exit. */
+    public boolean inInterrupt() {
+        return irqDepth > 0;
+    }
+
+    /**
+     * {@code irq_enter}: marks this thread as running in interrupt context until the returned
+     * scope is closed. Block-device completion threads run their handlers inside one.
+     */
+    public IrqScope irqEnter() {
+        irqDepth++;
+        return irqScope;
+    }
+
+    private final IrqScope irqScope = new IrqScope();
+
+    /** The interrupt-context scope returned by {@link #irqEnter()}; closing it is {@code irq_exit}. */
+    public final class IrqScope implements AutoCloseable {
+        private IrqScope() {
+        }
+
+        @Override
+        public void close() {
+            if (irqDepth == 0) {
+                throw new KernelBug("irq_exit without irq_enter on " + name);
+            }
+            irqDepth--;
+        }
+    }
+
+    /**
+     * {@code current->page_reservations}: the reservation allocations below this point draw on,
+     * or null. Opaque here; the reservation module gives it meaning.
+     */
+    public Object pageReservation() {
+        return pageReservation;
+    }
+
+    /** Installs a reservation for this task, returning the previous one for restoring. */
+    public Object setPageReservation(Object reservation) {
+        Object old = pageReservation;
+        pageReservation = reservation;
+        return old;
+    }
+
+    @Override
+    public String toString() {
+        return "task " + name + " on cpu " + cpu;
+    }
+}
