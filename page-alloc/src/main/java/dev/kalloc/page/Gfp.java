@@ -99,7 +99,8 @@ public final class Gfp {
         StringBuilder sb = new StringBuilder();
         int rest = gfp;
         for (int i = 0; i < NAMED.length; i++) {
-            if ((gfp & NAMED[i]) == NAMED[i] && (gfp & ~GFP_ZONEMASK & ~__GFP_COLD) == NAMED[i]) {
+            int behaviour = NAMED[i] & ~GFP_ZONEMASK;
+            if ((gfp & NAMED[i]) == NAMED[i] && (gfp & ~GFP_ZONEMASK & ~__GFP_COLD) == behaviour) {
                 sb.append(NAMED_NAMES[i]);
                 rest &= ~NAMED[i];
                 break;

@@ -1,5 +1,6 @@
 package dev.kalloc.page;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -176,6 +177,20 @@ public final class Machine implements AutoCloseable {
                     memory.size()));
         }
         return pfnToPage((int) (addr >>> PhysicalMemory.PAGE_SHIFT));
+    }
+
+    /**
+     * The bytes of an allocated block: a little-endian view of its {@code 2^order} pages. The
+     * view object is allocated on each call; hot paths use {@link #memory()} with
+     * {@link Page#physAddr()} instead.
+     *
+     * @throws IllegalArgumentException if {@code page} does not head an allocated block
+     */
+    public ByteBuffer contents(Page page) {
+        if (page.zone().machine() != this || !page.isAllocated()) {
+            throw new IllegalArgumentException(page + " is not an allocated block of this machine");
+        }
+        return memory.slice(page.physAddr(), PhysicalMemory.PAGE_SIZE << page.order());
     }
 
     /** {@code current}: the calling thread's task, created and bound to a CPU on first use. */

@@ -6,7 +6,9 @@ package dev.kalloc.page;
  *
  * <ul>
  *   <li>{@link #failAfter(int)}: after that many consecutive reclaim rounds that freed nothing,
- *       the allocation returns null (an "OOM kill" of the allocation rather than of a task).</li>
+ *       the allocation returns null (an "OOM kill" of the allocation rather than of a task).
+ *       Between rounds the task yields, as 2.4's {@code SCHED_YIELD} loop does; it does not
+ *       sleep, so a machine with nobody else freeing fails fast instead of hanging.</li>
  *   <li>{@link #waitForFree()}: sleep on the allocator's wait queue until pages are freed or
  *       become reclaimable, then try again, for as long as it takes. This is where a
  *       mempool-free writeback path deadlocks, visibly: every round is reported to the

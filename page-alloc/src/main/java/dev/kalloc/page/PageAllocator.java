@@ -1,6 +1,5 @@
 package dev.kalloc.page;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -29,7 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
  * <ul>
  *   <li>When reclaim frees nothing, 2.4 calls {@code out_of_memory()} and loops with
  *       {@code SCHED_YIELD}. Here the {@link OomPolicy} decides: fail after N fruitless rounds,
- *       or sleep on {@link #allocWait} until a free or a writeback completion, and every such
+ *       (yielding between rounds, as 2.4 does), or sleep on {@link #allocWait} until a free or a
+ *       writeback completion, and every such
  *       round is reported to the machine's OOM listener. Before sleeping the per-CPU lists are
  *       drained, as later kernels' {@code drain_all_pages} does, so no free page hides there.</li>
  *   <li>2.4's {@code balance_classzone} keeps pages freed during direct reclaim on the task's
@@ -48,8 +48,6 @@ import java.util.concurrent.atomic.LongAdder;
 public final class PageAllocator {
     /** 2.4: orders above this do not loop in the slow path. */
     static final int COSTLY_ORDER = 3;
-    /** {@link OomPolicy#failAfter(int)}: how long a fruitless round waits for a free. */
-    static final long OOM_ROUND_WAIT_MS = 10;
 
     private final Machine machine;
     private final Zone[][] zonelists;
@@ -90,7 +88,8 @@ public final class PageAllocator {
      * <p>Context: may sleep if {@code gfp} has {@code __GFP_WAIT}; then it must not be called
      * from interrupt context. Returns null if the request cannot be met: always possible without
      * {@code __GFP_WAIT}, possible for sleeping requests above order 3 or when the machine's
-     * {@link OomPolicy} gives up.
+     * {@link OomPolicy} gives up, and at once when the machine has no zone the mask may use
+     * ({@code GFP_DMA} on a machine without ZONE_DMA).
      *
      * @return the head page of the block, with count 1, or null
      * @throws IllegalArgumentException for an order outside {@code [0, MAX_ORDER)} or unknown gfp bits
@@ -109,6 +108,9 @@ public final class PageAllocator {
             return null;
         }
         Zone[] zl = zonelists[Gfp.highestZone(gfp)];
+        if (zl.length == 0) {
+            return failed(); // 2.4: "if (classzone == NULL) return NULL", e.g. GFP_DMA without a DMA zone
+        }
         long min = 1L << order;
         for (Zone z : zl) {
             min += z.pagesLow;
@@ -201,10 +203,16 @@ public final class PageAllocator {
             oomRounds.increment();
             OomPolicy policy = machine.config().oomPolicy();
             machine.reportOom(gfp, order, fruitless, task);
-            if (!policy.waits() && fruitless >= policy.rounds()) {
-                return failed();
+            if (!policy.waits()) {
+                if (fruitless >= policy.rounds()) {
+                    // Last chance before failing: pages parked on per-CPU lists are free too.
+                    page = drainAllPages() > 0 ? minPass(zl, order, gfp, task) : null;
+                    return page != null ? page : failed();
+                }
+                Thread.yield(); // 2.4: SCHED_YIELD and goto rebalance
+                continue;
             }
-            waitForFreePages(zl, order, writebackSeen, policy);
+            waitForFreePages(zl, order, writebackSeen);
         }
     }
 
@@ -248,18 +256,14 @@ public final class PageAllocator {
      * writeback completion. Queue first, then drain the per-CPU lists and re-test: a free before
      * the queueing is visible to the re-test, one after it finds us queued.
      */
-    private void waitForFreePages(Zone[] zl, int order, long writebackSeen, OomPolicy policy) {
+    private void waitForFreePages(Zone[] zl, int order, long writebackSeen) {
         WaitQueue.Entry wait = allocWait.prepareToWait(false);
         try {
             drainAllPages();
             if (minPassWouldPass(zl, order) || writebackEvents != writebackSeen) {
                 return;
             }
-            if (policy.waits()) {
-                allocWait.schedule(wait);
-            } else {
-                allocWait.scheduleTimeout(wait, OOM_ROUND_WAIT_MS, TimeUnit.MILLISECONDS);
-            }
+            allocWait.schedule(wait);
         } finally {
             allocWait.finishWait(wait);
         }

@@ -70,7 +70,8 @@ public final class PhysicalMemory {
     }
 
     private void checkRange(long addr, long len) {
-        if (addr < 0 || len < 0 || addr + len > size) {
+        // Not "addr + len > size": the sum overflows for addresses near Long.MAX_VALUE.
+        if (addr < 0 || len < 0 || len > size - addr) {
             throw new IndexOutOfBoundsException(String.format(
                     "physical range [0x%x, 0x%x) is outside RAM [0, 0x%x)", addr, addr + len, size));
         }

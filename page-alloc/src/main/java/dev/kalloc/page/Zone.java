@@ -260,9 +260,15 @@ public final class Zone {
     /**
      * {@code rmqueue} without the lock handling: takes a block of {@code order} from the free
      * lists, splitting a larger block if needed, or returns null if no order {@code >= order} has
-     * a free block. The caller holds {@code lock} and marks the block allocated.
+     * a free block or taking one would eat into the reserved pages. The caller holds {@code lock}
+     * and marks the block allocated.
      */
     Page rmqueueLocked(int order) {
+        // LaHaise's rmqueue: pages promised to reservations are not there for anyone else. The
+        // unlocked watermark checks may race; this test under the lock is the one that holds.
+        if (freePages - reservedPages < 1 << order) {
+            return null;
+        }
         for (int current = order; current < maxOrder; current++) {
             FreeArea area = freeArea[current];
             Page page = area.freeList.removeFirst();
@@ -382,17 +388,40 @@ public final class Zone {
     }
 
     /**
-     * Checks every invariant in the class comment; O(zone size). Call it at a quiescent point
-     * (no allocation or free in flight on this zone).
+     * Checks every invariant in the class comment; O(zone size). It holds the zone lock and
+     * every per-CPU list lock while it runs, so it may be called while other threads allocate
+     * and free (they wait for it); at a quiescent point the result is also exact across zones.
      *
      * @throws AssertionError naming the first broken invariant
      */
     public void checkInvariants() {
-        lock.lock();
+        // Every per-CPU lock first, then the zone lock: the order buffered_rmqueue and
+        // free_hot_cold_page take them in. Taking the zone lock first deadlocks against a refill
+        // or drain in flight; holding all of them, the check sees no half-done operation.
+        int held = 0;
         try {
-            checkInvariantsLocked();
+            if (pageset != null) {
+                for (PerCpuPages[] cpu : pageset) {
+                    for (PerCpuPages pcp : cpu) {
+                        pcp.lock.lock();
+                        held++;
+                    }
+                }
+            }
+            lock.lock();
+            try {
+                checkInvariantsLocked();
+            } finally {
+                lock.unlock();
+            }
         } finally {
-            lock.unlock();
+            unlockPagesets(held);
+        }
+    }
+
+    private void unlockPagesets(int held) {
+        for (int i = 0; i < held; i++) {
+            pageset[i / 2][i % 2].lock.unlock();
         }
     }
 
