@@ -1,0 +1,49 @@
+package dev.kalloc.slab;
+
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * {@code cpucache_t} (Manfred Spraul's per-CPU array caches, 2.4): a LIFO stack of free object
+ * addresses in front of one cache's slab lists, one per CPU. Allocation pops; free pushes; when
+ * empty it is refilled with {@code batchcount} objects under the cache spinlock, when full
+ * {@code batchcount} objects from the bottom (the coldest) go back to their slabs.
+ *
+ * <p>Invariants: {@code 0 <= avail <= limit == entry.length}; {@code batchcount <= limit};
+ * {@code limit == 0} means "no array cache" (the kernel's {@code cc_data(cachep) == NULL}); every
+ * entry is an object of the owning cache in state {@link Slab#OBJ_CPU}, counted in its slab's
+ * {@code inuse} and in no other array cache.
+ *
+ * <p>Concurrency: the kernel protects a CPU's array by disabling interrupts, which suffices
+ * because only that CPU touches it. Here two threads may share a CPU id, so every field is
+ * guarded by {@link #lock}: uncontended in the common case (one CAS in, one release out), correct
+ * under the collision, and taken by other CPUs' threads when they drain or tune the cache. Lock
+ * order: an array cache's lock before its cache's spinlock, never the other way; a thread holds
+ * at most one array cache lock except in {@code checkInvariants} and {@code destroy}, which take
+ * them all in CPU order.
+ *
+ * <p>Where it differs from the kernel: the array lives on the Java heap ({@code long[]}), and the
+ * kernel's {@code kmalloc}ed {@code cpucache_t} is still allocated from the general caches
+ * ({@link #backing}) so that the memory the arrays cost shows in {@code /proc/slabinfo} as in
+ * 2.4. Statistics are per CPU, under the lock, where 2.4 keeps atomic counters per cache.
+ */
+final class ArrayCache {
+    static final long[] EMPTY = new long[0];
+
+    final ReentrantLock lock = new ReentrantLock();
+    final int cpu;
+    long[] entry = EMPTY;
+    int avail;
+    int limit;
+    int batchcount;
+    /** Address of the kmalloc'd {@code cpucache_t} this array stands for; 0 without one. */
+    long backing;
+
+    long allochit;
+    long allocmiss;
+    long freehit;
+    long freemiss;
+
+    ArrayCache(int cpu) {
+        this.cpu = cpu;
+    }
+}
