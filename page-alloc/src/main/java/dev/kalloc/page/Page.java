@@ -20,7 +20,10 @@ import java.lang.invoke.VarHandle;
  *       lock of whatever list the page is on (buddy, per-CPU, LRU);</li>
  *   <li>{@code mapping}, {@code index}: page-cache identity, guarded by the page cache lock;</li>
  *   <li>{@code slabCache}, {@code slab}: the back-pointers {@code mm/slab.c} keeps in
- *       {@code page->list.next/prev}, set by the slab allocator while {@code PG_slab} is set.</li>
+ *       {@code page->list.next/prev}, set by the slab allocator while {@code PG_slab} is set;</li>
+ *   <li>{@code reserve}: the {@link ReserveAccount} of the multishot reservation the block was
+ *       allocated from, or null; written under the zone lock when the block is handed out and
+ *       when it is freed (its quota goes back then), read by the owner in between.</li>
  * </ul>
  *
  * <p>Where it differs from the kernel: 2.4 finds "is this block free?" only through the buddy
@@ -42,6 +45,13 @@ public final class Page {
     public static final int PG_highmem = 11;
     public static final int PG_reserved = 14;
     public static final int PG_writeback = 16;
+    /**
+     * The port's own bit, no kernel counterpart: a clean page removed from the page cache while
+     * someone still held a reference, in a zone with reservations. It stays counted in the zone's
+     * clean pages (it backs the reservations, and becomes free, with no I/O, when its last
+     * reference goes) until it is freed or put back in the cache. See {@link PageCache}.
+     */
+    static final int PG_orphan = 18;
 
     /** Not the head of any block: a tail page, or a page never handed to the allocator. */
     static final byte STATE_TAIL = 0;
@@ -82,6 +92,8 @@ public final class Page {
 
     private Object slabCache;
     private Object slab;
+
+    ReserveAccount reserve;
 
     Page(int pfn, Zone zone) {
         this.pfn = pfn;
@@ -155,6 +167,11 @@ public final class Page {
         return ((int) FLAGS.getAndBitwiseAnd(this, ~(1 << bit)) & (1 << bit)) != 0;
     }
 
+    /** Atomically clears every bit of {@code mask}, returning all the flags as they were before. */
+    int clearFlags(int mask) {
+        return (int) FLAGS.getAndBitwiseAnd(this, ~mask);
+    }
+
     /** All flag bits at once, for /proc-style dumps and tests. */
     public int flags() {
         return flags;
@@ -168,6 +185,14 @@ public final class Page {
     /** True while this page heads a block that is allocated (not free, not a tail). */
     public boolean isAllocated() {
         return state == STATE_ALLOCATED;
+    }
+
+    /**
+     * The reservation account the block was allocated from, while it is allocated from a
+     * multishot reservation (freeing it returns the quota there); null otherwise.
+     */
+    public ReserveAccount reserveAccount() {
+        return reserve;
     }
 
     /** The page-cache mapping this page belongs to, or null. */

@@ -1,5 +1,7 @@
 package dev.kalloc.page;
 
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -16,13 +18,35 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>Mark the first zone {@code need_balance} and wake kswapd.</li>
  *   <li>Second pass with {@code pages_min} accumulated, a quarter of it for callers that may not
  *       sleep (GFP_ATOMIC).</li>
+ *   <li>LaHaise's branch: if the task has a reservation in force ({@link Task#pageReservation()},
+ *       {@code current->page_reservations}), it is asked for the block
+ *       ({@link PageReservation#allocFromReservation}), which takes one of its reserved pages or
+ *       drops a clean page-cache page to make one. Only allocations the passes above failed
+ *       reach it; the fast pass has nothing added.</li>
  *   <li>Rebalance: a {@code PF_MEMALLOC}/{@code PF_MEMDIE} task takes any free page, ignoring
  *       watermarks; a caller that may not sleep gets null; otherwise direct reclaim
  *       ({@code try_to_free_pages}) and a third pass with {@code pages_min}. Orders above 3 give
  *       up there; smaller ones yield and retry.</li>
  * </ol>
- * "Free" everywhere is {@code free_pages - reserved_pages}, as in LaHaise's patch: pages promised
- * to reservations are invisible to ordinary allocations, including {@code PF_MEMALLOC} ones.
+ * "Free" everywhere is {@link Zone#freeUnreserved()}: LaHaise's {@code free_pages -
+ * reserved_pages}, with the reserved pages that clean page-cache pages back (his December 2001
+ * refinement) given back to ordinary allocations, including {@code PF_MEMALLOC} ones. The test
+ * that holds is made under the zone lock in {@code rmqueue} (see {@link Zone}).
+ *
+ * <h2>Reservations</h2>
+ * The accounting lives here and in {@link Zone}, as LaHaise argued it should: the public
+ * primitives {@link #reservePages} ({@code reserve_pages}: admission), {@link #allocFromReserve}
+ * (allocation from a reservation), {@link #putReservedPages} and {@link #destroyReserve} work on
+ * a {@link ReserveAccount} under the zone locks. The free path has one accounted branch: a block
+ * allocated from a multishot reservation ({@link Page#reserveAccount()}), a pinned clean orphan
+ * of the page cache, or any block while a zone owes pages to a waiting admission goes to the
+ * buddy lists under the zone lock with its quota, and never to a per-CPU list (the patch also
+ * skipped the per-CPU path while a reservation was depleted).
+ *
+ * <p>Fault injection is checked first, as {@code should_fail_alloc_page} is. An injected
+ * failure stands for "the normal passes failed", so a task with a reservation in force goes to
+ * its reservation and gets the page from there; only allocations outside a reservation (or
+ * beyond its quota) fail.
  *
  * <h2>Where it differs from the kernel</h2>
  * <ul>
@@ -57,6 +81,15 @@ public final class PageAllocator {
     final WaitQueue allocWait = new WaitQueue();
     /** Bumped when writeback completes, so a sleeper can tell reclaimable pages appeared. */
     private volatile long writebackEvents;
+    /**
+     * Sleepers waiting for free + clean pages to grow or a clean page to become droppable
+     * (dirty throttling, a reservation whose clean pages are all pinned). While it is not 0, an
+     * unpin of a cached page and a page added to the cache bump {@link #backingEvents} and wake
+     * {@link #allocWait}; otherwise they cost one volatile read.
+     */
+    final AtomicInteger backingWaiters = new AtomicInteger();
+    /** Bumped by those events, so a sleeper can tell one happened since it looked. */
+    private volatile long backingEvents;
 
     private final LongAdder allocStalls = new LongAdder();
     private final LongAdder allocFailures = new LongAdder();
@@ -71,6 +104,15 @@ public final class PageAllocator {
     /** fail_page_alloc's knobs for this machine. */
     public FailPageAlloc failPageAlloc() {
         return failPageAlloc;
+    }
+
+    /**
+     * {@code wait_queue_head_t} sleeping allocations wait on: woken by every free that finds a
+     * sleeper, by writeback completions, and by releases of reserved pages. Reservation
+     * admissions and dirtiers throttled by reservations sleep here too.
+     */
+    public WaitQueue allocWait() {
+        return allocWait;
     }
 
     /** The zonelist {@code gfp} allocates from: its highest usable zone first, empty zones skipped. */
@@ -103,11 +145,10 @@ public final class PageAllocator {
             throw new KernelBug("sleeping allocation (" + Gfp.toString(gfp) + ", order " + order
                     + ") from interrupt context in " + task);
         }
-        if (failPageAlloc.shouldFail(gfp, order)) {
-            allocFailures.increment();
-            return null;
-        }
         Zone[] zl = zonelists[Gfp.highestZone(gfp)];
+        if (failPageAlloc.shouldFail(gfp, order)) {
+            return injectedFailure(gfp, order, zl, task);
+        }
         if (zl.length == 0) {
             return failed(); // 2.4: "if (classzone == NULL) return NULL", e.g. GFP_DMA without a DMA zone
         }
@@ -122,6 +163,19 @@ public final class PageAllocator {
             }
         }
         return allocPagesSlow(gfp, order, zl, task);
+    }
+
+    /** fail_page_alloc said fail: the normal passes count as failed, the reservation still serves. */
+    private Page injectedFailure(int gfp, int order, Zone[] zl, Task task) {
+        PageReservation rsv = task.pageReservation();
+        if (rsv != null && zl.length != 0) {
+            Page page = rsv.allocFromReservation(gfp, order, zl);
+            if (page != null) {
+                return page;
+            }
+        }
+        allocFailures.increment();
+        return null;
     }
 
     /** {@code alloc_page(gfp_mask)}. */
@@ -164,6 +218,14 @@ public final class PageAllocator {
                 if (page != null) {
                     return page;
                 }
+            }
+        }
+        // LaHaise: "one additional branch for the uncommon case".
+        PageReservation rsv = task.pageReservation();
+        if (rsv != null) {
+            Page page = rsv.allocFromReservation(gfp, order, zl);
+            if (page != null) {
+                return page;
             }
         }
         return rebalance(gfp, order, zl, task);
@@ -310,7 +372,8 @@ public final class PageAllocator {
     }
 
     /** {@code prep_new_page}: the block is the caller's now, with one reference. */
-    private static void prepNewPage(Page page, int order) {
+    static void prepNewPage(Page page, int order) {
+        assert page.reserve == null : page + " comes off the free lists still recording " + page.reserve;
         page.state = Page.STATE_ALLOCATED;
         page.order = order;
         page.clearFlag(Page.PG_referenced);
@@ -372,6 +435,8 @@ public final class PageAllocator {
         }
         if (page.putTestZero()) {
             freePagesOk(page, page.order);
+        } else if (backingWaiters.get() != 0 && page.mapping != null) {
+            backingChanged(); // an unpinned cached page may be droppable now
         }
     }
 
@@ -405,13 +470,27 @@ public final class PageAllocator {
         }
     }
 
-    /** {@code __free_pages_ok} after the checks: per-CPU list for order 0, buddy lists otherwise. */
-    private void freePagesOk(Page page, int order) {
-        page.clearFlag(Page.PG_referenced);
-        page.clearFlag(Page.PG_dirty);
+    private static final int FREE_CLEARED = 1 << Page.PG_referenced | 1 << Page.PG_dirty | 1 << Page.PG_orphan;
+
+    /**
+     * {@code __free_pages_ok} after the checks: per-CPU list for order 0, buddy lists otherwise,
+     * and the accounted branch (see the class comment) for reserved quota, pinned orphans and
+     * zones owing pages. The flag clear is one atomic operation that also reports the orphan
+     * bit; it pairs with the page cache setting that bit before dropping its reference.
+     */
+    void freePagesOk(Page page, int order, boolean cold) {
+        int old = page.clearFlags(FREE_CLEARED);
         Zone zone = page.zone();
-        if (order == 0 && zone.pageset != null) {
-            freeHotColdPage(zone, page, false);
+        boolean orphan = (old & 1 << Page.PG_orphan) != 0;
+        if (page.reserve != null || orphan || zone.nrDepleted != 0) {
+            zone.lock.lock();
+            try {
+                zone.freeAccountedLocked(page, order, orphan);
+            } finally {
+                zone.lock.unlock();
+            }
+        } else if (order == 0 && zone.pageset != null) {
+            freeHotColdPage(zone, page, cold);
         } else {
             zone.lock.lock();
             try {
@@ -423,6 +502,10 @@ public final class PageAllocator {
         if (allocWait.active()) {
             allocWait.wakeUpAll();
         }
+    }
+
+    private void freePagesOk(Page page, int order) {
+        freePagesOk(page, order, false);
     }
 
     /** {@code free_hot_cold_page}: over {@code high}, return a batch from the cold end first. */
@@ -448,22 +531,7 @@ public final class PageAllocator {
         if (!page.casCount(1, 0)) {
             throw new KernelBug("freeing " + page + " with count " + page.count());
         }
-        page.clearFlag(Page.PG_referenced);
-        page.clearFlag(Page.PG_dirty);
-        Zone zone = page.zone();
-        if (zone.pageset != null) {
-            freeHotColdPage(zone, page, true);
-        } else {
-            zone.lock.lock();
-            try {
-                zone.freeOneLocked(page, 0);
-            } finally {
-                zone.lock.unlock();
-            }
-        }
-        if (allocWait.active()) {
-            allocWait.wakeUpAll();
-        }
+        freePagesOk(page, 0, true);
     }
 
     /**
@@ -497,6 +565,26 @@ public final class PageAllocator {
         return drained;
     }
 
+    /** Wakes the sleepers on {@link #allocWait}, if any: something they wait for may have changed. */
+    void wakeAllocWaiters() {
+        if (allocWait.active()) {
+            allocWait.wakeUpAll();
+        }
+    }
+
+    /** A clean page appeared or became droppable: tell the sleepers waiting for one, if any. */
+    void backingChanged() {
+        if (backingWaiters.get() != 0) {
+            backingEvents++; // as writebackEvents: only "did it change" is asked
+            wakeAllocWaiters();
+        }
+    }
+
+    /** A clean page the page cache dropped with its last reference, in a zone without reservations. */
+    void freeDroppedPage(Page page) {
+        freePagesOk(page, 0);
+    }
+
     /** Called when writeback of a page completes: sleepers may now find it reclaimable. */
     void writebackCompleted() {
         // Not atomic, and need not be: sleepers only ask "did it change since I looked?".
@@ -509,6 +597,312 @@ public final class PageAllocator {
     private void checkOrder(int order) {
         if (order < 0 || order >= maxOrder) {
             throw new IllegalArgumentException("order " + order + " is outside [0, MAX_ORDER=" + maxOrder + ")");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Reservations (LaHaise, 2001): the primitives the reservation module builds on
+    // ---------------------------------------------------------------------------------------
+
+    /** Ben's {@code reserve_pages} tries {@code try_to_free_pages} this many times. */
+    static final int ADMISSION_RECLAIM_ROUNDS = 4;
+
+    /**
+     * {@code reserve_pages(rsv, gfp_mask, count)}: reserves {@code count} more pages for
+     * {@code account}, all or nothing, in the zones of its zonelist, highest first.
+     *
+     * <p>Admission is decided from the allocator's own accounting, under every zone lock of the
+     * zonelist: the pages that can be had without I/O and without touching the emergency pool,
+     * {@code sum over the zones of max(0, free + clean - reserved - pages_min)}. If they cover
+     * the request it is granted at once. Otherwise a caller that may not sleep is refused and
+     * nothing changes; a sleeping caller gets what is there now (held pending, unusable), owes
+     * the rest, and sleeps on {@link #allocWait()} while frees, writeback completions and
+     * releases repay the debt page by page, FIFO among waiting admissions (the patch's
+     * {@code depleted_rsv_list}). Like the patch it first runs {@code try_to_free_pages} a few
+     * times ({@value #ADMISSION_RECLAIM_ROUNDS}), which can start writeback of dirty pages and
+     * shrink caches; before sleeping the per-CPU lists are drained. When the debt is paid the
+     * pending pages become usable and the call returns.
+     *
+     * <p>Context: may sleep iff {@code gfp} has {@code __GFP_WAIT}, and then not from interrupt
+     * context. Never overcommits: the sum of unused reservations never exceeds what free and
+     * clean pages can produce.
+     *
+     * @param timeoutNanos how long a sleeping admission may wait ({@code Long.MAX_VALUE}: for as
+     *        long as it takes); on timeout the pages repaid so far go back and nothing changes
+     * @return how the admission ended; never null
+     * @throws IllegalArgumentException for a negative count, one larger than the zones could
+     *         ever hold beyond their {@code pages_min}, unknown gfp bits, or an account of
+     *         another machine
+     * @throws IllegalStateException if the account is destroyed or already has an admission
+     *         waiting
+     * @throws KernelBug for a sleeping admission from interrupt context
+     */
+    public ReserveAccount.Admission reservePages(ReserveAccount account, int gfp, int count, long timeoutNanos) {
+        Gfp.check(gfp);
+        checkAccount(account);
+        if (count < 0) {
+            throw new IllegalArgumentException("reserve_pages(" + account.name() + ", " + count
+                    + "): a negative count");
+        }
+        if (count > account.ceiling()) {
+            throw new IllegalArgumentException("reserve_pages(" + account.name() + ", " + count + "): the zones "
+                    + "could never hold it; they have " + account.ceiling() + " pages beyond their pages_min");
+        }
+        boolean mayWait = (gfp & Gfp.__GFP_WAIT) != 0;
+        Task task = machine.current();
+        if (mayWait && task.inInterrupt()) {
+            throw new KernelBug("sleeping reserve_pages (" + Gfp.toString(gfp) + ") from interrupt context in "
+                    + task);
+        }
+        ReserveAccount.Admission now = account.admit(count, mayWait);
+        if (now != null) {
+            return now;
+        }
+        return awaitAdmission(account, gfp, timeoutNanos, task);
+    }
+
+    private ReserveAccount.Admission awaitAdmission(ReserveAccount account, int gfp, long timeoutNanos, Task task) {
+        long deadline = saturatedDeadline(timeoutNanos);
+        int rounds = 0;
+        boolean drained = false;
+        for (;;) {
+            if (account.debt() == 0 && account.complete()) {
+                return ReserveAccount.Admission.GRANTED_AFTER_WAIT;
+            }
+            if (rounds < ADMISSION_RECLAIM_ROUNDS) {
+                rounds++;
+                directReclaim(account.zones[0], gfp, 0, task);
+                continue;
+            }
+            if (!drained) {
+                drained = true;
+                drainAllPages(); // pages parked on per-CPU lists are free too: the drain repays
+                continue;
+            }
+            WaitQueue.Entry wait = allocWait.prepareToWait(false);
+            try {
+                // Queued, then re-test: a repayment lowers the debt before it wakes the queue.
+                if (account.debt() != 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        if (account.withdraw()) {
+                            wakeAllocWaiters(); // what was pending may repay someone else
+                            return ReserveAccount.Admission.TIMED_OUT;
+                        }
+                        return ReserveAccount.Admission.GRANTED_AFTER_WAIT;
+                    }
+                    if (timeoutNanos == Long.MAX_VALUE) {
+                        allocWait.schedule(wait);
+                    } else {
+                        allocWait.scheduleTimeout(wait, left, TimeUnit.NANOSECONDS);
+                    }
+                }
+            } finally {
+                allocWait.finishWait(wait);
+            }
+        }
+    }
+
+    private static long saturatedDeadline(long timeoutNanos) {
+        long now = System.nanoTime();
+        return timeoutNanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeoutNanos;
+    }
+
+    /**
+     * {@code put_reserved_pages(rsv, count)}: gives {@code count} unused reserved pages back to
+     * the system, lowest zone first, and repays waiting admissions from them. Never sleeps; any
+     * context.
+     *
+     * @throws IllegalArgumentException if {@code count} is negative or more than the account's
+     *         unused pages (nothing changes)
+     * @throws IllegalStateException if the account is destroyed
+     */
+    public void putReservedPages(ReserveAccount account, int count) {
+        checkAccount(account);
+        account.put(count);
+        wakeAllocWaiters();
+    }
+
+    /**
+     * {@code destroy_page_reservation(rsv)}: gives back every unused reserved page and retires
+     * the account. Pages still allocated from it stay with their owners; freeing them later
+     * returns no quota. Wakes waiting admissions. Never sleeps; any context.
+     *
+     * @throws IllegalStateException if the account is already destroyed or an admission for it
+     *         is still waiting (nothing changes)
+     */
+    public void destroyReserve(ReserveAccount account) {
+        checkAccount(account);
+        account.destroy();
+        wakeAllocWaiters();
+    }
+
+    private void checkAccount(ReserveAccount account) {
+        if (account.machine() != machine) {
+            throw new IllegalArgumentException(account + " belongs to another machine");
+        }
+    }
+
+    /**
+     * Allocates a block of {@code 2^order} from {@code account}'s reserved quota in the zones of
+     * {@code zonelist} that hold enough of it, in zonelist order: a free block if there is one
+     * (the per-CPU lists are drained once to find one), else clean page-cache pages of the zone
+     * are dropped synchronously ({@code reclaimCleanPage}: no I/O, no reclaim pass) until a block
+     * of the order is free, and it is taken, all under one hold of the page cache and zone
+     * locks, so nobody can take the dropped page first. Neither watermarks nor the reserved-page
+     * test apply: the block is one of the account's own. Fault injection does not apply either.
+     *
+     * <p>Because every zone keeps {@code reserved <= free + clean}, an order-0 request within
+     * the quota always finds a free page or a clean one, and is served without I/O and without
+     * sleeping, except in one case: every clean page of the zone is pinned by an extra
+     * reference (or locked) at that instant, so none can be dropped. Then a caller with
+     * {@code __GFP_WAIT} sleeps on {@link #allocWait()} until a pin is dropped, a page is freed
+     * or a writeback completes (no I/O is waited for: pins are held for a copy), and a caller
+     * without it gets null.
+     *
+     * <p>Returns null, and counts a failure, also when the account has less than {@code 2^order}
+     * unused pages in every zone of {@code zonelist} (exhausted, or the allocation's zones are
+     * not the reservation's), and for an order above 0 when no block of that order can be
+     * assembled because free memory is fragmented: a reservation promises pages, not
+     * contiguity. The caller then continues as if there were no reservation.
+     *
+     * @return the head page of the block with count 1, recording {@code account} if it is
+     *         multishot, or null
+     * @throws KernelBug for a sleeping request from interrupt context
+     */
+    public Page allocFromReserve(ReserveAccount account, int gfp, int order, Zone[] zonelist) {
+        checkOrder(order);
+        Gfp.check(gfp);
+        checkAccount(account);
+        boolean mayWait = (gfp & Gfp.__GFP_WAIT) != 0;
+        if (mayWait && machine.current().inInterrupt()) {
+            throw new KernelBug("sleeping allocation from " + account + " (" + Gfp.toString(gfp) + ", order "
+                    + order + ") from interrupt context");
+        }
+        boolean drained = false;
+        boolean registered = false;
+        try {
+            for (;;) {
+                long seen = backingEvents + writebackEvents;
+                Page page = takeReserved(account, order, zonelist);
+                if (page != null) {
+                    account.servedFree.increment();
+                    return page;
+                }
+                if (!drained) {
+                    drained = true;
+                    if (drainAllPages() > 0) {
+                        continue;
+                    }
+                }
+                page = dropCleanAndTake(account, order, zonelist);
+                if (page != null) {
+                    account.servedAfterDrop.increment();
+                    return page;
+                }
+                if (!mayWait || !onlyPinnedLeft(account, order, zonelist)) {
+                    account.failures.increment();
+                    return null;
+                }
+                if (!registered) {
+                    // Registered before the next look, so an unpin after that look bumps the events.
+                    registered = true;
+                    backingWaiters.incrementAndGet();
+                    continue;
+                }
+                account.pinnedWaits.increment();
+                waitForBacking(account, order, zonelist, seen);
+                drained = false; // a free meanwhile may have gone to a per-CPU list
+            }
+        } finally {
+            if (registered) {
+                backingWaiters.decrementAndGet();
+            }
+        }
+    }
+
+    private Page takeReserved(ReserveAccount account, int order, Zone[] zonelist) {
+        int pages = 1 << order;
+        for (Zone z : zonelist) {
+            if (account.avail[z.index()] < pages) {
+                continue; // a racy look; the test that counts is made under the lock
+            }
+            z.lock.lock();
+            try {
+                Page page = z.takeReservedLocked(account, order);
+                if (page != null) {
+                    return page;
+                }
+            } finally {
+                z.lock.unlock();
+            }
+        }
+        return null;
+    }
+
+    private Page dropCleanAndTake(ReserveAccount account, int order, Zone[] zonelist) {
+        int pages = 1 << order;
+        PageCache cache = machine.pageCache();
+        for (Zone z : zonelist) {
+            if (account.avail[z.index()] < pages) {
+                continue;
+            }
+            int dropped = 0;
+            Page page = null;
+            cache.lock.lock();
+            try {
+                z.lock.lock();
+                try {
+                    while ((page = z.takeReservedLocked(account, order)) == null && account.avail[z.index()] >= pages) {
+                        if (!cache.dropCleanForReserveLocked(z)) {
+                            break;
+                        }
+                        dropped++;
+                    }
+                } finally {
+                    z.lock.unlock();
+                }
+            } finally {
+                cache.lock.unlock();
+            }
+            account.droppedClean.add(dropped);
+            if (page != null) {
+                return page;
+            }
+        }
+        return null;
+    }
+
+    /** True if a zone with quota for the request still counts clean pages none of which could go. */
+    private static boolean onlyPinnedLeft(ReserveAccount account, int order, Zone[] zonelist) {
+        for (Zone z : zonelist) {
+            if (account.avail[z.index()] >= 1 << order && z.nrCleanReclaimable() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Sleeps until a block may be takeable: queue, then re-test what the look saw (free pages in
+     * a zone with quota; unpins, additions and writeback completions since {@code seen}). A free
+     * raises {@code free_pages} before it tests the queue; an unpin bumps the events before it
+     * does; so either the re-test sees the change or the waker sees the sleeper.
+     */
+    private void waitForBacking(ReserveAccount account, int order, Zone[] zonelist, long seen) {
+        WaitQueue.Entry wait = allocWait.prepareToWait(false);
+        try {
+            if (backingEvents + writebackEvents != seen) {
+                return;
+            }
+            for (Zone z : zonelist) {
+                if (account.avail[z.index()] >= 1 << order && z.freePages() >= 1 << order) {
+                    return;
+                }
+            }
+            allocWait.schedule(wait);
+        } finally {
+            allocWait.finishWait(wait);
         }
     }
 

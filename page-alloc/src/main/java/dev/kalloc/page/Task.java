@@ -20,7 +20,7 @@ public final class Task {
     private final int cpu;
     private int flags;
     private int irqDepth;
-    private Object pageReservation;
+    private PageReservation pageReservation;
 
     Task(String name, int cpu) {
         this.name = name;
@@ -85,16 +85,19 @@ public final class Task {
     }
 
     /**
-     * {@code current->page_reservations}: the reservation allocations below this point draw on,
-     * or null. Opaque here; the reservation module gives it meaning.
+     * {@code current->page_reservations}: the reservation that allocations made by this task
+     * fall back to when the normal watermark passes fail, or null.
      */
-    public Object pageReservation() {
+    public PageReservation pageReservation() {
         return pageReservation;
     }
 
-    /** Installs a reservation for this task, returning the previous one for restoring. */
-    public Object setPageReservation(Object reservation) {
-        Object old = pageReservation;
+    /**
+     * Installs a reservation for this task (null for none), returning the previous one for
+     * restoring. The reservation module's scopes call this; nesting is theirs to keep.
+     */
+    public PageReservation setPageReservation(PageReservation reservation) {
+        PageReservation old = pageReservation;
         pageReservation = reservation;
         return old;
     }

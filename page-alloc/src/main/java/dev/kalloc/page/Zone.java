@@ -1,11 +1,19 @@
 package dev.kalloc.page;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code zone_t} and the binary buddy allocator that runs inside it ({@code rmqueue},
  * {@code expand}, the merge loop of {@code __free_pages_ok}), as in mm/page_alloc.c of 2.4.15,
- * which 2.5.1 carries unchanged.
+ * which 2.5.1 carries unchanged, with the zone state of Ben LaHaise's page reservations
+ * ({@code reserved_pages}, {@code depleted_rsv_list}) and his December 2001 refinement: clean
+ * page-cache pages may occupy reserved memory.
  *
  * <h2>The buddy idea</h2>
  * Free memory is kept as blocks of {@code 2^order} pages, {@code 0 <= order < MAX_ORDER}, each
@@ -16,6 +24,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * and keeping the upper half. Freeing merges a block with its buddy for as long as the buddy is
  * free at the same order, and puts the result at the head of its list.
  *
+ * <h2>Reserved pages</h2>
+ * Notation: F = {@code freePages} (buddy lists only), C = {@code nrClean} (clean page-cache
+ * pages, plus clean pages removed from the cache while pinned, see {@link PageCache}), R =
+ * {@code reservedPages} (unused reserved pages: the reservations' {@code avail} and
+ * {@code pending}, plus pages hidden with {@link #addReservedPages}). Reserved pages are not set
+ * aside: they stay on the free lists or in the page cache, and R says how many of F + C
+ * ordinary allocations must leave alone. Clean pages back the reservations first, so ordinary
+ * allocations may use {@code F - max(0, R - C)} free pages ({@link #freeUnreserved()}); under
+ * the lock an ordinary {@code rmqueue} of {@code 2^order} needs {@code F >= 2^order} and
+ * {@code F + C - R >= 2^order}. An allocation from a reservation moves {@code 2^order} from R to
+ * its account's {@code used} and takes a free block, or drops clean pages until it can.
+ *
  * <h2>Invariants (checked by {@link #checkInvariants()})</h2>
  * <ol>
  *   <li>Every block on {@code freeArea[k]} heads {@code 2^k} pages inside the zone, is aligned to
@@ -25,12 +45,28 @@ import java.util.concurrent.locks.ReentrantLock;
  *       {@code free(A) XOR free(B)}, and no pair has both blocks free (they would have merged).</li>
  *   <li>Per zone: free + per-CPU cached + allocated = present pages (page-cache pages are
  *       allocated pages).</li>
+ *   <li>R &lt;= F + C: every unused reserved page can be produced without I/O, by taking a free
+ *       page or dropping a clean one. Every transition that lowers F + C or raises R checks it
+ *       under this zone's lock: an ordinary allocation (the test above), a clean page becoming
+ *       dirty ({@link PageCache#setPageDirty(Page, int)} throttles), a clean page leaving the
+ *       cache (the page is freed under the same lock hold, or stays counted while pinned), an
+ *       admission (grants only {@code F + C - R - pages_min}).</li>
+ *   <li>R = pages hidden with {@link #addReservedPages} + the sum, over the
+ *       {@link ReserveAccount}s of the zone, of their {@code avail} and {@code pending} here;
+ *       a multishot account's {@code used} here is the pages of the zone allocated from it.</li>
+ *   <li>The depleted list is well formed, {@code nrDepleted} is its length, and every account
+ *       with a shortfall is on it.</li>
  * </ol>
  *
  * <h2>Concurrency</h2>
- * {@code lock} ({@code zone->lock}) guards the free areas, {@code freePages} and the page states
- * of free blocks. {@code freePages}, the watermarks and {@code reservedPages} are volatile so that
- * {@code __alloc_pages} can read them without the lock, as the kernel does.
+ * {@code lock} ({@code zone->lock}) guards the free areas, {@code freePages}, the page states
+ * of free blocks, {@code reservedPages}, the depleted list, the account list and the accounts'
+ * per-zone fields. {@code freePages}, the watermarks, {@code reservedPages} and
+ * {@code nrDepleted} are volatile so that {@code __alloc_pages} and the free path can read them
+ * without the lock, as the kernel does. {@code nrClean} is changed atomically: it rises under
+ * the page cache's lock alone, but every decrease also holds this lock, so a check made under
+ * this lock can only be overtaken by growth. Lock order: page cache lock, then zone locks in
+ * ascending index, never the reverse; per-CPU list locks before the zone lock.
  */
 public final class Zone {
     public static final int ZONE_DMA = 0;
@@ -38,6 +74,16 @@ public final class Zone {
     public static final int ZONE_HIGHMEM = 2;
     public static final int MAX_NR_ZONES = 3;
     static final String[] ZONE_NAMES = {"DMA", "Normal", "HighMem"};
+
+    private static final VarHandle NR_CLEAN;
+
+    static {
+        try {
+            NR_CLEAN = MethodHandles.lookup().findVarHandle(Zone.class, "nrClean", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final Machine machine;
     private final int index;
@@ -56,10 +102,19 @@ public final class Zone {
     /** {@code zone->need_balance}: set by allocators that fell under the low watermark. */
     volatile boolean needBalance;
     /**
-     * Pages promised to reservations: ordinary allocations see {@code freePages - reservedPages}.
-     * Written under {@code lock}.
+     * Unused reserved pages (R): hidden from ordinary allocations unless clean page-cache pages
+     * back them. Written under {@code lock}.
      */
     volatile int reservedPages;
+    /** The part of {@code reservedPages} set with {@link #addReservedPages}. Guarded by {@code lock}. */
+    private int reservedUnowned;
+    /** Accounts that may hold quota here. Guarded by {@code lock}. */
+    final List<ReserveAccount> accounts = new ArrayList<>();
+    /** {@code depleted_rsv_list}: accounts owed pages, served FIFO. Guarded by {@code lock}. */
+    private ReserveAccount depletedHead;
+    private ReserveAccount depletedTail;
+    /** Length of the depleted list; read without the lock by the free path. */
+    volatile int nrDepleted;
 
     /** {@code zone->pageset[cpu].pcp[hot=0|cold=1]}; null when per-CPU lists are off. */
     final PerCpuPages[][] pageset;
@@ -68,6 +123,11 @@ public final class Zone {
     volatile int nrCached;
     volatile int nrDirty;
     volatile int nrWriteback;
+    /**
+     * C: clean page-cache pages plus clean pinned orphans ({@link Page#PG_orphan}). Atomic; rises
+     * under the page cache lock, falls only with this zone's lock held as well.
+     */
+    private volatile int nrClean;
     /** LRU list of this zone's page-cache pages, head = most recently added. Page cache lock. */
     final PageList lru = new PageList();
 
@@ -171,14 +231,45 @@ public final class Zone {
         return nrWriteback;
     }
 
-    /** Clean page-cache pages: what reclaim can drop at once, with no I/O. */
+    /**
+     * C: clean page-cache pages, what reclaim can drop with no I/O, plus clean pages removed from
+     * the cache while someone still held them (freed, with no I/O, by their last
+     * {@code put_page}). Pinned clean pages are counted: see {@link PageCache} for how a
+     * reservation treats them.
+     */
     public int nrCleanReclaimable() {
-        return Math.max(0, nrCached - nrDirty - nrWriteback);
+        return nrClean;
     }
 
-    /** Free pages ordinary allocations may use: {@code free_pages - reserved_pages}. */
+    void addClean(int delta) {
+        NR_CLEAN.getAndAdd(this, delta);
+    }
+
+    /**
+     * Free pages ordinary allocations may use: LaHaise's {@code free_pages - reserved_pages},
+     * with reserved pages backed by clean page-cache pages first: {@code F - max(0, R - C)}.
+     * Without reservations in the zone it is {@code free_pages}, read as before (R is read first
+     * and the clean count only when R is not 0).
+     */
     public int freeUnreserved() {
-        return freePages - reservedPages;
+        int reserved = reservedPages;
+        if (reserved == 0) {
+            return freePages;
+        }
+        return freePages - Math.max(0, reserved - nrClean);
+    }
+
+    /**
+     * Unused reserved pages occupied by clean page-cache pages rather than free ones:
+     * {@code min(R, C)}, the clean pages counted first as {@link #freeUnreserved()} does.
+     */
+    public int reservedBackedByClean() {
+        return Math.min(reservedPages, nrClean);
+    }
+
+    /** Accounts with a shortfall waiting on this zone ({@code depleted_rsv_list}). */
+    public int nrDepleted() {
+        return nrDepleted;
     }
 
     /** The descriptor of the frame {@code pfn}, which must lie in this zone. */
@@ -196,20 +287,35 @@ public final class Zone {
     }
 
     /**
-     * Changes the zone's reserved-page count by {@code delta} under the zone lock, for the
-     * reservation layer. The result may not be negative.
+     * Hides {@code delta} more pages from ordinary allocations (or shows them again, negative),
+     * owned by no reservation in particular: a tuning knob and a test fixture. Reservations go
+     * through {@link ReserveAccount} instead. Under the zone lock.
+     *
+     * @throws IllegalArgumentException if the pages hidden this way would go negative
+     * @throws IllegalStateException if the zone's free + clean pages cannot back them (R &lt;= F + C)
      */
     public void addReservedPages(int delta) {
         lock.lock();
         try {
-            int next = reservedPages + delta;
+            int next = reservedUnowned + delta;
             if (next < 0) {
                 throw new IllegalArgumentException("zone " + name() + ": reserved pages would go to "
-                        + next + " (was " + reservedPages + ", delta " + delta + ")");
+                        + next + " (was " + reservedUnowned + ", delta " + delta + ")");
             }
-            reservedPages = next;
+            if (delta > 0 && (long) reservedPages + delta > (long) freePages + nrClean) {
+                throw new IllegalStateException("zone " + name() + ": reserving " + delta + " more pages would leave "
+                        + (reservedPages + delta) + " reserved against " + freePages + " free + " + nrClean + " clean");
+            }
+            reservedUnowned = next;
+            reservedPages += delta;
+            if (delta < 0 && nrDepleted != 0) {
+                repayDebtLocked();
+            }
         } finally {
             lock.unlock();
+        }
+        if (delta < 0) {
+            machine.pageAlloc().wakeAllocWaiters();
         }
     }
 
@@ -222,6 +328,15 @@ public final class Zone {
         pagesMin = min;
         pagesLow = low;
         pagesHigh = high;
+        if (nrDepleted != 0) {
+            lock.lock();
+            try {
+                repayDebtLocked();
+            } finally {
+                lock.unlock();
+            }
+            machine.pageAlloc().wakeAllocWaiters();
+        }
     }
 
     /** nr_free of one order: free blocks of exactly that order. Takes the zone lock. */
@@ -258,17 +373,28 @@ public final class Zone {
     // ---------------------------------------------------------------------------------------
 
     /**
-     * {@code rmqueue} without the lock handling: takes a block of {@code order} from the free
-     * lists, splitting a larger block if needed, or returns null if no order {@code >= order} has
-     * a free block or taking one would eat into the reserved pages. The caller holds {@code lock}
-     * and marks the block allocated.
+     * {@code rmqueue} without the lock handling, for ordinary allocations: takes a block of
+     * {@code order} from the free lists, splitting a larger block if needed, or returns null if
+     * no order {@code >= order} has a free block or taking one would leave the reserved pages
+     * unbacked ({@code F - 2^order + C < R}). The caller holds {@code lock} and marks the block
+     * allocated.
      */
     Page rmqueueLocked(int order) {
-        // LaHaise's rmqueue: pages promised to reservations are not there for anyone else. The
-        // unlocked watermark checks may race; this test under the lock is the one that holds.
-        if (freePages - reservedPages < 1 << order) {
+        // LaHaise's rmqueue, with clean pages backing reservations: the block must leave
+        // R <= F + C. The unlocked watermark checks may race; this test under the lock holds.
+        int pages = 1 << order;
+        if (freePages < pages || freePages + nrClean - reservedPages < pages) {
             return null;
         }
+        return takeBlockLocked(order);
+    }
+
+    /**
+     * {@code rmqueue} proper: takes a block of {@code order} from the free lists, splitting a
+     * larger one if needed, with no reserved-page test; null if no order {@code >= order} has a
+     * free block. The caller holds {@code lock} and has checked what the block may be taken for.
+     */
+    private Page takeBlockLocked(int order) {
         for (int current = order; current < maxOrder; current++) {
             FreeArea area = freeArea[current];
             Page page = area.freeList.removeFirst();
@@ -381,10 +507,140 @@ public final class Zone {
                 freeOneLocked(page, 0);
                 freed++;
             }
+            if (freed > 0 && nrDepleted != 0) {
+                repayDebtLocked();
+            }
         } finally {
             lock.unlock();
         }
         return freed;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Reservations. Every method below runs with `lock` held.
+    // ---------------------------------------------------------------------------------------
+
+    /** True if anything here depends on R &lt;= F + C: reserved pages, or a shortfall waiting. */
+    boolean hasReservesLocked() {
+        return reservedPages != 0 || nrDepleted != 0;
+    }
+
+    /** Pages an admission may still reserve here: {@code max(0, F + C - R - pages_min)}. */
+    int reservableLocked() {
+        return Math.max(0, freePages + nrClean - reservedPages - pagesMin);
+    }
+
+    /**
+     * Takes a block of {@code order} for {@code account} from its quota here, ignoring the
+     * reserved-page test (the block is one of the reserved ones): {@code 2^order} pages move from
+     * {@code avail} and {@code reservedPages} to {@code used} (quirk 2 of the patch fixed). R and
+     * F fall together, so R &lt;= F + C holds.
+     *
+     * @return the block, prepared and recording the account if multishot; null if the account's
+     *         quota here is short of {@code 2^order} or no free block of that order exists
+     */
+    Page takeReservedLocked(ReserveAccount account, int order) {
+        int pages = 1 << order;
+        if (account.avail[index] < pages) {
+            return null;
+        }
+        Page page = takeBlockLocked(order);
+        if (page == null) {
+            return null;
+        }
+        account.avail[index] -= pages;
+        reservedPages -= pages;
+        account.used[index] += pages;
+        PageAllocator.prepNewPage(page, order);
+        page.reserve = account.multishot() ? account : null;
+        return page;
+    }
+
+    /**
+     * The free path's accounted branch, for a block that returns quota, a pinned clean orphan
+     * whose last reference went, or any block while accounts are owed pages: the block goes to
+     * the buddy lists (never a per-CPU list, so F counts it), together with what it owes:
+     * the orphan leaves C (F + C unchanged), the quota goes back to its account (R and F rise
+     * together), and depleted accounts are repaid from the zone's new margin.
+     */
+    void freeAccountedLocked(Page page, int order, boolean orphan) {
+        if (orphan) {
+            addClean(-1);
+        }
+        ReserveAccount account = page.reserve;
+        page.reserve = null;
+        freeOneLocked(page, order);
+        if (account != null) {
+            account.quotaReturnedLocked(this, 1 << order);
+        }
+        if (nrDepleted != 0) {
+            repayDebtLocked();
+        }
+    }
+
+    /**
+     * {@code depleted_rsv_list} replenishment: while the zone's margin
+     * {@code F + C - R - pages_min} is positive, gives one page at a time to the first depleted
+     * account and moves it to the tail (or drops it once its debt is paid): FIFO, round robin, as
+     * the patch does. Each page raises R (quirk 1 fixed), so the margin falls with it.
+     *
+     * @return pages repaid
+     */
+    int repayDebtLocked() {
+        int margin = freePages + nrClean - reservedPages - pagesMin;
+        int repaid = 0;
+        while (margin > 0 && depletedHead != null) {
+            ReserveAccount a = depletedHead;
+            removeDepletedLocked(a);
+            if (!a.repayOneLocked(this)) {
+                continue; // paid off in another zone: it only lingered on this list
+            }
+            reservedPages++;
+            margin--;
+            repaid++;
+            if (a.debt() > 0) {
+                addDepletedLocked(a);
+            }
+        }
+        return repaid;
+    }
+
+    void addDepletedLocked(ReserveAccount a) {
+        if (a.onDepleted[index]) {
+            return;
+        }
+        a.depletedPrev[index] = depletedTail;
+        a.depletedNext[index] = null;
+        if (depletedTail != null) {
+            depletedTail.depletedNext[index] = a;
+        } else {
+            depletedHead = a;
+        }
+        depletedTail = a;
+        a.onDepleted[index] = true;
+        nrDepleted = nrDepleted + 1;
+    }
+
+    void removeDepletedLocked(ReserveAccount a) {
+        if (!a.onDepleted[index]) {
+            return;
+        }
+        ReserveAccount prev = a.depletedPrev[index];
+        ReserveAccount next = a.depletedNext[index];
+        if (prev != null) {
+            prev.depletedNext[index] = next;
+        } else {
+            depletedHead = next;
+        }
+        if (next != null) {
+            next.depletedPrev[index] = prev;
+        } else {
+            depletedTail = prev;
+        }
+        a.depletedPrev[index] = null;
+        a.depletedNext[index] = null;
+        a.onDepleted[index] = false;
+        nrDepleted = nrDepleted - 1;
     }
 
     /**
@@ -433,12 +689,20 @@ public final class Zone {
             freeHead[k] = new boolean[size];
             for (Page p = freeArea[k].freeList.first(); p != null; p = p.next) {
                 int idx = p.pfn() - startPfn;
-                fail(idx < 0 || idx + (1 << k) > size, p + " on order-" + k + " list runs past the zone");
-                fail((idx & ((1 << k) - 1)) != 0, p + " on order-" + k + " list is not aligned");
-                fail(p.state != Page.STATE_BUDDY || p.order != k, p + " on order-" + k + " list is "
-                        + Page.stateName(p.state) + " order " + p.order);
+                // Messages are built only on failure: this loop runs over every page.
+                if (idx < 0 || idx + (1 << k) > size) {
+                    fail(true, p + " on order-" + k + " list runs past the zone");
+                }
+                if ((idx & ((1 << k) - 1)) != 0) {
+                    fail(true, p + " on order-" + k + " list is not aligned");
+                }
+                if (p.state != Page.STATE_BUDDY || p.order != k) {
+                    fail(true, p + " on order-" + k + " list is " + Page.stateName(p.state) + " order " + p.order);
+                }
                 for (int i = idx; i < idx + (1 << k); i++) {
-                    fail(covered[i], "free blocks overlap at pfn " + (startPfn + i));
+                    if (covered[i]) {
+                        fail(true, "free blocks overlap at pfn " + (startPfn + i));
+                    }
                     covered[i] = true;
                 }
                 freeHead[k][idx] = true;
@@ -451,10 +715,14 @@ public final class Zone {
                 int b = a + (1 << k);
                 boolean fa = freeHead[k][a];
                 boolean fb = b < size && freeHead[k][b];
-                fail(fa && fb, "buddies at pfn " + (startPfn + a) + " and " + (startPfn + b)
-                        + " are both free at order " + k + " but were not merged");
-                fail(freeArea[k].testBit(a >> (1 + k)) != (fa ^ fb), "order-" + k
-                        + " bitmap bit of pair at pfn " + (startPfn + a) + " disagrees with the free lists");
+                if (fa && fb) {
+                    fail(true, "buddies at pfn " + (startPfn + a) + " and " + (startPfn + b)
+                            + " are both free at order " + k + " but were not merged");
+                }
+                if (freeArea[k].testBit(a >> (1 + k)) != (fa ^ fb)) {
+                    fail(true, "order-" + k + " bitmap bit of pair at pfn " + (startPfn + a)
+                            + " disagrees with the free lists");
+                }
             }
         }
         long pcp = 0;
@@ -462,13 +730,17 @@ public final class Zone {
         for (int i = 0; i < size; i++) {
             Page p = memMap[i];
             if (p.state == Page.STATE_PCP) {
-                fail(covered[i], p + " is on a per-cpu list and in a free block");
+                if (covered[i]) {
+                    fail(true, p + " is on a per-cpu list and in a free block");
+                }
                 covered[i] = true;
                 pcp++;
             } else if (p.state == Page.STATE_ALLOCATED) {
                 for (int j = i; j < i + (1 << p.order); j++) {
-                    fail(j >= size || covered[j], "allocated block at " + p + " order " + p.order
-                            + " overlaps another block or runs past the zone");
+                    if (j >= size || covered[j]) {
+                        fail(true, "allocated block at " + p + " order " + p.order
+                                + " overlaps another block or runs past the zone");
+                    }
                     covered[j] = true;
                 }
                 allocated += 1L << p.order;
@@ -478,6 +750,42 @@ public final class Zone {
         fail(pcp != pcpCounted, "per-cpu counts say " + pcpCounted + " pages, " + pcp + " pages are marked");
         fail(onLists + pcp + allocated != size, "conservation: free " + onLists + " + per-cpu " + pcp
                 + " + allocated " + allocated + " != present " + size);
+        checkReservesLocked();
+    }
+
+    private void checkReservesLocked() {
+        fail((long) reservedPages > (long) freePages + nrClean, "reserved pages " + reservedPages
+                + " exceed free " + freePages + " + clean " + nrClean + ": a reservation is not backed");
+        long owned = 0;
+        for (ReserveAccount a : accounts) {
+            fail(a.avail[index] < 0 || a.pending[index] < 0 || a.used[index] < 0, a + " has negative counts here");
+            owned += a.avail[index] + a.pending[index];
+            fail(a.debt() > 0 && !a.onDepleted[index], a + " is owed " + a.debt()
+                    + " pages but is not on the depleted list");
+        }
+        fail(reservedPages != reservedUnowned + owned, "reserved pages " + reservedPages + " != "
+                + reservedUnowned + " hidden + " + owned + " held by reservations");
+        int listed = 0;
+        for (ReserveAccount a = depletedHead; a != null; a = a.depletedNext[index]) {
+            fail(!a.onDepleted[index] || !accounts.contains(a), a + " on the depleted list is not a live account here");
+            fail(++listed > accounts.size(), "the depleted list is longer than the account list");
+        }
+        fail(listed != nrDepleted, "nrDepleted " + nrDepleted + " but the list holds " + listed);
+        Map<ReserveAccount, Long> tagged = new IdentityHashMap<>();
+        for (Page p : memMap) {
+            if (p.reserve != null) {
+                fail(p.state != Page.STATE_ALLOCATED, p + " records " + p.reserve + " but is not allocated");
+                tagged.merge(p.reserve, 1L << p.order, Long::sum);
+            }
+        }
+        for (Map.Entry<ReserveAccount, Long> e : tagged.entrySet()) {
+            fail(e.getKey().used[index] != e.getValue(), e.getKey() + " counts " + e.getKey().used[index]
+                    + " pages used here, but " + e.getValue() + " are allocated from it");
+        }
+        for (ReserveAccount a : accounts) {
+            fail(a.multishot() && !tagged.containsKey(a) && a.used[index] != 0, a + " counts "
+                    + a.used[index] + " pages used here, but none are allocated from it");
+        }
     }
 
     private long perCpuPagesUnlockedSum() {

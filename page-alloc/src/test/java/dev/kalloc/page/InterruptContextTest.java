@@ -98,7 +98,7 @@ class InterruptContextTest {
             assertThat(t.flags()).isEqualTo(Task.PF_MEMALLOC);
             t.restoreFlags(saved);
             assertThat(t.flags()).isZero();
-            Object r = new Object();
+            PageReservation r = (gfp, order, zonelist) -> null;
             assertThat(t.setPageReservation(r)).isNull();
             assertThat(t.pageReservation()).isSameAs(r);
             assertThat(t.setPageReservation(null)).isSameAs(r);
@@ -140,7 +140,7 @@ class InterruptContextTest {
             try (Task.IrqScope irq = t.irqEnter()) {
                 assertThatThrownBy(() -> m.bindCurrentThread(1)).isInstanceOf(IllegalStateException.class);
             }
-            t.setPageReservation(new Object());
+            t.setPageReservation((gfp, order, zonelist) -> null);
             assertThatThrownBy(() -> m.bindCurrentThread(1)).isInstanceOf(IllegalStateException.class);
             t.setPageReservation(null);
             assertThat(m.current()).isSameAs(t);
