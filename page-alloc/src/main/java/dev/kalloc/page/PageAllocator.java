@@ -371,15 +371,15 @@ public final class PageAllocator {
         }
     }
 
+    private static final int PREP_CLEARED = 1 << Page.PG_referenced | 1 << Page.PG_dirty | 1 << Page.PG_uptodate
+            | 1 << Page.PG_error;
+
     /** {@code prep_new_page}: the block is the caller's now, with one reference. */
     static void prepNewPage(Page page, int order) {
         assert page.reserve == null : page + " comes off the free lists still recording " + page.reserve;
         page.state = Page.STATE_ALLOCATED;
         page.order = order;
-        page.clearFlag(Page.PG_referenced);
-        page.clearFlag(Page.PG_dirty);
-        page.clearFlag(Page.PG_uptodate);
-        page.clearFlag(Page.PG_error);
+        page.clearFlags(PREP_CLEARED); // one atomic operation for the four clear_bit calls
         page.setCount(1);
     }
 

@@ -602,8 +602,9 @@ public final class KmemCache<T extends SlabObject> {
         return (Slab) allocator.pageOf(objp).slab();
     }
 
+    /** The offset in a slab (at most 2^MAX_GFP_ORDER pages) fits an int, and int division is the cheaper one. */
     private int indexOf(Slab slabp, long objp) {
-        return (int) ((objp - redOff - slabp.sMem) / objsize);
+        return (int) (objp - redOff - slabp.sMem) / objsize;
     }
 
     private long objAddr(Slab slabp, int idx) {

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Turns JMH's JSON results (-rf json) of the kalloc suite into Markdown tables of ratios.
+
+Usage: python3 ratios.py results-t1.json [results-t2.json ...] > table.md
+
+Standard library only. Results are keyed by (benchmark method, subject, threads), so files from
+runs with -t 1 and -t 2 merge. Every ratio divides two scores of the same run and thread count:
+compare ratios, not absolute times, on a noisy machine.
+"""
+import json
+import sys
+
+FAST = "FastPathBench.allocFree"
+LIVE = "PatternBench.randomLiveSet"
+FIFO = "PatternBench.fifoBurst"
+
+# (operation, benchmark, kalloc subject, Netty peer, new byte[] peer)
+ROWS = [
+    ("page order-0, per-CPU list hit", FAST, "page0-pcp", "netty-8192", "bytes-4096"),
+    ("page order-0, per-CPU lists off (split+merge)", FAST, "page0-buddy", "netty-8192", "bytes-4096"),
+    ("page order-3", FAST, "page3", "netty-32768", None),
+    ("page order-0 inside an entered reservation", FAST, "page0-rsv", "netty-8192", "bytes-4096"),
+    ("slab 64 B (kmem_cache_alloc+free)", FAST, "slab-64", "netty-64", "bytes-64"),
+    ("slab 256 B", FAST, "slab-256", "netty-256", "bytes-256"),
+    ("slab 1 KiB", FAST, "slab-1024", "netty-1024", "bytes-1024"),
+    ("kmalloc(64)+kfree", FAST, "kmalloc-64", "netty-64", "bytes-64"),
+    ("typed slab 64 B (allocObject+freeObject)", FAST, "slabobj-64", "netty-64", "bytes-64"),
+    ("mempool 64 B, underlying succeeds", FAST, "mempool-64", "netty-64", "bytes-64"),
+    ("mempool 64 B, from the reserve", FAST, "mempool-reserve-64", "netty-64", "bytes-64"),
+    ("random live set, page order-0", LIVE, "page0-pcp", "netty-4096", None),
+    ("random live set, slab 64 B", LIVE, "slab-64", "netty-64", "bytes-64"),
+    ("FIFO burst of 64, page order-0", FIFO, "page0-pcp", "netty-4096", None),
+    ("FIFO burst of 64, slab 64 B", FIFO, "slab-64", "netty-64", "bytes-64"),
+]
+
+# (what, benchmark, numerator subject, denominator subject): kalloc against kalloc.
+INTERNAL = [
+    ("kmalloc(64) / slab 64 B", FAST, "kmalloc-64", "slab-64"),
+    ("mempool 64 B / typed slab 64 B", FAST, "mempool-64", "slabobj-64"),
+    ("page in reservation / outside", FAST, "page0-rsv", "page0-pcp"),
+    ("page per-CPU lists off / on", FAST, "page0-buddy", "page0-pcp"),
+]
+
+
+def load(paths):
+    scores = {}
+    for path in paths:
+        with open(path) as f:
+            for r in json.load(f):
+                bench = ".".join(r["benchmark"].split(".")[-2:])
+                subject = r.get("params", {}).get("subject")
+                pm = r["primaryMetric"]
+                gc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
+                scores[(bench, subject, r["threads"])] = {
+                    "ns": pm["score"],
+                    "err": pm.get("scoreError"),
+                    "bop": gc["score"] if gc else None,
+                }
+    return scores
+
+
+def fmt(x, digits=1):
+    if isinstance(x, str):
+        x = float(x) if x.replace(".", "", 1).isdigit() else None
+    if x is None or x != x:
+        return "-"
+    return f"{x:.{digits}f}"
+
+
+def ratio(scores, bench, a, b, t):
+    ra, rb = scores.get((bench, a, t)), scores.get((bench, b, t)) if b else None
+    if not ra or not rb or not rb["ns"]:
+        return None
+    return ra["ns"] / rb["ns"]
+
+
+def main(paths):
+    scores = load(paths)
+    threads = sorted({k[2] for k in scores})
+    out = []
+    out.append("| operation | threads | kalloc ns/op | B/op | Netty peer | Netty ns/op | kalloc / Netty "
+               "| kalloc / new byte[] | kalloc / floor | kalloc / floor-tl | 2 threads / 1 thread |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    for op, bench, subj, netty, arr in ROWS:
+        for t in threads:
+            k = scores.get((bench, subj, t))
+            if not k:
+                continue
+            n = scores.get((bench, netty, t))
+            one = scores.get((bench, subj, 1))
+            scale = k["ns"] / one["ns"] if t != 1 and one else None
+            out.append("| {} | {} | {} ± {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+                op, t, fmt(k["ns"]), fmt(k["err"]), fmt(k["bop"], 2), netty, fmt(n["ns"]) if n else "-",
+                fmt(ratio(scores, bench, subj, netty, t), 2), fmt(ratio(scores, bench, subj, arr, t), 2),
+                fmt(ratio(scores, bench, subj, "floor", t), 1), fmt(ratio(scores, bench, subj, "floor-tl", t), 1),
+                fmt(scale, 2)))
+    out.append("")
+    out.append("| kalloc against kalloc | threads | ratio | difference ns/op |")
+    out.append("|---|---|---|---|")
+    for what, bench, a, b in INTERNAL:
+        for t in threads:
+            ra, rb = scores.get((bench, a, t)), scores.get((bench, b, t))
+            if ra and rb:
+                out.append(f"| {what} | {t} | {fmt(ra['ns'] / rb['ns'], 2)} | {fmt(ra['ns'] - rb['ns'])} |")
+    out.append("")
+    out.append("All results:")
+    out.append("")
+    out.append("| benchmark | subject | threads | ns/op | ± | B/op |")
+    out.append("|---|---|---|---|---|---|")
+    for (bench, subj, t), r in sorted(scores.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1] or "")):
+        out.append(f"| {bench} | {subj} | {t} | {fmt(r['ns'])} | {fmt(r['err'])} | {fmt(r['bop'], 2)} |")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    main(sys.argv[1:])
