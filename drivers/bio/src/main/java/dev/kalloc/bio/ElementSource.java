@@ -1,0 +1,50 @@
+package dev.kalloc.bio;
+
+/**
+ * A guaranteed source of one kind of element (a bio, a bio vector, a bounce page, an r1bio): what
+ * a {@link Guarantee} hands a driver for each of its allocators. It stands where the kernel's
+ * drivers call {@code mempool_alloc}/{@code mempool_free}; behind it is a mempool, a slab cache
+ * used under an entered reservation, or the bare allocator.
+ *
+ * <p>Thread roles: {@link #alloc} and {@link #free} from any thread, concurrently; {@link #destroy}
+ * once, at a quiescent point.
+ *
+ * @param <E> the element type
+ */
+public interface ElementSource<E> {
+    /**
+     * Allocates an element.
+     *
+     * <p>Context: may sleep iff {@code gfp} has {@code __GFP_WAIT} (then not from interrupt
+     * context). Failure: an atomic {@code gfp} may always return null. With a sleeping
+     * {@code gfp}, {@link Guarantee.Kind#MEMPOOL} never returns null; {@link Guarantee.Kind#RESERVATION}
+     * returns null only in the cases its reservation documents (beyond the reserved quota);
+     * {@link Guarantee.Kind#NONE} returns null whenever the allocator does.
+     *
+     * @return the element, or null (see above)
+     */
+    E alloc(int gfp);
+
+    /** Gives back an element from {@link #alloc}. Never sleeps; any context. */
+    void free(E element);
+
+    /**
+     * Releases what the source holds (the pool's idle elements, the reservation's unused pages).
+     *
+     * @throws dev.kalloc.page.KernelBug or IllegalStateException if elements are still out
+     *         (nothing changes)
+     */
+    void destroy();
+
+    /** The source's name, for messages and views. */
+    String name();
+
+    /** Which guarantee backs this source. */
+    Guarantee.Kind kind();
+
+    /** Elements currently allocated and not yet freed. */
+    long outstanding();
+
+    /** Allocations that returned null. */
+    long failures();
+}

@@ -1,0 +1,278 @@
+package dev.kalloc.bio;
+
+import dev.kalloc.page.Machine;
+import dev.kalloc.page.Page;
+import dev.kalloc.page.PhysicalMemory;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A RAM disk (2.5.1's {@code drivers/block/rd.c} in spirit): a block device whose sectors live in
+ * its own storage, a {@code byte[]} on the Java heap outside the simulated RAM, so that what it
+ * holds costs the machine nothing and survives anything the machine does to its pages. Bios reach
+ * it through its {@link RequestQueue}; it services them one at a time, taking a configurable
+ * service time, and fails them on demand.
+ *
+ * <h2>Fault injection</h2>
+ * A serviced bio fails (no data moves; it completes without {@code BIO_UPTODATE}) if any of:
+ * <ul>
+ *   <li>a seeded random draw falls under the error probability ({@link #injectErrors});</li>
+ *   <li>it touches a sector of a bad range ({@link #addBadRange});</li>
+ *   <li>it is serviced at or after the failure moment ({@link #failFrom}).</li>
+ * </ul>
+ * The fault settings are guarded by {@code this}; the draw is made by the dispatcher only, so a
+ * seed gives the same sequence of outcomes for the same sequence of bios.
+ *
+ * <h2>Counters</h2>
+ * Atomics: reads, writes, sectors of each, errors, completions, and the deepest the queue got.
+ */
+public final class RamDisk implements AutoCloseable {
+    private final String name;
+    private final Machine machine;
+    private final long nrSectors;
+    private final byte[] storage;
+    private final long serviceNanos;
+    private final RequestQueue queue;
+
+    private SplittableRandom random;
+    private double errorProbability;
+    private long[] badFirst = new long[0];
+    private long[] badEnd = new long[0];
+    private long failFromNanos = Long.MAX_VALUE;
+
+    private final AtomicLong reads = new AtomicLong();
+    private final AtomicLong writes = new AtomicLong();
+    private final AtomicLong sectorsRead = new AtomicLong();
+    private final AtomicLong sectorsWritten = new AtomicLong();
+    private final AtomicLong ioErrors = new AtomicLong();
+    private final AtomicLong completions = new AtomicLong();
+    private final AtomicLong maxQueued = new AtomicLong();
+    private volatile boolean closed;
+
+    private RamDisk(Machine machine, String name, long nrSectors, Duration serviceTime) {
+        if (machine == null || name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("a RAM disk needs a machine and a name");
+        }
+        if (nrSectors <= 0 || nrSectors * Bio.SECTOR_SIZE > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("RAM disk " + name + ": " + nrSectors + " sectors; need 1 to "
+                    + (Integer.MAX_VALUE / Bio.SECTOR_SIZE - 1));
+        }
+        if (serviceTime.isNegative()) {
+            throw new IllegalArgumentException("RAM disk " + name + ": negative service time");
+        }
+        this.machine = machine;
+        this.name = name;
+        this.nrSectors = nrSectors;
+        this.storage = new byte[(int) (nrSectors * Bio.SECTOR_SIZE)];
+        this.serviceNanos = serviceTime.toNanos();
+        this.queue = new RequestQueue(this, machine);
+    }
+
+    /**
+     * Creates a RAM disk of {@code nrSectors} zeroed sectors and starts its queue's threads.
+     * Close it to stop and join them.
+     *
+     * @param serviceTime how long the dispatcher takes per bio (zero for none)
+     */
+    public static RamDisk create(Machine machine, String name, long nrSectors, Duration serviceTime) {
+        RamDisk d = new RamDisk(machine, name, nrSectors, serviceTime);
+        d.queue.start();
+        return d;
+    }
+
+    /** {@link #create(Machine, String, long, Duration)} with no service time. */
+    public static RamDisk create(Machine machine, String name, long nrSectors) {
+        return create(machine, name, nrSectors, Duration.ZERO);
+    }
+
+    // -------------------------------------------------------------------------------------
+    // Fault injection
+    // -------------------------------------------------------------------------------------
+
+    /** Fails each bio with probability {@code probability} in [0, 1], drawn from {@code seed}. */
+    public synchronized void injectErrors(double probability, long seed) {
+        if (!(probability >= 0 && probability <= 1)) {
+            throw new IllegalArgumentException("error probability " + probability + ": must be in [0, 1]");
+        }
+        this.errorProbability = probability;
+        this.random = new SplittableRandom(seed);
+    }
+
+    /** Fails every bio touching sectors {@code [first, first + count)}. */
+    public synchronized void addBadRange(long first, long count) {
+        if (first < 0 || count <= 0 || first + count > nrSectors) {
+            throw new IllegalArgumentException("bad range [" + first + ", +" + count + ") is not within the "
+                    + nrSectors + " sectors of " + name);
+        }
+        long[] f = java.util.Arrays.copyOf(badFirst, badFirst.length + 1);
+        long[] e = java.util.Arrays.copyOf(badEnd, badEnd.length + 1);
+        f[f.length - 1] = first;
+        e[e.length - 1] = first + count;
+        badFirst = f;
+        badEnd = e;
+    }
+
+    /** Fails every bio serviced at or after {@code System.nanoTime() >= nanoTime}. */
+    public synchronized void failFrom(long nanoTime) {
+        this.failFromNanos = nanoTime;
+    }
+
+    /** Removes every fault setting. */
+    public synchronized void clearFaults() {
+        errorProbability = 0;
+        random = null;
+        badFirst = new long[0];
+        badEnd = new long[0];
+        failFromNanos = Long.MAX_VALUE;
+    }
+
+    private synchronized boolean shouldFail(long first, long end) {
+        if (System.nanoTime() >= failFromNanos) {
+            return true;
+        }
+        for (int i = 0; i < badFirst.length; i++) {
+            if (first < badEnd[i] && badFirst[i] < end) {
+                return true;
+            }
+        }
+        return random != null && errorProbability > 0 && random.nextDouble() < errorProbability;
+    }
+
+    // -------------------------------------------------------------------------------------
+    // Service (dispatcher thread)
+    // -------------------------------------------------------------------------------------
+
+    /** Services {@code bio}: decides its fate, moves its data, takes the service time. */
+    boolean service(Bio bio) {
+        long first = bio.sector;
+        int sectors = bio.sectors();
+        boolean write = bio.dataDir() == Bio.WRITE;
+        boolean ok = !shouldFail(first, first + sectors);
+        if (ok) {
+            PhysicalMemory mem = machine.memory();
+            int pos = (int) (first * Bio.SECTOR_SIZE);
+            BioVec v = bio.ioVec;
+            for (int i = bio.idx; i < bio.vcnt; i++) {
+                Page p = v.page(i);
+                int len = v.len(i);
+                long addr = p.physAddr() + v.offset(i);
+                if (write) {
+                    mem.read(addr, storage, pos, len);
+                } else {
+                    mem.write(addr, storage, pos, len);
+                }
+                pos += len;
+            }
+            if (write) {
+                writes.incrementAndGet();
+                sectorsWritten.addAndGet(sectors);
+            } else {
+                reads.incrementAndGet();
+                sectorsRead.addAndGet(sectors);
+            }
+        } else {
+            ioErrors.incrementAndGet();
+        }
+        if (serviceNanos > 0) {
+            long deadline = System.nanoTime() + serviceNanos;
+            for (long left = serviceNanos; left > 0; left = deadline - System.nanoTime()) {
+                LockSupport.parkNanos(left);
+            }
+        }
+        return ok;
+    }
+
+    void noteQueued(int depth) {
+        maxQueued.accumulateAndGet(depth, Math::max);
+    }
+
+    void noteCompleted() {
+        completions.incrementAndGet();
+    }
+
+    // -------------------------------------------------------------------------------------
+    // Direct access for tests and tools
+    // -------------------------------------------------------------------------------------
+
+    /** Copies sectors {@code [sector, sector + len/512)} of the storage into {@code dst}. */
+    public void readRaw(long sector, byte[] dst, int off, int len) {
+        checkRange(sector, len);
+        System.arraycopy(storage, (int) (sector * Bio.SECTOR_SIZE), dst, off, len);
+    }
+
+    /** Copies {@code src} into the storage at {@code sector}, bypassing the queue. */
+    public void writeRaw(long sector, byte[] src, int off, int len) {
+        checkRange(sector, len);
+        System.arraycopy(src, off, storage, (int) (sector * Bio.SECTOR_SIZE), len);
+    }
+
+    private void checkRange(long sector, int len) {
+        if (sector < 0 || len < 0 || sector * Bio.SECTOR_SIZE + len > storage.length) {
+            throw new IllegalArgumentException("sector " + sector + ", " + len + " bytes: beyond " + name);
+        }
+    }
+
+    /** Stops the queue after servicing and completing every pending bio; joins its threads. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            queue.close();
+        }
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Machine machine() {
+        return machine;
+    }
+
+    /** The device size, in sectors. */
+    public long nrSectors() {
+        return nrSectors;
+    }
+
+    public RequestQueue queue() {
+        return queue;
+    }
+
+    public long reads() {
+        return reads.get();
+    }
+
+    public long writes() {
+        return writes.get();
+    }
+
+    public long sectorsRead() {
+        return sectorsRead.get();
+    }
+
+    public long sectorsWritten() {
+        return sectorsWritten.get();
+    }
+
+    /** Bios failed by fault injection. */
+    public long ioErrors() {
+        return ioErrors.get();
+    }
+
+    /** Bios completed (handed to {@code bio_endio}). */
+    public long completions() {
+        return completions.get();
+    }
+
+    /** The deepest the queue has been. */
+    public long maxQueued() {
+        return maxQueued.get();
+    }
+
+    @Override
+    public String toString() {
+        return "ramdisk " + name + " (" + nrSectors + " sectors)";
+    }
+}
