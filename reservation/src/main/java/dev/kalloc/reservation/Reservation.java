@@ -96,8 +96,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Where it differs from the patch, and why</h2>
  * <ul>
- *   <li>A reservation spans the zonelist of a gfp mask (the patch bound one zone of node 0, "FIXME:
- *       doesn't work on NUMA"), so one reservation serves allocations as they fall back.</li>
+ *   <li>A reservation spans the zonelist of a gfp mask (the patch bound one zone of node 0 and
+ *       noted that this does not work on NUMA), so one reservation serves allocations as they
+ *       fall back.</li>
  *   <li>Clean page-cache pages count as reservable and may occupy reserved pages (the December
  *       refinement); ordinary allocations see {@code F - max(0, R - C)} free pages, dirtying a
  *       clean page is throttled, and an allocation from a reservation drops a clean page
