@@ -83,13 +83,15 @@ import java.util.function.Predicate;
  * comes first, its queueing happened before the free's lock acquisition, so the free finds it
  * queued and wakes it. Either way an element freed after the sleeper decided to sleep wakes it.
  *
- * <p>A property of the 2.5.1 algorithm, kept as it is: its sleeps are exclusive, so a free wakes
- * one sleeper, and that sleeper restarts at level 1. If level 1 now succeeds, it leaves with a
- * fresh element and the freed one stays in the pool without waking anyone else. With more
- * sleepers than {@code min_nr}, the pool can fill up again while some still sleep; frees then go
- * to the underlying allocator and wake nobody until the pool next drops below {@code min_nr}. The
- * modern kernel's sleeps are not exclusive (every refill wakes every sleeper) and time out after
- * 5 s, and the {@link MempoolPolicy#MODERN} policy does the same.
+ * <p>One change to the 2.5.1 algorithm: its sleeps are exclusive, so a free wakes one sleeper,
+ * and that sleeper restarts at level 1. If level 1 (or the blocking allocation) now succeeds, it
+ * leaves with a fresh element and, in 2.5.1, the freed one stays in the pool without waking
+ * anyone else; with more sleepers than {@code min_nr} the pool is then full, later frees go to
+ * the underlying allocator and wake nobody, and the remaining sleepers (with no timeout) sleep
+ * forever while an element sits idle. Here such a waiter hands the wake-up on when the pool is
+ * non-empty and others are queued ({@code passOnWakeup}), so every freed element reaches a
+ * sleeper. The modern kernel's sleeps are not exclusive (every refill wakes every sleeper) and
+ * time out after 5 s, and the {@link MempoolPolicy#MODERN} policy does the same.
  *
  * <h2>The fast path</h2>
  * When the underlying allocator succeeds without sleeping (level 1), {@link #alloc} takes no pool
@@ -319,6 +321,7 @@ public final class Mempool<E> {
      */
     private E allocSlow251(int gfp, int gfpNowait) {
         boolean waited = false;
+        boolean woken = false;
         for (;;) {
             boolean skippedBlocking = false;
             if (gfp != gfpNowait) {
@@ -327,6 +330,9 @@ public final class Mempool<E> {
                 if (currNrOpaque() <= minNrOpaque() / 2) {
                     E element = allocFn.alloc(gfp);
                     if (element != null) {
+                        if (woken) {
+                            passOnWakeup();
+                        }
                         return served(waited ? MempoolLevel.AFTER_WAIT : MempoolLevel.FULL_GFP, element);
                     }
                 } else {
@@ -344,23 +350,46 @@ public final class Mempool<E> {
                 return failed();
             }
             runHook(unplugIo);
-            waited |= sleepExclusive();
+            int sleep = sleepExclusive();
+            waited |= (sleep & SLEPT) != 0;
+            woken |= (sleep & WOKEN) != 0;
             // repeat_alloc: all five levels again, from the top.
             element = allocFn.alloc(gfpNowait);
             if (element != null) {
+                if (woken) {
+                    passOnWakeup();
+                }
                 return served(waited ? MempoolLevel.AFTER_WAIT : MempoolLevel.NOWAIT, element);
             }
         }
     }
 
     /**
+     * A woken exclusive waiter is leaving with an element from the underlying allocator, not the
+     * one whose free woke it. That free's wake-up was meant for a sleeper who needs the pool:
+     * hand it on, or the element stays idle in a full pool (so later frees go to the allocator
+     * and wake nobody) while another exclusive waiter sleeps with no timeout. 2.5.1 lacks this
+     * hand-off; without it the stranding is a hang, not a delay.
+     */
+    private void passOnWakeup() {
+        if (currNrOpaque() > 0 && wait.active()) {
+            wait.wakeUp();
+        }
+    }
+
+    private static final int SLEPT = 1;
+    private static final int WOKEN = 2;
+
+    /**
      * 2.5.1 level 5: queue as an exclusive waiter, re-check {@code curr_nr} under the lock and
      * sleep without a timeout if the pool is still empty.
      *
-     * @return true if it slept
+     * @return {@code SLEPT} if it slept, plus {@code WOKEN} if a free picked this waiter (which
+     *         can happen between queueing and the re-check, without any sleep)
      */
-    private boolean sleepExclusive() {
+    private int sleepExclusive() {
         WaitQueue.Entry entry = wait.prepareToWait(true);
+        int result = 0;
         try {
             int curr;
             lock();
@@ -369,16 +398,16 @@ public final class Mempool<E> {
             } finally {
                 unlock();
             }
-            if (curr != 0) {
-                return false;
+            if (curr == 0) {
+                long start = clock.getAsLong();
+                wait.schedule(entry);
+                recordWait(start);
+                result = SLEPT;
             }
-            long start = clock.getAsLong();
-            wait.schedule(entry);
-            recordWait(start);
-            return true;
         } finally {
             wait.finishWait(entry);
         }
+        return entry.isWoken() ? result | WOKEN : result;
     }
 
     /**
@@ -756,11 +785,14 @@ public final class Mempool<E> {
 
     /** Elements handed out and not yet freed; exact at a quiescent point. */
     public long nrOut() {
+        // Frees first: an element is counted as allocated before it can be freed, so reading
+        // the frees before the allocations never yields a negative count under traffic.
+        long freed = freedToPool.sum() + freedToAllocator.sum();
         long allocated = 0;
         for (LongAdder a : served) {
             allocated += a.sum();
         }
-        return allocated - freedToPool.sum() - freedToAllocator.sum();
+        return allocated - freed;
     }
 
     /** Allocations served by {@code level} so far. */

@@ -70,6 +70,28 @@ class BlockingTest {
     }
 
     @Test
+    void aWoken251SleeperServedByTheAllocatorHandsTheWakeupOn() throws Exception {
+        List<Elem> out = new ArrayList<>();
+        Mempool<Elem> pool = drained(MempoolPolicy.LINUX_2_5_1, 1, out);
+        Future<Elem> first = TestSupport.spawn(() -> pool.alloc(GFP_NOIO));
+        TestSupport.await(() -> pool.waiters() == 1, "the first allocation sleeps");
+        Future<Elem> second = TestSupport.spawn(() -> pool.alloc(GFP_NOIO));
+        TestSupport.await(() -> pool.waiters() == 2, "both allocations sleep");
+        // The free wakes only the first exclusive sleeper, whose level-1 retry gets the one
+        // element the allocator can still make. The freed element stays in the pool; unless the
+        // wake-up is handed on, the second sleeper (untimed) never sees it.
+        fake.failWhen(FakeAllocator.NEVER).budget(1);
+        pool.free(out.get(0));
+        Elem a = first.get(10, TimeUnit.SECONDS);
+        Elem b = second.get(10, TimeUnit.SECONDS);
+        assertThat(List.of(a, b)).containsOnlyOnce(out.get(0));
+        assertThat(List.of(a, b)).filteredOn(e -> !out.contains(e)).hasSize(1); // the allocator's
+        assertThat(pool.currNr()).isZero();
+        assertThat(pool.waiters()).isZero();
+        pool.checkInvariants();
+    }
+
+    @Test
     void linux251SleepsWithoutTimeoutAndRetriesFromLevel1AfterAWake() throws Exception {
         List<Elem> out = new ArrayList<>();
         Mempool<Elem> pool = drained(MempoolPolicy.LINUX_2_5_1, 1, out);

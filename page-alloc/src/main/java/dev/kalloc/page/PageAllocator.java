@@ -2,6 +2,7 @@ package dev.kalloc.page;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -80,7 +81,7 @@ public final class PageAllocator {
     /** Sleeping allocations that reclaim could not help wait here; frees wake them. */
     final WaitQueue allocWait = new WaitQueue();
     /** Bumped when writeback completes, so a sleeper can tell reclaimable pages appeared. */
-    private volatile long writebackEvents;
+    private final AtomicLong writebackEvents = new AtomicLong();
     /**
      * Sleepers waiting for free + clean pages to grow or a clean page to become droppable
      * (dirty throttling, a reservation whose clean pages are all pinned). While it is not 0, an
@@ -89,7 +90,7 @@ public final class PageAllocator {
      */
     final AtomicInteger backingWaiters = new AtomicInteger();
     /** Bumped by those events, so a sleeper can tell one happened since it looked. */
-    private volatile long backingEvents;
+    private final AtomicLong backingEvents = new AtomicLong();
 
     private final LongAdder allocStalls = new LongAdder();
     private final LongAdder allocFailures = new LongAdder();
@@ -247,7 +248,7 @@ public final class PageAllocator {
                 return failed();
             }
             allocStalls.increment();
-            long writebackSeen = writebackEvents;
+            long writebackSeen = writebackEvents.get();
             int freed = directReclaim(zl[0], gfp, order, task);
             Page page = minPass(zl, order, gfp, task);
             if (page != null) {
@@ -322,7 +323,7 @@ public final class PageAllocator {
         WaitQueue.Entry wait = allocWait.prepareToWait(false);
         try {
             drainAllPages();
-            if (minPassWouldPass(zl, order) || writebackEvents != writebackSeen) {
+            if (minPassWouldPass(zl, order) || writebackEvents.get() != writebackSeen) {
                 return;
             }
             allocWait.schedule(wait);
@@ -575,7 +576,7 @@ public final class PageAllocator {
     /** A clean page appeared or became droppable: tell the sleepers waiting for one, if any. */
     void backingChanged() {
         if (backingWaiters.get() != 0) {
-            backingEvents++; // as writebackEvents: only "did it change" is asked
+            backingEvents.incrementAndGet();
             wakeAllocWaiters();
         }
     }
@@ -587,8 +588,9 @@ public final class PageAllocator {
 
     /** Called when writeback of a page completes: sleepers may now find it reclaimable. */
     void writebackCompleted() {
-        // Not atomic, and need not be: sleepers only ask "did it change since I looked?".
-        writebackEvents++;
+        // Atomic: a stale write-back of a smaller value would hide this event from a sleeper
+        // that already saw the larger one (a lost wake-up).
+        writebackEvents.incrementAndGet();
         if (allocWait.active()) {
             allocWait.wakeUpAll();
         }
@@ -681,7 +683,12 @@ public final class PageAllocator {
             }
             WaitQueue.Entry wait = allocWait.prepareToWait(false);
             try {
-                // Queued, then re-test: a repayment lowers the debt before it wakes the queue.
+                // Queued, then collect what is already there: pages on per-CPU lists, and
+                // margin left by frees that raced the admission (they saw no debt to repay).
+                // Any free after this point finds us queued and wakes us.
+                drainAllPages();
+                account.repayNow();
+                // Re-test: a repayment lowers the debt before it wakes the queue.
                 if (account.debt() != 0) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
@@ -783,7 +790,7 @@ public final class PageAllocator {
         boolean registered = false;
         try {
             for (;;) {
-                long seen = backingEvents + writebackEvents;
+                long seen = backingEvents.get() + writebackEvents.get();
                 Page page = takeReserved(account, order, zonelist);
                 if (page != null) {
                     account.servedFree.increment();
@@ -892,7 +899,7 @@ public final class PageAllocator {
     private void waitForBacking(ReserveAccount account, int order, Zone[] zonelist, long seen) {
         WaitQueue.Entry wait = allocWait.prepareToWait(false);
         try {
-            if (backingEvents + writebackEvents != seen) {
+            if (backingEvents.get() + writebackEvents.get() != seen) {
                 return;
             }
             for (Zone z : zonelist) {

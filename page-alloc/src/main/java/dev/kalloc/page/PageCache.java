@@ -299,7 +299,7 @@ public final class PageCache {
         if (victim == null) {
             return false;
         }
-        mapping.ops().writepage(victim);
+        callWritepage(mapping, victim);
         return true;
     }
 
@@ -323,8 +323,25 @@ public final class PageCache {
         } finally {
             lock.unlock();
         }
-        mapping.ops().writepage(page);
+        callWritepage(mapping, page);
         return true;
+    }
+
+    /**
+     * Calls {@code writepage} with the page already under writeback. If it throws before it
+     * completed the write, the writeback is ended as failed (the page is dirty again, with
+     * {@code PG_error}), so an exception never leaves a page stuck under writeback with the
+     * counters off; the exception still reaches the caller.
+     */
+    private void callWritepage(AddressSpace mapping, Page page) {
+        try {
+            mapping.ops().writepage(page);
+        } catch (RuntimeException | Error e) {
+            if (page.testFlag(Page.PG_writeback)) {
+                endPageWriteback(page, false);
+            }
+            throw e;
+        }
     }
 
     private static void startWritebackLocked(Page page) {
@@ -557,7 +574,7 @@ public final class PageCache {
                         startWritebackLocked(p);
                         lock.unlock();
                         try {
-                            mapping.ops().writepage(p);
+                            callWritepage(mapping, p);
                         } finally {
                             lock.lock();
                         }

@@ -385,6 +385,21 @@ public final class ReserveAccount {
         admitting = false;
     }
 
+    /**
+     * Repays waiting admissions from whatever margin the zones have right now. A waiting
+     * admission calls it after queueing: a page freed by a thread that read {@code nrDepleted}
+     * as 0 just before this admission was queued reached the free lists without repaying
+     * anyone, and no later free may come to repay it.
+     */
+    void repayNow() {
+        lockAll();
+        try {
+            repayAllLocked();
+        } finally {
+            unlockAll();
+        }
+    }
+
     private void repayAllLocked() {
         for (Zone z : zones) {
             if (z.nrDepleted != 0) {
