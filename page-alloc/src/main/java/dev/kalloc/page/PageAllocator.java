@@ -891,8 +891,10 @@ public final class PageAllocator {
     }
 
     /**
-     * Sleeps until a block may be takeable: queue, then re-test what the look saw (free pages in
-     * a zone with quota; unpins, additions and writeback completions since {@code seen}). A free
+     * Sleeps until a block may be takeable: queue, then re-test what the look saw (a free block
+     * of the order in a zone with quota, not just enough free pages, or an order above 0 on
+     * fragmented memory would spin; unpins, additions and writeback completions since
+     * {@code seen}). A free
      * raises {@code free_pages} before it tests the queue; an unpin bumps the events before it
      * does; so either the re-test sees the change or the waker sees the sleeper.
      */
@@ -903,7 +905,10 @@ public final class PageAllocator {
                 return;
             }
             for (Zone z : zonelist) {
-                if (account.avail[z.index()] >= 1 << order && z.freePages() >= 1 << order) {
+                // freePages is read first (volatile): a free that raised it made its list change
+                // visible, so the unlocked look for a block of the order is not stale.
+                if (account.avail[z.index()] >= 1 << order && z.freePages() >= 1 << order
+                        && z.hasFreeBlockUnlocked(order)) {
                     return;
                 }
             }

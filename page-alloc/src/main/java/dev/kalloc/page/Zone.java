@@ -282,6 +282,20 @@ public final class Zone {
         return memMap[idx];
     }
 
+    /**
+     * True if some free list of order {@code >= order} is non-empty, read without the lock: a
+     * hint for sleepers deciding whether to sleep. Read it after {@link #freePages} (volatile) so
+     * that the list changes of the frees that raised it are visible.
+     */
+    boolean hasFreeBlockUnlocked(int order) {
+        for (int k = order; k < maxOrder; k++) {
+            if (!freeArea[k].freeList.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     boolean contains(int pfn) {
         return pfn >= startPfn && pfn < startPfn + size;
     }
@@ -441,7 +455,6 @@ public final class Zone {
      */
     void freeOneLocked(Page page, int order) {
         int pageIdx = page.pfn() - startPfn;
-        freePages += 1 << order;
         page.state = Page.STATE_TAIL;
         int k = order;
         while (k < maxOrder - 1) {
@@ -462,6 +475,9 @@ public final class Zone {
         head.state = Page.STATE_BUDDY;
         head.order = k;
         freeArea[k].freeList.addFirst(head);
+        // Last, and volatile: an unlocked reader that sees the new count also sees the lists
+        // above (Zone#hasFreeBlockUnlocked relies on it).
+        freePages += 1 << order;
     }
 
     /**
