@@ -19,11 +19,11 @@ import dev.kalloc.page.Page;
  *       test handed out: a page leaked, or a freed one was not returned.</li>
  * </ol>
  */
-final class Verdict {
-    static final int OK = 0;
+public final class Verdict {
+    public static final int OK = 0;
     static final int BROKEN_INVARIANT = 1;
-    static final int SAME_PAGE_TWICE = 2;
-    static final int NOT_ALLOCATED = 3;
+    public static final int SAME_PAGE_TWICE = 2;
+    public static final int NOT_ALLOCATED = 3;
     static final int LOST_OR_FOUND = 4;
 
     /** The text every test's catch-all FORBIDDEN outcome carries. */
@@ -46,6 +46,21 @@ final class Verdict {
         } catch (AssertionError | RuntimeException broken) {
             return BROKEN_INVARIANT;
         }
+        int held = heldPages(actorPages);
+        if (held != OK) {
+            return held;
+        }
+        return m.zone.allocatedPages() == allocated ? OK : LOST_OR_FOUND;
+    }
+
+    /**
+     * The checks every arbiter holding pages makes (the reservation tests too): no page held by
+     * two actors, every held page marked allocated.
+     *
+     * @param actorPages the pages the actors hold; null entries (failed allocations) are skipped
+     * @return {@link #OK}, {@link #SAME_PAGE_TWICE} or {@link #NOT_ALLOCATED}
+     */
+    public static int heldPages(Page... actorPages) {
         for (int i = 0; i < actorPages.length; i++) {
             for (int j = i + 1; j < actorPages.length; j++) {
                 if (actorPages[i] != null && actorPages[i] == actorPages[j]) {
@@ -58,6 +73,6 @@ final class Verdict {
                 return NOT_ALLOCATED;
             }
         }
-        return m.zone.allocatedPages() == allocated ? OK : LOST_OR_FOUND;
+        return OK;
     }
 }

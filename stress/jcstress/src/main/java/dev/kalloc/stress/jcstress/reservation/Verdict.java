@@ -18,8 +18,9 @@ import dev.kalloc.page.Page;
 final class Verdict {
     static final int OK = 0;
     static final int BROKEN_INVARIANT = 1;
-    static final int SAME_PAGE_TWICE = 2;
-    static final int NOT_ALLOCATED = 3;
+    /** Same codes as the page tests' verdict, whose {@code heldPages} check this one reuses. */
+    static final int SAME_PAGE_TWICE = dev.kalloc.stress.jcstress.page.Verdict.SAME_PAGE_TWICE;
+    static final int NOT_ALLOCATED = dev.kalloc.stress.jcstress.page.Verdict.NOT_ALLOCATED;
     static final int WRONG_RESERVED = 4;
 
     static final String FORBIDDEN_DESC = "Anything else, or a nonzero verdict (last field): 1 = invariants broken "
@@ -35,17 +36,9 @@ final class Verdict {
         } catch (AssertionError | RuntimeException broken) {
             return BROKEN_INVARIANT;
         }
-        for (int i = 0; i < actorPages.length; i++) {
-            for (int j = i + 1; j < actorPages.length; j++) {
-                if (actorPages[i] != null && actorPages[i] == actorPages[j]) {
-                    return SAME_PAGE_TWICE;
-                }
-            }
-        }
-        for (Page p : actorPages) {
-            if (p != null && !p.isAllocated()) {
-                return NOT_ALLOCATED;
-            }
+        int held = dev.kalloc.stress.jcstress.page.Verdict.heldPages(actorPages);
+        if (held != OK) {
+            return held;
         }
         return m.zone.reservedPages() == expectedReserved ? OK : WRONG_RESERVED;
     }
