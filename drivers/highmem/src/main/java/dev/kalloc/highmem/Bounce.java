@@ -13,6 +13,7 @@ import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.Zone;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Bounce buffers of 2.5.1's {@code mm/highmem.c} (moved to {@code mm/bounce.c} in 2.6): a bio
@@ -46,7 +47,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       ({@code GFP_NOHIGHIO}, or {@code GFP_NOIO} for ISA, as 2.5.1's {@code bio_gfp}); each
  *       segment above the limit gets a pool page with the same offset and length, each other
  *       segment keeps the original page; for a WRITE the data is copied in through
- *       {@link Highmem#kmap} of the original page.</li>
+ *       {@link Highmem#kmap} of the original page. A bio takes all its pool pages before the next
+ *       bio on the same pool takes any (see {@code fillSegments}), and one that needs more pages
+ *       than the pool holds is refused: either could otherwise wait forever on a pool that is
+ *       its only source.</li>
  *   <li>The bounce bio carries the original's device, sector and direction, and the original in
  *       {@code bi_private}; it is queued in the original's place.</li>
  *   <li>At completion (interrupt context): for a successful READ, each bounced segment is copied
@@ -65,6 +69,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *       bounce bio may be refused; then everything taken so far is given back and the original
  *       completes at once with an I/O error ({@code bio_io_error}), in the submitter's context.
  *       2.5.1's mempool never failed a {@code GFP_NOIO} allocation, so it had no such path.</li>
+ *   <li>2.5.1 took a bio's pool pages one by one with no lock, so two bios could each hold part of
+ *       a pool and wait for the rest: a deadlock as soon as the pool is the only source (always
+ *       on a reservation's in-flight limit, under memory pressure on a mempool). Here the pages of
+ *       one bio are taken under a per-pool FIFO lock, and a bio needing more bounce pages than
+ *       the pool holds ({@link #POOL_SIZE}, {@link #ISA_POOL_SIZE}) is refused with an
+ *       exception at submission.</li>
  *   <li>Whether a limit is "ISA" follows 2.5.3 (Manfred Spraul's fix): any limit below the end of
  *       low memory bounces into ZONE_DMA, and a limit below ZONE_DMA's end is refused (the
  *       kernel's {@code BUG_ON(dma_addr < BLK_BOUNCE_ISA)}). 2.5.1 tested
@@ -75,7 +85,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <h2>Concurrency</h2>
  * Any number of submitters and completion threads at once: the pools are thread-safe sources, the
  * counters atomics, the pool creation synchronized on this object and published through
- * volatile fields. A bounce bio belongs to the block layer from queueing to completion.
+ * volatile fields. {@code allocLock}/{@code isaAllocLock} (fair) are held by one submitter while
+ * it takes one bio's pages from that pool, and may be held across a sleep in the pool; under
+ * them only the pool's and the page allocator's own locks are taken (the copy-in's {@code kmap}
+ * comes after the release). Completions, which free the pages, never take them. A bounce bio belongs to the block layer from queueing to completion.
  */
 public final class Bounce {
     /** {@code POOL_SIZE}: pages of the highmem bounce pool. */
@@ -88,6 +101,8 @@ public final class Bounce {
     private final Guarantee guarantee;
     private volatile ElementSource<Page> pagePool;
     private volatile ElementSource<Page> isaPagePool;
+    private final ReentrantLock allocLock = new ReentrantLock(true);
+    private final ReentrantLock isaAllocLock = new ReentrantLock(true);
     private boolean destroyed;
 
     private final BioEndIo endIoWrite = (b, n) -> bounceEndIo(b, n, pagePool, false);
@@ -213,6 +228,8 @@ public final class Bounce {
      *         I/O error and nothing is held
      * @throws KernelBug if {@code orig} has been partly processed ({@code bi_idx != 0}) (nothing
      *         changes)
+     * @throws IllegalArgumentException if more segments than the pool's pages need bouncing
+     *         (nothing changes; split the bio)
      */
     public Bio createBounce(long pfn, int gfp, Bio orig) {
         if (orig.idx() != 0) {
@@ -220,7 +237,8 @@ public final class Bounce {
         }
         BioVec from = orig.ioVec();
         int vcnt = orig.vcnt();
-        if (!needsBounce(from, vcnt, pfn)) {
+        int needed = countAbove(from, vcnt, pfn);
+        if (needed == 0) {
             return orig;
         }
         boolean isa = (gfp & Gfp.__GFP_DMA) != 0;
@@ -229,49 +247,88 @@ public final class Bounce {
             throw new IllegalStateException("create_bounce: " + orig + " needs a " + (isa ? "bounce-isa" : "bounce")
                     + " pool, which " + (isa ? "no ISA limit created" : "a machine without highmem does not have"));
         }
+        int poolSize = isa ? ISA_POOL_SIZE : POOL_SIZE;
+        if (needed > poolSize) {
+            throw new IllegalArgumentException("create_bounce: " + orig + " has " + needed + " segments above the"
+                    + " device's limit but the " + pool.name() + " pool holds " + poolSize + " pages; split the bio");
+        }
         Bio bio = orig.set().bioAlloc(isa ? Gfp.GFP_NOIO : Gfp.GFP_NOHIGHIO, vcnt);
         if (bio == null) {
             return fail(orig, null, null);
         }
+        if (!fillSegments(bio, orig, pfn, gfp, pool, isa ? isaAllocLock : allocLock)) {
+            return fail(orig, bio, pool);
+        }
         boolean write = orig.dataDir() == Bio.WRITE;
-        int bounced = 0;
-        for (int i = 0; i < vcnt; i++) {
-            Page page = from.page(i);
-            int len = from.len(i);
-            int off = from.offset(i);
-            if (page.pfn() < pfn) {
-                bio.addPage(page, len, off);
-                continue;
-            }
-            Page to = pool.alloc(gfp);
-            if (to == null) {
-                return fail(orig, bio, pool);
-            }
-            bio.addPage(to, len, off);
-            bounced++;
-            if (write) {
-                long vfrom = highmem.kmap(page);
-                try {
-                    highmem.copy(vfrom + off, highmem.pageAddress(to) + off, len);
-                } finally {
-                    highmem.kunmap(page);
-                }
-            }
+        if (write) {
+            copyIn(orig, bio);
         }
         bio.setSector(orig.sector()).setDev(orig.dev()).setRw(orig.dataDir()).setPrivate(orig);
         bio.setEndIo(write ? (isa ? endIoWriteIsa : endIoWrite) : (isa ? endIoReadIsa : endIoRead));
         biosBounced.incrementAndGet();
-        pagesBounced.addAndGet(bounced);
+        pagesBounced.addAndGet(needed);
         return bio;
     }
 
-    private static boolean needsBounce(BioVec vec, int vcnt, long pfn) {
-        for (int i = 0; i < vcnt; i++) {
-            if (vec.page(i).pfn() >= pfn) {
-                return true;
+    /**
+     * Gives {@code bio} the segments of {@code orig}: a pool page for each one at or above
+     * {@code pfn}, the original page otherwise. One bio at a time per pool takes its pages
+     * ({@code lock}, FIFO): a bio waiting for the pool then holds the only partial set, and every
+     * other set it waits for is complete and in flight, so its completion frees pages. Without the
+     * lock two bios could each hold part of the pool and wait for the rest forever.
+     *
+     * @return false if the pool refused a page (the pages taken so far stay in {@code bio})
+     */
+    private static boolean fillSegments(Bio bio, Bio orig, long pfn, int gfp, ElementSource<Page> pool,
+            ReentrantLock lock) {
+        BioVec from = orig.ioVec();
+        lock.lock();
+        try {
+            for (int i = 0; i < orig.vcnt(); i++) {
+                Page page = from.page(i);
+                if (page.pfn() < pfn) {
+                    bio.addPage(page, from.len(i), from.offset(i));
+                    continue;
+                }
+                Page to = pool.alloc(gfp);
+                if (to == null) {
+                    return false;
+                }
+                bio.addPage(to, from.len(i), from.offset(i));
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The copy of a WRITE into the bounce pages, through {@code kmap} of each original page. */
+    private void copyIn(Bio orig, Bio bio) {
+        BioVec from = orig.ioVec();
+        BioVec to = bio.ioVec();
+        for (int i = 0; i < orig.vcnt(); i++) {
+            Page page = from.page(i);
+            if (to.page(i) == page) {
+                continue;
+            }
+            int off = from.offset(i);
+            long vfrom = highmem.kmap(page);
+            try {
+                highmem.copy(vfrom + off, highmem.pageAddress(to.page(i)) + off, from.len(i));
+            } finally {
+                highmem.kunmap(page);
             }
         }
-        return false;
+    }
+
+    private static int countAbove(BioVec vec, int vcnt, long pfn) {
+        int n = 0;
+        for (int i = 0; i < vcnt; i++) {
+            if (vec.page(i).pfn() >= pfn) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Gives back what a failed bounce took and fails {@code orig}; returns null for the queue. */

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kalloc.bio.Bio;
+import dev.kalloc.bio.BioSet;
+import dev.kalloc.bio.Guarantees;
 import dev.kalloc.bio.RequestQueue;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.MachineConfig;
@@ -18,6 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Bounce buffers: errors, refused memory, pool set-up, the limit rules, teardown. */
 class BounceTest {
     private static final int PAGE = PhysicalMemory.PAGE_SIZE;
+    private static final int ROUNDS = 400;
 
     private static Bio oneSegment(BounceRig rig, Page page, int len, int off, long sector) {
         Bio bio = rig.set.bioAlloc(Gfp.GFP_NOIO, 1);
@@ -249,6 +252,84 @@ class BounceTest {
             rig.checkConservation();
             assertThatThrownBy(() -> rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceHigh()))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("destroyed");
+        }
+    }
+
+    @Test
+    void bioNeedingMoreBouncePagesThanThePoolHoldsIsRefusedUnchanged() throws Exception {
+        try (BounceRig rig = new BounceRig(GuaranteeCase.RESERVATION)) {
+            rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceIsa());
+            Page[] pages = new Page[Bounce.ISA_POOL_SIZE + 1];
+            BioSet big = BioSet.builder(rig.slab, Guarantees.none()).name("big").maxVecs(64).create();
+            Bio bio = big.bioAlloc(Gfp.GFP_NOIO, pages.length);
+            for (int i = 0; i < pages.length; i++) {
+                pages[i] = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
+                bio.addPage(pages[i], Bio.SECTOR_SIZE, 0);
+            }
+            bio.setSector(0).setDev(rig.disk);
+            assertThatThrownBy(() -> dev.kalloc.bio.BlockLayer.submitBio(Bio.WRITE, bio))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("split the bio");
+            assertThat(bio.isEnded()).isFalse();
+            assertThat(rig.bounce.pagesInUse()).isZero();
+            assertThat(rig.disk.queue().pending()).isZero();
+            bio.put();
+            big.destroy();
+            for (Page p : pages) {
+                rig.machine.pageAlloc().freePage(p);
+            }
+            rig.checkConservation();
+        }
+    }
+
+    /**
+     * Two submitters whose bios each need the whole ISA pool (16 pages) on a reservation, whose
+     * in-flight limit is hard: taken page by page without the per-pool lock, each would soon hold
+     * part of the pool and wait for the rest forever. The join's bound only turns such a hang into
+     * a failure.
+     */
+    @Test
+    void twoBiosThatEachNeedTheWholePoolNeverDeadlock() throws Exception {
+        try (BounceRig rig = new BounceRig(GuaranteeCase.RESERVATION)) {
+            rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceIsa());
+            Throwable[] failure = new Throwable[2];
+            Thread[] t = new Thread[2];
+            for (int k = 0; k < 2; k++) {
+                int me = k;
+                t[k] = new Thread(() -> {
+                    Page[] pages = new Page[Bounce.ISA_POOL_SIZE];
+                    try {
+                        for (int i = 0; i < pages.length; i++) {
+                            pages[i] = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
+                        }
+                        for (int round = 0; round < ROUNDS; round++) {
+                            Bio bio = rig.set.bioAlloc(Gfp.GFP_NOIO, pages.length);
+                            for (Page p : pages) {
+                                bio.addPage(p, Bio.SECTOR_SIZE, 0);
+                            }
+                            bio.setSector(me * 1024L).setDev(rig.disk);
+                            boolean ok = BounceRig.submitAndWait(Bio.WRITE, bio);
+                            bio.put();
+                            assertThat(ok).isTrue();
+                        }
+                    } catch (Throwable e) {
+                        failure[me] = e;
+                    } finally {
+                        for (Page p : pages) {
+                            if (p != null) {
+                                rig.machine.pageAlloc().freePage(p);
+                            }
+                        }
+                    }
+                }, "whole-pool-" + k);
+                t[k].start();
+            }
+            for (Thread th : t) {
+                th.join(60_000);
+                assertThat(th.isAlive()).as("deadlocked on the bounce pool").isFalse();
+            }
+            assertThat(failure).containsOnlyNulls();
+            assertThat(rig.bounce.pagesBounced()).isEqualTo(2L * ROUNDS * Bounce.ISA_POOL_SIZE);
+            rig.checkConservation();
         }
     }
 }
