@@ -49,6 +49,7 @@ public final class RamDisk implements AutoCloseable {
     private final AtomicLong ioErrors = new AtomicLong();
     private final AtomicLong completions = new AtomicLong();
     private final AtomicLong maxQueued = new AtomicLong();
+    private final AtomicLong unreachable = new AtomicLong();
     private volatile boolean closed;
 
     private RamDisk(Machine machine, String name, long nrSectors, Duration serviceTime) {
@@ -154,8 +155,12 @@ public final class RamDisk implements AutoCloseable {
             PhysicalMemory mem = machine.memory();
             int pos = (int) (first * Bio.SECTOR_SIZE);
             BioVec v = bio.ioVec;
+            long limit = queue.bouncePfn();
             for (int i = bio.idx; i < bio.vcnt; i++) {
                 Page p = v.page(i);
+                if (p.pfn() >= limit) {
+                    unreachable.incrementAndGet();
+                }
                 int len = v.len(i);
                 long addr = p.physAddr() + v.offset(i);
                 if (write) {
@@ -264,6 +269,14 @@ public final class RamDisk implements AutoCloseable {
     /** Bios completed (handed to {@code bio_endio}). */
     public long completions() {
         return completions.get();
+    }
+
+    /**
+     * Segments serviced whose page lies at or above the queue's bounce limit: memory a real
+     * device of that limit could not reach by DMA. Bouncing keeps it 0.
+     */
+    public long unreachableSegments() {
+        return unreachable.get();
     }
 
     /** The deepest the queue has been. */

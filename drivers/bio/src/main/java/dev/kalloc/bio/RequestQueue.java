@@ -58,6 +58,7 @@ public final class RequestQueue {
     private volatile MakeRequestFn makeRequestFn = RequestQueue::enqueueDefault;
     private volatile long bouncePfn = BOUNCE_ANY;
     private volatile int bounceGfp = Gfp.GFP_NOHIGHIO;
+    private volatile BounceFn bounceFn;
     private volatile Throwable firstCompletionError;
     private volatile long completionErrors;
 
@@ -110,6 +111,34 @@ public final class RequestQueue {
         bounceGfp = dmaAddr <= (16L << 20) ? Gfp.GFP_NOIO | Gfp.GFP_DMA : Gfp.GFP_NOHIGHIO;
     }
 
+    /**
+     * Sets the bounce limit with the mask chosen by the caller: the highmem driver decides
+     * ISA-or-not against the machine's end of low memory (2.5.3's rule), which a tiny test machine
+     * needs, where the 16 MiB threshold of {@link #setBounceLimit(long)} covers all of RAM.
+     */
+    public void setBounceLimit(long dmaAddr, int gfp) {
+        if (dmaAddr <= 0) {
+            throw new IllegalArgumentException("bounce limit " + dmaAddr + ": must be positive");
+        }
+        if ((gfp & ~Gfp.GFP_VALID_MASK) != 0 || (gfp & Gfp.__GFP_HIGHMEM) != 0) {
+            throw new IllegalArgumentException("bounce gfp " + Gfp.toString(gfp) + ": bounce pages must be low memory");
+        }
+        bouncePfn = dmaAddr == BOUNCE_ANY ? BOUNCE_ANY : dmaAddr >>> 12;
+        bounceGfp = gfp;
+    }
+
+    /**
+     * Installs the {@link BounceFn} that {@link #enqueue} calls first ({@code blk_queue_bounce});
+     * null removes it.
+     */
+    public void setBounceFn(BounceFn fn) {
+        this.bounceFn = fn;
+    }
+
+    public BounceFn bounceFn() {
+        return bounceFn;
+    }
+
     /** {@code q->bounce_pfn}: the first pfn the device cannot reach; {@link #BOUNCE_ANY} for none. */
     public long bouncePfn() {
         return bouncePfn;
@@ -121,12 +150,22 @@ public final class RequestQueue {
     }
 
     /**
-     * The default make-request function: appends {@code bio} to the pending list and wakes the
-     * dispatcher. Never sleeps.
+     * The default make-request function ({@code __make_request}): passes {@code bio} to the
+     * installed {@link BounceFn}, if any, then appends what it returns to the pending list and
+     * wakes the dispatcher. Never sleeps without a bounce function; with one it may (in process
+     * context), as the bounce pages are allocated.
      *
      * @throws IllegalStateException if the queue is closed (nothing changes)
      */
     public void enqueue(Bio bio) {
+        BounceFn fn = bounceFn;
+        if (fn != null) {
+            checkOpen(bio);
+            bio = fn.bounce(this, bio);
+            if (bio == null) {
+                return; // the bounce failed and completed the bio with an error
+            }
+        }
         lock.lock();
         try {
             if (closing) {
@@ -143,6 +182,18 @@ public final class RequestQueue {
             pending++;
             disk.noteQueued(pending);
             work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Refuses a bio before a bounce copy of it is made; enqueue checks again under the lock. */
+    private void checkOpen(Bio bio) {
+        lock.lock();
+        try {
+            if (closing) {
+                throw new IllegalStateException("queue of " + disk.name() + " is closed; " + bio + " not queued");
+            }
         } finally {
             lock.unlock();
         }
