@@ -200,17 +200,19 @@ public final class Bounce {
             initEmergencyIsaPool();
             gfp = Gfp.GFP_NOIO | Gfp.GFP_DMA;
         }
-        q.setBounceLimit(dmaAddr, gfp);
-        q.setBounceFn(this::blkQueueBounce);
+        q.setBounce(dmaAddr, gfp, this::blkQueueBounce); // limit, mask and function in one publication
     }
 
-    /** {@code blk_queue_bounce(q, &bio)}, the queue's {@link dev.kalloc.bio.BounceFn}. */
-    private Bio blkQueueBounce(RequestQueue q, Bio bio) {
-        long pfn = q.bouncePfn();
+    /**
+     * {@code blk_queue_bounce(q, &bio)}, the queue's {@link dev.kalloc.bio.BounceFn}: the limit
+     * and the mask come from the queue's one snapshot of its set-up, never re-read from {@code q}
+     * (a concurrent {@link #blkQueueBounceLimit} could pair one limit with another's mask).
+     */
+    private Bio blkQueueBounce(RequestQueue q, Bio bio, long pfn, int gfp) {
         if (pfn >= machine.nrPages()) {
             return bio; // the device reaches all of RAM
         }
-        return createBounce(pfn, q.bounceGfp(), bio);
+        return createBounce(pfn, gfp, bio);
     }
 
     // -------------------------------------------------------------------------------------
