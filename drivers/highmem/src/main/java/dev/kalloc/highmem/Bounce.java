@@ -362,17 +362,28 @@ public final class Bounce {
      * {@code bounce_end_io_{read,write}[_isa]} and {@code bounce_end_io}: copy a read back,
      * free the bounce pages, complete the original, put the bounce bio. Interrupt context:
      * nothing here sleeps.
+     *
+     * <p>The bounce bio is put in a {@code finally}: the original's end-io handler is the
+     * submitter's code and may throw (the queue catches and counts it); the bounce bio is ours,
+     * and without the {@code finally} it would never go back to its set, holding a vector and,
+     * on a reservation, one of the set's in-flight slots for good. The pool pages are freed
+     * before the handler runs for the same reason.
      */
     private int bounceEndIo(Bio bio, int nrSectors, ElementSource<Page> pool, boolean read) {
         Bio orig = (Bio) bio.privateData();
         boolean ok = bio.testFlag(Bio.BIO_UPTODATE);
-        if (read && ok) {
-            copyToHighBioIrq(orig, bio);
+        try {
+            try {
+                if (read && ok) {
+                    copyToHighBioIrq(orig, bio);
+                }
+            } finally {
+                freeBouncePages(bio, orig, pool);
+            }
+            return orig.set().bioEndio(orig, ok, nrSectors);
+        } finally {
+            bio.put();
         }
-        freeBouncePages(bio, orig, pool);
-        int ret = orig.set().bioEndio(orig, ok, nrSectors);
-        bio.put();
-        return ret;
     }
 
     /** {@code copy_to_high_bio_irq(to, from)}: bounced segments back into the original pages. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioSet;
+import dev.kalloc.bio.BlockLayer;
 import dev.kalloc.bio.Guarantees;
 import dev.kalloc.bio.RequestQueue;
 import dev.kalloc.page.Gfp;
@@ -329,6 +330,39 @@ class BounceTest {
             }
             assertThat(failure).containsOnlyNulls();
             assertThat(rig.bounce.pagesBounced()).isEqualTo(2L * ROUNDS * Bounce.ISA_POOL_SIZE);
+            rig.checkConservation();
+        }
+    }
+
+    /**
+     * The original's end-io handler is the submitter's code and may throw; the queue catches and
+     * counts it. The bounce bio and its pages are the bounce driver's and must come back anyway.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(GuaranteeCase.class)
+    void anOriginalWhoseEndIoThrowsStillHasItsBounceBioPutAndPagesFreed(GuaranteeCase g) throws Exception {
+        try (BounceRig rig = new BounceRig(g)) {
+            RequestQueue q = rig.disk.queue();
+            rig.bounce.blkQueueBounceLimit(q, rig.bounce.bounceHigh());
+            rig.disk.writeRaw(0, pattern(PAGE, 9), 0, PAGE);
+            Page high = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
+            Bio bio = oneSegment(rig, high, PAGE, 0, 0);
+            bio.setEndIo((b, n) -> {
+                throw new IllegalStateException("end-io handler bug");
+            });
+            BlockLayer.submitBio(Bio.READ, bio);
+            rig.disk.close(); // services and completes the pending bio, then joins the completion thread
+            assertThat(q.completionErrors()).isEqualTo(1);
+            assertThat(q.firstCompletionError()).hasMessage("end-io handler bug");
+            assertThat(bio.isEnded()).isTrue();
+            byte[] data = new byte[PAGE];
+            rig.machine.memory().read(high.physAddr(), data, 0, PAGE);
+            assertThat(data).as("copied back before the handler ran").isEqualTo(pattern(PAGE, 9));
+            assertThat(rig.bounce.pagesInUse()).isZero();
+            assertThat(rig.set.inUse()).as("only the original, still ours: the bounce bio was put").isEqualTo(1);
+            bio.put();
+            assertThat(rig.set.inUse()).isZero();
+            rig.machine.pageAlloc().freePage(high);
             rig.checkConservation();
         }
     }
