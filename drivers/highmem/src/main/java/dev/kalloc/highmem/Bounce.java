@@ -6,6 +6,7 @@ import dev.kalloc.bio.BioVec;
 import dev.kalloc.bio.ElementSource;
 import dev.kalloc.bio.Guarantee;
 import dev.kalloc.bio.RequestQueue;
+import dev.kalloc.mempool.MempoolAllocFn;
 import dev.kalloc.mempool.Mempools;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.KernelBug;
@@ -39,6 +40,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link ElementSource}s of the chosen {@link Guarantee} over {@code alloc_page}/
  * {@code __free_page}, with as many reserved pages as pool elements; which zone a page comes
  * from is the queue's {@code bounce_gfp} ({@code GFP_NOHIGHIO}, or {@code GFP_NOIO | GFP_DMA}).
+ * The ISA pool also ORs {@code __GFP_DMA} into every allocation of its own (later 2.5's
+ * {@code pool_data}), so its reserve is ZONE_DMA pages, and a reservation behind it is taken
+ * against ZONE_DMA: a reserve an ISA device cannot reach would be no reserve.
  *
  * <h2>Path (create_bounce)</h2>
  * <ol>
@@ -134,20 +138,30 @@ public final class Bounce {
         }
         Bounce b = new Bounce(highmem, guarantee);
         if (highmem.hasHighmem()) {
-            b.pagePool = b.newPool("bounce", POOL_SIZE);
+            b.pagePool = b.newPool("bounce", POOL_SIZE, 0);
         }
         return b;
     }
 
-    private ElementSource<Page> newPool(String name, int pages) {
-        return guarantee.source(name, pages, pages, Mempools.allocPages(machine, 0), Mempools.freePages(machine, 0));
+    /**
+     * A pool of {@code pages} pages over {@code page_pool_alloc}/{@code page_pool_free}.
+     * {@code poolData} is the later-2.5 {@code pool_data}: {@code __GFP_DMA} for the ISA pool,
+     * ORed into every mask the pool allocates with, the prefill's {@code GFP_KERNEL} included, so
+     * that the reserve itself lies in ZONE_DMA (with a bare {@code alloc_page} the prefill took
+     * ZONE_NORMAL pages, which an ISA device cannot reach, and a bounce served from the reserve
+     * went to the device above its limit). A reservation is taken against the same zones.
+     */
+    private ElementSource<Page> newPool(String name, int pages, int poolData) {
+        MempoolAllocFn<Page> alloc = poolData == 0 ? Mempools.allocPages(machine, 0)
+                : gfp -> machine.pageAlloc().allocPages(gfp | poolData, 0);
+        return guarantee.source(name, pages, pages, Gfp.GFP_NOIO | poolData, alloc, Mempools.freePages(machine, 0));
     }
 
-    /** {@code init_emergency_isa_pool}: creates the ISA pool once. May sleep. */
+    /** {@code init_emergency_isa_pool}: creates the ISA pool once, in ZONE_DMA. May sleep. */
     private synchronized void initEmergencyIsaPool() {
         checkAlive();
         if (isaPagePool == null) {
-            isaPagePool = newPool("bounce-isa", ISA_POOL_SIZE);
+            isaPagePool = newPool("bounce-isa", ISA_POOL_SIZE, Gfp.__GFP_DMA);
         }
     }
 

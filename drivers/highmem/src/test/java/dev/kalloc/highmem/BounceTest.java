@@ -366,4 +366,69 @@ class BounceTest {
             rig.checkConservation();
         }
     }
+
+    /**
+     * An ISA-limited queue (limit = the end of ZONE_DMA) with ZONE_DMA exhausted: every bounce
+     * page must come from the ISA pool's reserve, which must therefore lie in ZONE_DMA (the
+     * mempool's prefill ORs {@code __GFP_DMA}, the reservation is taken against ZONE_DMA). With
+     * the reserve in ZONE_NORMAL, a mempool handed the device pages above its limit, and a
+     * reservation's quota was not where the allocations fell, so the bios failed. On none the
+     * bios may fail, but none may reach the device above its limit.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(GuaranteeCase.class)
+    void underZoneDmaPressureAnIsaQueueIsServedFromZoneDmaOnly(GuaranteeCase g) throws Exception {
+        try (BounceRig rig = new BounceRig(g)) {
+            RequestQueue q = rig.disk.queue();
+            rig.bounce.blkQueueBounceLimit(q, rig.bounce.bounceIsa());
+            int segs = 4;
+            Page[] pages = new Page[segs];
+            for (int i = 0; i < segs; i++) {
+                pages[i] = rig.machine.pageAlloc().allocPage(Gfp.GFP_KERNEL); // ZONE_NORMAL: above the ISA limit
+                assertThat((long) pages[i].pfn()).isGreaterThanOrEqualTo(q.bouncePfn());
+                rig.machine.memory().write(pages[i].physAddr(), pattern(PAGE, 20 + i), 0, PAGE);
+            }
+            java.util.List<Page> hog = new java.util.ArrayList<>();
+            rig.machine.pageAlloc().drainAllPages();
+            for (Page p; (p = rig.machine.pageAlloc().allocPage(Gfp.GFP_ATOMIC | Gfp.__GFP_DMA)) != null; ) {
+                hog.add(p);
+            }
+            assertThat(rig.machine.pageAlloc().allocPage(Gfp.GFP_NOIO | Gfp.GFP_DMA)).as("ZONE_DMA is exhausted")
+                    .isNull();
+            int failed = 0;
+            for (int round = 0; round < 8; round++) {
+                Bio bio = rig.set.bioAlloc(Gfp.GFP_NOIO, segs);
+                for (Page p : pages) {
+                    bio.addPage(p, PAGE, 0);
+                }
+                bio.setSector(round * 8L * segs).setDev(rig.disk);
+                if (!BounceRig.submitAndWait(Bio.WRITE, bio)) {
+                    failed++;
+                }
+                bio.put();
+            }
+            assertThat(rig.disk.unreachableSegments()).as("no segment serviced above the ISA limit").isZero();
+            if (g == GuaranteeCase.NONE) {
+                assertThat(rig.bounce.failures()).isEqualTo(failed);
+            } else {
+                assertThat(failed).as(g + ": the ISA pool's reserve serves every bio").isZero();
+                assertThat(rig.bounce.pagesBounced()).isEqualTo(8L * segs);
+                for (int round = 0; round < 8; round++) {
+                    byte[] disk = new byte[PAGE];
+                    for (int i = 0; i < segs; i++) {
+                        rig.disk.readRaw((round * segs + i) * 8L, disk, 0, PAGE);
+                        assertThat(disk).isEqualTo(pattern(PAGE, 20 + i));
+                    }
+                }
+            }
+            assertThat(rig.bounce.pagesInUse()).isZero();
+            for (Page p : hog) {
+                rig.machine.pageAlloc().freePage(p);
+            }
+            for (Page p : pages) {
+                rig.machine.pageAlloc().freePage(p);
+            }
+            rig.checkConservation();
+        }
+    }
 }
