@@ -2,6 +2,7 @@ package dev.kalloc.highmem;
 
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioEndIo;
+import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.BioVec;
 import dev.kalloc.bio.ElementSource;
 import dev.kalloc.bio.Guarantee;
@@ -13,6 +14,7 @@ import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.Zone;
+import dev.kalloc.slab.SlabAllocator;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -25,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Usage, as a driver (or the workload) sets it up:
  * <pre>{@code
  * Highmem hm = Highmem.boot(machine);
- * Bounce bounce = Bounce.init(hm, Guarantees.mempool(machine, MempoolPolicy.LINUX_2_5_1));
+ * Bounce bounce = Bounce.init(hm, Guarantees.mempool(machine, MempoolPolicy.LINUX_2_5_1), slab); // slab: SlabAllocator
  * bounce.blkQueueBounceLimit(disk.queue(), bounce.bounceHigh());  // or bounceIsa(), or an address
  * BlockLayer.submitBio(Bio.WRITE, bio);                            // bounced transparently if needed
  * long bounced = bounce.pagesBounced();
@@ -44,11 +46,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code pool_data}), so its reserve is ZONE_DMA pages, and a reservation behind it is taken
  * against ZONE_DMA: a reserve an ISA device cannot reach would be no reserve.
  *
+ * <h2>The bounce bio set</h2>
+ * {@link #init(Highmem, Guarantee, SlabAllocator)} gives the bounce bios a private bio set on the
+ * same guarantee (as later kernels' {@code bounce_bio_set}): if they came from the original's set,
+ * every in-flight slot of that set (a reservation's hard limit, or an exhausted mempool) could be
+ * held by originals waiting for their bounce bio, and none would ever be queued to give one
+ * back. {@link #init(Highmem, Guarantee)} keeps 2.5.1's way, the original's own set, with that
+ * limit.
+ *
  * <h2>Path (create_bounce)</h2>
  * <ol>
  *   <li>A bio with no page at or above the queue's {@code bounce_pfn} is queued unchanged.</li>
- *   <li>Otherwise a bio of the same vector size is allocated from the original's set
- *       ({@code GFP_NOHIGHIO}, or {@code GFP_NOIO} for ISA, as 2.5.1's {@code bio_gfp}); each
+ *   <li>Otherwise a bio of the same vector size is allocated from the private bounce set, or
+ *       without one from the original's set ({@code GFP_NOHIGHIO}, or {@code GFP_NOIO} for ISA, as 2.5.1's {@code bio_gfp}); each
  *       segment above the limit gets a pool page with the same offset and length, each other
  *       segment keeps the original page; for a WRITE the data is copied in through
  *       {@link Highmem#kmap} of the original page. A bio takes all its pool pages before the next
@@ -103,6 +113,8 @@ public final class Bounce {
     private final Highmem highmem;
     private final Machine machine;
     private final Guarantee guarantee;
+    /** The private set bounce bios come from; null: the original's own set (2.5.1). */
+    private final BioSet bioSet;
     private volatile ElementSource<Page> pagePool;
     private volatile ElementSource<Page> isaPagePool;
     private final ReentrantLock allocLock = new ReentrantLock(true);
@@ -119,10 +131,11 @@ public final class Bounce {
     private final AtomicLong pagesCopiedBack = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
 
-    private Bounce(Highmem highmem, Guarantee guarantee) {
+    private Bounce(Highmem highmem, Guarantee guarantee, BioSet bioSet) {
         this.highmem = highmem;
         this.machine = highmem.machine();
         this.guarantee = guarantee;
+        this.bioSet = bioSet;
     }
 
     /**
@@ -136,11 +149,43 @@ public final class Bounce {
         if (highmem == null || guarantee == null) {
             throw new IllegalArgumentException("bounce buffers need a Highmem and a guarantee");
         }
-        Bounce b = new Bounce(highmem, guarantee);
+        Bounce b = new Bounce(highmem, guarantee, null);
         if (highmem.hasHighmem()) {
             b.pagePool = b.newPool("bounce", POOL_SIZE, 0);
         }
         return b;
+    }
+
+    /**
+     * As {@link #init(Highmem, Guarantee)}, with the bounce bios taken from a private bio set
+     * ({@code "bounce-bio"}, up to {@link BioSet#BIO_MAX_PAGES} segments, on {@code guarantee},
+     * its caches in {@code slab}), so that originals holding every in-flight slot of their own
+     * set cannot starve their bounce bios. Process context; may sleep.
+     *
+     * @throws IllegalArgumentException for a missing argument, or a slab allocator of another
+     *         machine (nothing is made)
+     * @throws IllegalStateException if the guarantee cannot set the set or the pool up (nothing
+     *         is left behind)
+     */
+    public static Bounce init(Highmem highmem, Guarantee guarantee, SlabAllocator slab) {
+        if (highmem == null || guarantee == null || slab == null) {
+            throw new IllegalArgumentException("bounce buffers need a Highmem, a guarantee and a slab allocator");
+        }
+        if (slab.machine() != highmem.machine()) {
+            throw new IllegalArgumentException("slab allocator of " + slab.machine() + ", highmem of "
+                    + highmem.machine());
+        }
+        BioSet set = BioSet.builder(slab, guarantee).name("bounce-bio").create();
+        try {
+            Bounce b = new Bounce(highmem, guarantee, set);
+            if (highmem.hasHighmem()) {
+                b.pagePool = b.newPool("bounce", POOL_SIZE, 0);
+            }
+            return b;
+        } catch (RuntimeException | Error e) {
+            set.destroy();
+            throw e;
+        }
     }
 
     /**
@@ -268,7 +313,8 @@ public final class Bounce {
             throw new IllegalArgumentException("create_bounce: " + orig + " has " + needed + " segments above the"
                     + " device's limit but the " + pool.name() + " pool holds " + poolSize + " pages; split the bio");
         }
-        Bio bio = orig.set().bioAlloc(isa ? Gfp.GFP_NOIO : Gfp.GFP_NOHIGHIO, vcnt);
+        BioSet bioFrom = bioSet != null ? bioSet : orig.set();
+        Bio bio = bioFrom.bioAlloc(isa ? Gfp.GFP_NOIO : Gfp.GFP_NOHIGHIO, vcnt);
         if (bio == null) {
             return fail(orig, null, null);
         }
@@ -426,11 +472,11 @@ public final class Bounce {
     // -------------------------------------------------------------------------------------
 
     /**
-     * Destroys the pools. Call at a quiescent point, after the queues using this object are
-     * closed or given another limit.
+     * Destroys the pools and the private bounce bio set. Call at a quiescent point, after the
+     * queues using this object are closed or given another limit.
      *
-     * @throws IllegalStateException or {@link KernelBug} if bounce pages are still out (the pools
-     *         are left as they were)
+     * @throws IllegalStateException or {@link KernelBug} if bounce pages or bounce bios are still
+     *         out (the pools and the set are left as they were)
      */
     public synchronized void destroy() {
         checkAlive();
@@ -440,11 +486,18 @@ public final class Bounce {
         if (out != 0) {
             throw new IllegalStateException("bounce: " + out + " bounce pages are still out; complete the I/O first");
         }
+        if (bioSet != null && bioSet.inUse() != 0) {
+            throw new IllegalStateException("bounce: " + bioSet.inUse() + " bounce bios are still out; complete the"
+                    + " I/O first");
+        }
         if (p != null) {
             p.destroy();
         }
         if (isa != null) {
             isa.destroy();
+        }
+        if (bioSet != null) {
+            bioSet.destroy();
         }
         destroyed = true;
     }
@@ -461,6 +514,11 @@ public final class Bounce {
 
     public Guarantee guarantee() {
         return guarantee;
+    }
+
+    /** The private bounce bio set, or null when bounce bios come from the original's set. */
+    public BioSet bioSet() {
+        return bioSet;
     }
 
     /** {@code page_pool}, or null on a machine without highmem. */

@@ -431,4 +431,56 @@ class BounceTest {
             rig.checkConservation();
         }
     }
+
+    /**
+     * Every in-flight slot of the originals' set (a reservation: a hard limit) is held by an
+     * original; the bounce bio comes from the private set, so the bio is still bounced and
+     * completes. From the originals' own set (2.5.1) the submit would wait for good.
+     */
+    @Test
+    void originalsHoldingEverySlotOfTheirSetDoNotStarveTheBounceBio() throws Exception {
+        try (BounceRig rig = new BounceRig(GuaranteeCase.RESERVATION)) {
+            rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceHigh());
+            Page high = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
+            rig.machine.memory().write(high.physAddr(), pattern(PAGE, 30), 0, PAGE);
+            Bio[] held = new Bio[16]; // the set's in-flight limit (BounceRig: inFlight(16))
+            for (int i = 0; i < held.length; i++) {
+                held[i] = oneSegment(rig, high, PAGE, 0, i * 8L);
+            }
+            assertThat(rig.set.bioAlloc(Gfp.GFP_ATOMIC, 1)).as("the originals' set is at its limit").isNull();
+            assertThat(BounceRig.submitAndWait(Bio.WRITE, held[0])).isTrue();
+            assertThat(rig.bounce.biosBounced()).isEqualTo(1);
+            byte[] disk = new byte[PAGE];
+            rig.disk.readRaw(0, disk, 0, PAGE);
+            assertThat(disk).isEqualTo(pattern(PAGE, 30));
+            assertThat(rig.bounce.bioSet().inUse()).isZero();
+            for (Bio b : held) {
+                b.put();
+            }
+            rig.machine.pageAlloc().freePage(high);
+            rig.checkConservation();
+        }
+    }
+
+    @Test
+    void bounceBioComesFromThePrivateSetOrWithoutOneFromTheOriginals() {
+        try (BounceRig rig = new BounceRig(GuaranteeCase.MEMPOOL_2_5_1)) {
+            assertThatThrownBy(() -> Bounce.init(rig.highmem, Guarantees.none(), null))
+                    .isInstanceOf(IllegalArgumentException.class);
+            Page high = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
+            Bounce shared = Bounce.init(rig.highmem, Guarantees.none());
+            assertThat(shared.bioSet()).isNull();
+            for (Bounce b : new Bounce[] {rig.bounce, shared}) {
+                Bio orig = oneSegment(rig, high, PAGE, 0, 0).setRw(Bio.WRITE);
+                Bio bounced = b.createBounce(rig.highmem.highStartPfn(), Gfp.GFP_NOHIGHIO, orig);
+                assertThat(bounced.set()).isSameAs(b == shared ? rig.set : rig.bounce.bioSet());
+                bounced.set().bioEndio(bounced, true, bounced.sectors()); // what the completion would do
+                orig.put();
+            }
+            assertThat(rig.bounce.bioSet().inUse()).isZero();
+            shared.destroy();
+            rig.machine.pageAlloc().freePage(high);
+            rig.checkConservation();
+        }
+    }
 }
