@@ -2,16 +2,19 @@ package dev.kalloc.highmem;
 
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioEndIo;
+import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.BioVec;
 import dev.kalloc.bio.ElementSource;
 import dev.kalloc.bio.Guarantee;
 import dev.kalloc.bio.RequestQueue;
+import dev.kalloc.mempool.MempoolAllocFn;
 import dev.kalloc.mempool.Mempools;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.Zone;
+import dev.kalloc.slab.SlabAllocator;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -24,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Usage, as a driver (or the workload) sets it up:
  * <pre>{@code
  * Highmem hm = Highmem.boot(machine);
- * Bounce bounce = Bounce.init(hm, Guarantees.mempool(machine, MempoolPolicy.LINUX_2_5_1));
+ * Bounce bounce = Bounce.init(hm, Guarantees.mempool(machine, MempoolPolicy.LINUX_2_5_1), slab); // slab: SlabAllocator
  * bounce.blkQueueBounceLimit(disk.queue(), bounce.bounceHigh());  // or bounceIsa(), or an address
  * BlockLayer.submitBio(Bio.WRITE, bio);                            // bounced transparently if needed
  * long bounced = bounce.pagesBounced();
@@ -39,12 +42,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link ElementSource}s of the chosen {@link Guarantee} over {@code alloc_page}/
  * {@code __free_page}, with as many reserved pages as pool elements; which zone a page comes
  * from is the queue's {@code bounce_gfp} ({@code GFP_NOHIGHIO}, or {@code GFP_NOIO | GFP_DMA}).
+ * The ISA pool also ORs {@code __GFP_DMA} into every allocation of its own (later 2.5's
+ * {@code pool_data}), so its reserve is ZONE_DMA pages, and a reservation behind it is taken
+ * against ZONE_DMA: a reserve an ISA device cannot reach would be no reserve.
+ *
+ * <h2>The bounce bio set</h2>
+ * {@link #init(Highmem, Guarantee, SlabAllocator)} gives the bounce bios a private bio set on the
+ * same guarantee (as later kernels' {@code bounce_bio_set}): if they came from the original's set,
+ * every in-flight slot of that set (a reservation's hard limit, or an exhausted mempool) could be
+ * held by originals waiting for their bounce bio, and none would ever be queued to give one
+ * back. {@link #init(Highmem, Guarantee)} keeps 2.5.1's way, the original's own set, with that
+ * limit.
  *
  * <h2>Path (create_bounce)</h2>
  * <ol>
  *   <li>A bio with no page at or above the queue's {@code bounce_pfn} is queued unchanged.</li>
- *   <li>Otherwise a bio of the same vector size is allocated from the original's set
- *       ({@code GFP_NOHIGHIO}, or {@code GFP_NOIO} for ISA, as 2.5.1's {@code bio_gfp}); each
+ *   <li>Otherwise a bio of the same vector size is allocated from the private bounce set, or
+ *       without one from the original's set ({@code GFP_NOHIGHIO}, or {@code GFP_NOIO} for ISA, as 2.5.1's {@code bio_gfp}); each
  *       segment above the limit gets a pool page with the same offset and length, each other
  *       segment keeps the original page; for a WRITE the data is copied in through
  *       {@link Highmem#kmap} of the original page. A bio takes all its pool pages before the next
@@ -99,6 +113,8 @@ public final class Bounce {
     private final Highmem highmem;
     private final Machine machine;
     private final Guarantee guarantee;
+    /** The private set bounce bios come from; null: the original's own set (2.5.1). */
+    private final BioSet bioSet;
     private volatile ElementSource<Page> pagePool;
     private volatile ElementSource<Page> isaPagePool;
     private final ReentrantLock allocLock = new ReentrantLock(true);
@@ -115,10 +131,11 @@ public final class Bounce {
     private final AtomicLong pagesCopiedBack = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
 
-    private Bounce(Highmem highmem, Guarantee guarantee) {
+    private Bounce(Highmem highmem, Guarantee guarantee, BioSet bioSet) {
         this.highmem = highmem;
         this.machine = highmem.machine();
         this.guarantee = guarantee;
+        this.bioSet = bioSet;
     }
 
     /**
@@ -132,22 +149,64 @@ public final class Bounce {
         if (highmem == null || guarantee == null) {
             throw new IllegalArgumentException("bounce buffers need a Highmem and a guarantee");
         }
-        Bounce b = new Bounce(highmem, guarantee);
+        Bounce b = new Bounce(highmem, guarantee, null);
         if (highmem.hasHighmem()) {
-            b.pagePool = b.newPool("bounce", POOL_SIZE);
+            b.pagePool = b.newPool("bounce", POOL_SIZE, 0);
         }
         return b;
     }
 
-    private ElementSource<Page> newPool(String name, int pages) {
-        return guarantee.source(name, pages, pages, Mempools.allocPages(machine, 0), Mempools.freePages(machine, 0));
+    /**
+     * As {@link #init(Highmem, Guarantee)}, with the bounce bios taken from a private bio set
+     * ({@code "bounce-bio"}, up to {@link BioSet#BIO_MAX_PAGES} segments, on {@code guarantee},
+     * its caches in {@code slab}), so that originals holding every in-flight slot of their own
+     * set cannot starve their bounce bios. Process context; may sleep.
+     *
+     * @throws IllegalArgumentException for a missing argument, or a slab allocator of another
+     *         machine (nothing is made)
+     * @throws IllegalStateException if the guarantee cannot set the set or the pool up (nothing
+     *         is left behind)
+     */
+    public static Bounce init(Highmem highmem, Guarantee guarantee, SlabAllocator slab) {
+        if (highmem == null || guarantee == null || slab == null) {
+            throw new IllegalArgumentException("bounce buffers need a Highmem, a guarantee and a slab allocator");
+        }
+        if (slab.machine() != highmem.machine()) {
+            throw new IllegalArgumentException("slab allocator of " + slab.machine() + ", highmem of "
+                    + highmem.machine());
+        }
+        BioSet set = BioSet.builder(slab, guarantee).name("bounce-bio").create();
+        try {
+            Bounce b = new Bounce(highmem, guarantee, set);
+            if (highmem.hasHighmem()) {
+                b.pagePool = b.newPool("bounce", POOL_SIZE, 0);
+            }
+            return b;
+        } catch (RuntimeException | Error e) {
+            set.destroy();
+            throw e;
+        }
     }
 
-    /** {@code init_emergency_isa_pool}: creates the ISA pool once. May sleep. */
+    /**
+     * A pool of {@code pages} pages over {@code page_pool_alloc}/{@code page_pool_free}.
+     * {@code poolData} is the later-2.5 {@code pool_data}: {@code __GFP_DMA} for the ISA pool,
+     * ORed into every mask the pool allocates with, the prefill's {@code GFP_KERNEL} included, so
+     * that the reserve itself lies in ZONE_DMA (with a bare {@code alloc_page} the prefill took
+     * ZONE_NORMAL pages, which an ISA device cannot reach, and a bounce served from the reserve
+     * went to the device above its limit). A reservation is taken against the same zones.
+     */
+    private ElementSource<Page> newPool(String name, int pages, int poolData) {
+        MempoolAllocFn<Page> alloc = poolData == 0 ? Mempools.allocPages(machine, 0)
+                : gfp -> machine.pageAlloc().allocPages(gfp | poolData, 0);
+        return guarantee.source(name, pages, pages, Gfp.GFP_NOIO | poolData, alloc, Mempools.freePages(machine, 0));
+    }
+
+    /** {@code init_emergency_isa_pool}: creates the ISA pool once, in ZONE_DMA. May sleep. */
     private synchronized void initEmergencyIsaPool() {
         checkAlive();
         if (isaPagePool == null) {
-            isaPagePool = newPool("bounce-isa", ISA_POOL_SIZE);
+            isaPagePool = newPool("bounce-isa", ISA_POOL_SIZE, Gfp.__GFP_DMA);
         }
     }
 
@@ -200,17 +259,19 @@ public final class Bounce {
             initEmergencyIsaPool();
             gfp = Gfp.GFP_NOIO | Gfp.GFP_DMA;
         }
-        q.setBounceLimit(dmaAddr, gfp);
-        q.setBounceFn(this::blkQueueBounce);
+        q.setBounce(dmaAddr, gfp, this::blkQueueBounce); // limit, mask and function in one publication
     }
 
-    /** {@code blk_queue_bounce(q, &bio)}, the queue's {@link dev.kalloc.bio.BounceFn}. */
-    private Bio blkQueueBounce(RequestQueue q, Bio bio) {
-        long pfn = q.bouncePfn();
+    /**
+     * {@code blk_queue_bounce(q, &bio)}, the queue's {@link dev.kalloc.bio.BounceFn}: the limit
+     * and the mask come from the queue's one snapshot of its set-up, never re-read from {@code q}
+     * (a concurrent {@link #blkQueueBounceLimit} could pair one limit with another's mask).
+     */
+    private Bio blkQueueBounce(RequestQueue q, Bio bio, long pfn, int gfp) {
         if (pfn >= machine.nrPages()) {
             return bio; // the device reaches all of RAM
         }
-        return createBounce(pfn, q.bounceGfp(), bio);
+        return createBounce(pfn, gfp, bio);
     }
 
     // -------------------------------------------------------------------------------------
@@ -252,7 +313,8 @@ public final class Bounce {
             throw new IllegalArgumentException("create_bounce: " + orig + " has " + needed + " segments above the"
                     + " device's limit but the " + pool.name() + " pool holds " + poolSize + " pages; split the bio");
         }
-        Bio bio = orig.set().bioAlloc(isa ? Gfp.GFP_NOIO : Gfp.GFP_NOHIGHIO, vcnt);
+        BioSet bioFrom = bioSet != null ? bioSet : orig.set();
+        Bio bio = bioFrom.bioAlloc(isa ? Gfp.GFP_NOIO : Gfp.GFP_NOHIGHIO, vcnt);
         if (bio == null) {
             return fail(orig, null, null);
         }
@@ -360,17 +422,28 @@ public final class Bounce {
      * {@code bounce_end_io_{read,write}[_isa]} and {@code bounce_end_io}: copy a read back,
      * free the bounce pages, complete the original, put the bounce bio. Interrupt context:
      * nothing here sleeps.
+     *
+     * <p>The bounce bio is put in a {@code finally}: the original's end-io handler is the
+     * submitter's code and may throw (the queue catches and counts it); the bounce bio is ours,
+     * and without the {@code finally} it would never go back to its set, holding a vector and,
+     * on a reservation, one of the set's in-flight slots for good. The pool pages are freed
+     * before the handler runs for the same reason.
      */
     private int bounceEndIo(Bio bio, int nrSectors, ElementSource<Page> pool, boolean read) {
         Bio orig = (Bio) bio.privateData();
         boolean ok = bio.testFlag(Bio.BIO_UPTODATE);
-        if (read && ok) {
-            copyToHighBioIrq(orig, bio);
+        try {
+            try {
+                if (read && ok) {
+                    copyToHighBioIrq(orig, bio);
+                }
+            } finally {
+                freeBouncePages(bio, orig, pool);
+            }
+            return orig.set().bioEndio(orig, ok, nrSectors);
+        } finally {
+            bio.put();
         }
-        freeBouncePages(bio, orig, pool);
-        int ret = orig.set().bioEndio(orig, ok, nrSectors);
-        bio.put();
-        return ret;
     }
 
     /** {@code copy_to_high_bio_irq(to, from)}: bounced segments back into the original pages. */
@@ -399,11 +472,11 @@ public final class Bounce {
     // -------------------------------------------------------------------------------------
 
     /**
-     * Destroys the pools. Call at a quiescent point, after the queues using this object are
-     * closed or given another limit.
+     * Destroys the pools and the private bounce bio set. Call at a quiescent point, after the
+     * queues using this object are closed or given another limit.
      *
-     * @throws IllegalStateException or {@link KernelBug} if bounce pages are still out (the pools
-     *         are left as they were)
+     * @throws IllegalStateException or {@link KernelBug} if bounce pages or bounce bios are still
+     *         out (the pools and the set are left as they were)
      */
     public synchronized void destroy() {
         checkAlive();
@@ -413,11 +486,18 @@ public final class Bounce {
         if (out != 0) {
             throw new IllegalStateException("bounce: " + out + " bounce pages are still out; complete the I/O first");
         }
+        if (bioSet != null && bioSet.inUse() != 0) {
+            throw new IllegalStateException("bounce: " + bioSet.inUse() + " bounce bios are still out; complete the"
+                    + " I/O first");
+        }
         if (p != null) {
             p.destroy();
         }
         if (isa != null) {
             isa.destroy();
+        }
+        if (bioSet != null) {
+            bioSet.destroy();
         }
         destroyed = true;
     }
@@ -434,6 +514,11 @@ public final class Bounce {
 
     public Guarantee guarantee() {
         return guarantee;
+    }
+
+    /** The private bounce bio set, or null when bounce bios come from the original's set. */
+    public BioSet bioSet() {
+        return bioSet;
     }
 
     /** {@code page_pool}, or null on a machine without highmem. */

@@ -125,10 +125,16 @@ public final class Highmem {
     /**
      * {@code kmap_atomic(page, type)}: maps {@code page} into this CPU's {@code type} slot (a
      * low-memory page returns its direct address), valid until {@link #kunmapAtomic} with the
-     * same type on the same thread. Never sleeps; any context, interrupts included. The caller
-     * must not sleep, nor move to another CPU, while it holds the mapping.
+     * same type on the same thread. Never sleeps; any context, interrupts included.
      *
-     * @throws KernelBug if this context already holds its CPU's {@code type} slot (nothing changes)
+     * <p>While it holds the mapping the caller must not sleep, take a sleeping lock or wait for
+     * anything (the kernel holds it with preemption off): the slots are guarded by locks here
+     * (two threads may share a CPU), and only that rule plus the nesting order keeps two threads
+     * of one CPU from waiting for each other. Nested mappings follow {@link KmType#nesting()}:
+     * {@code KM_USER0}, {@code KM_USER1}, then the interrupt types.
+     *
+     * @throws KernelBug if this context already holds its CPU's {@code type} slot, or holds a slot
+     *         of the same or a later nesting rank (nothing changes)
      */
     public long kmapAtomic(Page page, KmType type) {
         checkPage(page);
@@ -144,10 +150,11 @@ public final class Highmem {
 
     /**
      * {@code kunmap_atomic(vaddr, type)}: ends a {@link #kmapAtomic}; an address below the fixmap
-     * (a low-memory page's) needs nothing. Never sleeps; any context.
+     * (a low-memory page's) needs nothing. Never sleeps; any context. If the thread was rebound
+     * to another CPU since the mapping, the slot (its old CPU's) is still released.
      *
-     * @throws KernelBug if {@code vaddr} is not this CPU's {@code type} slot, the slot is not held
-     *         by this context, or {@code vaddr} is of an earlier mapping (nothing changes)
+     * @throws KernelBug if {@code vaddr} is not a {@code type} slot, the slot is not held by this
+     *         thread, or {@code vaddr} is of an earlier mapping (nothing changes)
      */
     public void kunmapAtomic(long vaddr, KmType type) {
         if (type == null) {

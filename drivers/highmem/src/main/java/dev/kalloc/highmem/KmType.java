@@ -22,4 +22,25 @@ public enum KmType {
 
     /** {@code KM_TYPE_NR}. */
     public static final int KM_TYPE_NR = values().length;
+
+    /**
+     * Where this type stands in the nesting order one context must follow (see {@link Fixmap}):
+     * a slot may be taken only while every slot the thread holds has a lower rank. Process types
+     * come first, {@code KM_USER0} before {@code KM_USER1} (the order of {@code copy_highpage}),
+     * then the interrupt types, which the kernel takes on top of a process's mappings when an
+     * interrupt arrives, never the reverse. Independent of the ordinal, which fixes the slot's
+     * address.
+     */
+    int nesting() {
+        switch (this) {
+            case KM_USER0:
+                return 0;
+            case KM_USER1:
+                return 1;
+            case KM_BOUNCE_READ:
+                return 2;
+            default:
+                return 3;
+        }
+    }
 }

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A 16 MiB machine in three zones (DMA [0, 2 MiB), Normal [2, 8 MiB), HighMem [8, 16 MiB)), a
- * slab allocator, a bio set and the bounce buffers on one guarantee, highmem with a small window,
+ * slab allocator, a bio set and the bounce buffers (with their private bounce bio set) on one
+ * guarantee, highmem with a small window,
  * and a RAM disk. The allocated page count of every zone is taken once the slab allocator is up, before the
  * highmem, bio and bounce set-up, so
  * {@link #checkConservation} can tell that every page came back.
@@ -52,7 +53,7 @@ final class BounceRig implements AutoCloseable {
             baselineSlab = slab.slabPages();
             this.highmem = Highmem.boot(machine, 16);
             this.set = BioSet.builder(slab, g.make(machine, reservations)).maxVecs(16).inFlight(16).create();
-            this.bounce = Bounce.init(highmem, g.make(machine, reservations));
+            this.bounce = Bounce.init(highmem, g.make(machine, reservations), slab);
             this.disk = RamDisk.create(machine, "rd0", SECTORS, Duration.ZERO);
         } catch (RuntimeException | Error e) {
             machine.close();

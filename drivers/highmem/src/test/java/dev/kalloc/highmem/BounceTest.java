@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioSet;
+import dev.kalloc.bio.BlockLayer;
 import dev.kalloc.bio.Guarantees;
 import dev.kalloc.bio.RequestQueue;
 import dev.kalloc.page.Gfp;
@@ -329,6 +330,156 @@ class BounceTest {
             }
             assertThat(failure).containsOnlyNulls();
             assertThat(rig.bounce.pagesBounced()).isEqualTo(2L * ROUNDS * Bounce.ISA_POOL_SIZE);
+            rig.checkConservation();
+        }
+    }
+
+    /**
+     * The original's end-io handler is the submitter's code and may throw; the queue catches and
+     * counts it. The bounce bio and its pages are the bounce driver's and must come back anyway.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(GuaranteeCase.class)
+    void anOriginalWhoseEndIoThrowsStillHasItsBounceBioPutAndPagesFreed(GuaranteeCase g) throws Exception {
+        try (BounceRig rig = new BounceRig(g)) {
+            RequestQueue q = rig.disk.queue();
+            rig.bounce.blkQueueBounceLimit(q, rig.bounce.bounceHigh());
+            rig.disk.writeRaw(0, pattern(PAGE, 9), 0, PAGE);
+            Page high = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
+            Bio bio = oneSegment(rig, high, PAGE, 0, 0);
+            bio.setEndIo((b, n) -> {
+                throw new IllegalStateException("end-io handler bug");
+            });
+            BlockLayer.submitBio(Bio.READ, bio);
+            rig.disk.close(); // services and completes the pending bio, then joins the completion thread
+            assertThat(q.completionErrors()).isEqualTo(1);
+            assertThat(q.firstCompletionError()).hasMessage("end-io handler bug");
+            assertThat(bio.isEnded()).isTrue();
+            byte[] data = new byte[PAGE];
+            rig.machine.memory().read(high.physAddr(), data, 0, PAGE);
+            assertThat(data).as("copied back before the handler ran").isEqualTo(pattern(PAGE, 9));
+            assertThat(rig.bounce.pagesInUse()).isZero();
+            assertThat(rig.set.inUse()).as("only the original, still ours: the bounce bio was put").isEqualTo(1);
+            bio.put();
+            assertThat(rig.set.inUse()).isZero();
+            rig.machine.pageAlloc().freePage(high);
+            rig.checkConservation();
+        }
+    }
+
+    /**
+     * An ISA-limited queue (limit = the end of ZONE_DMA) with ZONE_DMA exhausted: every bounce
+     * page must come from the ISA pool's reserve, which must therefore lie in ZONE_DMA (the
+     * mempool's prefill ORs {@code __GFP_DMA}, the reservation is taken against ZONE_DMA). With
+     * the reserve in ZONE_NORMAL, a mempool handed the device pages above its limit, and a
+     * reservation's quota was not where the allocations fell, so the bios failed. On none the
+     * bios may fail, but none may reach the device above its limit.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(GuaranteeCase.class)
+    void underZoneDmaPressureAnIsaQueueIsServedFromZoneDmaOnly(GuaranteeCase g) throws Exception {
+        try (BounceRig rig = new BounceRig(g)) {
+            RequestQueue q = rig.disk.queue();
+            rig.bounce.blkQueueBounceLimit(q, rig.bounce.bounceIsa());
+            int segs = 4;
+            Page[] pages = new Page[segs];
+            for (int i = 0; i < segs; i++) {
+                pages[i] = rig.machine.pageAlloc().allocPage(Gfp.GFP_KERNEL); // ZONE_NORMAL: above the ISA limit
+                assertThat((long) pages[i].pfn()).isGreaterThanOrEqualTo(q.bouncePfn());
+                rig.machine.memory().write(pages[i].physAddr(), pattern(PAGE, 20 + i), 0, PAGE);
+            }
+            java.util.List<Page> hog = new java.util.ArrayList<>();
+            rig.machine.pageAlloc().drainAllPages();
+            for (Page p; (p = rig.machine.pageAlloc().allocPage(Gfp.GFP_ATOMIC | Gfp.__GFP_DMA)) != null; ) {
+                hog.add(p);
+            }
+            assertThat(rig.machine.pageAlloc().allocPage(Gfp.GFP_NOIO | Gfp.GFP_DMA)).as("ZONE_DMA is exhausted")
+                    .isNull();
+            int failed = 0;
+            for (int round = 0; round < 8; round++) {
+                Bio bio = rig.set.bioAlloc(Gfp.GFP_NOIO, segs);
+                for (Page p : pages) {
+                    bio.addPage(p, PAGE, 0);
+                }
+                bio.setSector(round * 8L * segs).setDev(rig.disk);
+                if (!BounceRig.submitAndWait(Bio.WRITE, bio)) {
+                    failed++;
+                }
+                bio.put();
+            }
+            assertThat(rig.disk.unreachableSegments()).as("no segment serviced above the ISA limit").isZero();
+            if (g == GuaranteeCase.NONE) {
+                assertThat(rig.bounce.failures()).isEqualTo(failed);
+            } else {
+                assertThat(failed).as(g + ": the ISA pool's reserve serves every bio").isZero();
+                assertThat(rig.bounce.pagesBounced()).isEqualTo(8L * segs);
+                for (int round = 0; round < 8; round++) {
+                    byte[] disk = new byte[PAGE];
+                    for (int i = 0; i < segs; i++) {
+                        rig.disk.readRaw((round * segs + i) * 8L, disk, 0, PAGE);
+                        assertThat(disk).isEqualTo(pattern(PAGE, 20 + i));
+                    }
+                }
+            }
+            assertThat(rig.bounce.pagesInUse()).isZero();
+            for (Page p : hog) {
+                rig.machine.pageAlloc().freePage(p);
+            }
+            for (Page p : pages) {
+                rig.machine.pageAlloc().freePage(p);
+            }
+            rig.checkConservation();
+        }
+    }
+
+    /**
+     * Every in-flight slot of the originals' set (a reservation: a hard limit) is held by an
+     * original; the bounce bio comes from the private set, so the bio is still bounced and
+     * completes. From the originals' own set (2.5.1) the submit would wait for good.
+     */
+    @Test
+    void originalsHoldingEverySlotOfTheirSetDoNotStarveTheBounceBio() throws Exception {
+        try (BounceRig rig = new BounceRig(GuaranteeCase.RESERVATION)) {
+            rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceHigh());
+            Page high = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
+            rig.machine.memory().write(high.physAddr(), pattern(PAGE, 30), 0, PAGE);
+            Bio[] held = new Bio[16]; // the set's in-flight limit (BounceRig: inFlight(16))
+            for (int i = 0; i < held.length; i++) {
+                held[i] = oneSegment(rig, high, PAGE, 0, i * 8L);
+            }
+            assertThat(rig.set.bioAlloc(Gfp.GFP_ATOMIC, 1)).as("the originals' set is at its limit").isNull();
+            assertThat(BounceRig.submitAndWait(Bio.WRITE, held[0])).isTrue();
+            assertThat(rig.bounce.biosBounced()).isEqualTo(1);
+            byte[] disk = new byte[PAGE];
+            rig.disk.readRaw(0, disk, 0, PAGE);
+            assertThat(disk).isEqualTo(pattern(PAGE, 30));
+            assertThat(rig.bounce.bioSet().inUse()).isZero();
+            for (Bio b : held) {
+                b.put();
+            }
+            rig.machine.pageAlloc().freePage(high);
+            rig.checkConservation();
+        }
+    }
+
+    @Test
+    void bounceBioComesFromThePrivateSetOrWithoutOneFromTheOriginals() {
+        try (BounceRig rig = new BounceRig(GuaranteeCase.MEMPOOL_2_5_1)) {
+            assertThatThrownBy(() -> Bounce.init(rig.highmem, Guarantees.none(), null))
+                    .isInstanceOf(IllegalArgumentException.class);
+            Page high = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
+            Bounce shared = Bounce.init(rig.highmem, Guarantees.none());
+            assertThat(shared.bioSet()).isNull();
+            for (Bounce b : new Bounce[] {rig.bounce, shared}) {
+                Bio orig = oneSegment(rig, high, PAGE, 0, 0).setRw(Bio.WRITE);
+                Bio bounced = b.createBounce(rig.highmem.highStartPfn(), Gfp.GFP_NOHIGHIO, orig);
+                assertThat(bounced.set()).isSameAs(b == shared ? rig.set : rig.bounce.bioSet());
+                bounced.set().bioEndio(bounced, true, bounced.sectors()); // what the completion would do
+                orig.put();
+            }
+            assertThat(rig.bounce.bioSet().inUse()).isZero();
+            shared.destroy();
+            rig.machine.pageAlloc().freePage(high);
             rig.checkConservation();
         }
     }

@@ -81,7 +81,7 @@ class KmapAtomicTest {
         assertThatThrownBy(() -> hm.kmapAtomic(high2, KmType.KM_USER0)).isInstanceOf(KernelBug.class)
                 .hasMessageContaining("already in use");
         assertThatThrownBy(() -> hm.kunmapAtomic(v, KmType.KM_USER1)).isInstanceOf(KernelBug.class)
-                .hasMessageContaining("not this cpu's");
+                .hasMessageContaining("not a KM_USER1 one");
         assertThatThrownBy(() -> hm.kmapAtomic(high, null)).isInstanceOf(IllegalArgumentException.class);
         m.memory().putByte(high.physAddr(), (byte) 5);
         assertThat(hm.getByte(v)).as("the first mapping is intact").isEqualTo((byte) 5);
@@ -112,5 +112,47 @@ class KmapAtomicTest {
         hm.kunmapAtomic(v, KmType.KM_USER0);
         t.join();
         assertThat(seen[0]).isEqualTo((byte) 22);
+    }
+
+    @Test
+    void nestingFollowsOneOrderAndAWrongOneIsRefusedUnchanged() {
+        long u1 = hm.kmapAtomic(high, KmType.KM_USER1);
+        assertThatThrownBy(() -> hm.kmapAtomic(high2, KmType.KM_USER0)).isInstanceOf(KernelBug.class)
+                .hasMessageContaining("holds KM_USER1").hasMessageContaining("nest only in the order");
+        assertThat(hm.atomicSlotsMapped()).as("nothing changed").isEqualTo(1);
+        m.memory().putByte(high.physAddr(), (byte) 6);
+        assertThat(hm.getByte(u1)).isEqualTo((byte) 6);
+        try (Task.IrqScope irq = m.current().irqEnter()) {
+            long r = hm.kmapAtomic(high2, KmType.KM_BOUNCE_READ); // an interrupt nests over a process mapping
+            hm.kunmapAtomic(r, KmType.KM_BOUNCE_READ);
+        }
+        hm.kunmapAtomic(u1, KmType.KM_USER1);
+
+        long r = hm.kmapAtomic(high, KmType.KM_BOUNCE_READ);
+        assertThatThrownBy(() -> hm.kmapAtomic(high2, KmType.KM_USER0)).as("never a process type over an"
+                + " interrupt type").isInstanceOf(KernelBug.class);
+        long b = hm.kmapAtomic(high2, KmType.KM_BIO_IRQ);
+        hm.kunmapAtomic(r, KmType.KM_BOUNCE_READ); // unmaps need not nest
+        hm.kunmapAtomic(b, KmType.KM_BIO_IRQ);
+        long a = hm.kmapAtomic(high, KmType.KM_USER0); // all released: any type again
+        hm.kunmapAtomic(a, KmType.KM_USER0);
+    }
+
+    @Test
+    void aThreadReboundToAnotherCpuStillReleasesItsSlot() {
+        m.bindCurrentThread(0);
+        long v = hm.kmapAtomic(high, KmType.KM_USER0);
+        m.bindCurrentThread(1);
+        assertThatThrownBy(() -> hm.kmapAtomic(high2, KmType.KM_USER0)).as("the nesting rule spans cpus")
+                .isInstanceOf(KernelBug.class).hasMessageContaining("cpu 0");
+        assertThatThrownBy(() -> hm.kunmapAtomic(v, KmType.KM_USER1)).isInstanceOf(KernelBug.class);
+        assertThat(hm.getByte(v)).as("still mapped").isEqualTo(m.memory().getByte(high.physAddr()));
+        hm.kunmapAtomic(v, KmType.KM_USER0);
+        assertThat(hm.atomicSlotsMapped()).isZero();
+        assertThatThrownBy(() -> hm.getLong(v)).isInstanceOf(PageFault.class);
+        m.bindCurrentThread(0);
+        long w = hm.kmapAtomic(high2, KmType.KM_USER0); // cpu 0's slot is free: not held for good
+        assertThat(VirtualLayout.low(w)).isEqualTo(VirtualLayout.low(v));
+        hm.kunmapAtomic(w, KmType.KM_USER0);
     }
 }
