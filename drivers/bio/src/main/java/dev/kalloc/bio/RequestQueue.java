@@ -124,9 +124,14 @@ public final class RequestQueue {
      * The default make-request function: appends {@code bio} to the pending list and wakes the
      * dispatcher. Never sleeps.
      *
-     * @throws IllegalStateException if the queue is closed (nothing changes)
+     * @throws IllegalStateException if the queue is closed, or its device is stacked (it has no
+     *         storage; its make-request function must remap the bio); nothing changes
      */
     public void enqueue(Bio bio) {
+        if (disk.isStacked()) {
+            throw new IllegalStateException(disk.name() + " is a stacked device: its make_request function must "
+                    + "remap " + bio + " onto a real device");
+        }
         lock.lock();
         try {
             if (closing) {
