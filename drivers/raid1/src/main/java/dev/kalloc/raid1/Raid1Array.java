@@ -392,6 +392,11 @@ public final class Raid1Array implements AutoCloseable {
         return conf.pools.r1bioPool();
     }
 
+    /** The {@code r1bio} slab cache, for tests that inject failures into it. */
+    dev.kalloc.slab.KmemCache<R1Bio> r1bioPoolCacheForTests() {
+        return conf.pools.r1bioCache();
+    }
+
     /** The array's bio set (the clones and the resync buffers' bios). */
     public BioSet bioSet() {
         return conf.bioSet;

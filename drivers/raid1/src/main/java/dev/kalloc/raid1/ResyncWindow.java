@@ -80,7 +80,7 @@ final class ResyncWindow {
         }
     }
 
-    private synchronized int tryAdmit(long sector, int sectors) {
+    synchronized int tryAdmit(long sector, int sectors) {
         if (sector + sectors <= startActive) {
             cntDone++;
             return DONE;
