@@ -181,16 +181,16 @@ public final class Raid1Array implements AutoCloseable {
      * starts resyncing it. Returns at once; {@link #waitResync()} waits for the result.
      *
      * @return the slot {@code disk} went into
-     * @throws IllegalArgumentException if {@code disk} is null, stacked, of another machine,
+     * @throws IllegalArgumentException if {@code disk} is null, of another machine,
      *         smaller than the array, or already a member
      * @throws IllegalStateException if no slot is faulty, the array has no daemons, or it is
      *         closed; in every case nothing changes
      */
     public int hotAdd(RamDisk disk) {
         checkOpen();
-        if (disk == null || disk.isStacked() || disk.machine() != machine) {
+        if (disk == null || disk.machine() != machine) {
             throw new IllegalArgumentException("hot-add of " + disk + " to " + conf.name
-                    + ": need a RAM disk of the array's machine");
+                    + ": need a device of the array's machine");
         }
         if (disk.nrSectors() < conf.size + MD_RESERVED_SECTORS) {
             throw new IllegalArgumentException("hot-add of " + disk + " to " + conf.name + ": it has "
@@ -247,6 +247,7 @@ public final class Raid1Array implements AutoCloseable {
     /**
      * Compares the storage of every operational member over the array's sectors. Meaningful
      * when no I/O is in flight (after {@link #waitResync()} and the caller's own completions).
+     * Refused ({@link IllegalStateException}) if a member is stacked: it has no storage to read.
      *
      * @return the first sector where two operational members differ, or -1 if they are identical
      */
@@ -482,7 +483,12 @@ public final class Raid1Array implements AutoCloseable {
             return this;
         }
 
-        /** The member devices, one per slot, in slot order: 1 to 30 distinct RAM disks. */
+        /**
+         * The member devices, one per slot, in slot order: 1 to 30 distinct devices of at least
+         * 256 sectors. A member may itself be stacked (md over md), or a stacked device whose
+         * make-request function a test installs; {@link Raid1Array#firstMismatch()} needs
+         * members with storage.
+         */
         public Builder members(RamDisk... disks) {
             return members(disks == null ? null : Arrays.asList(disks));
         }
@@ -495,9 +501,9 @@ public final class Raid1Array implements AutoCloseable {
             }
             for (int i = 0; i < disks.size(); i++) {
                 RamDisk d = disks.get(i);
-                if (d == null || d.isStacked() || d.machine() != slab.machine()) {
+                if (d == null || d.machine() != slab.machine()) {
                     throw new IllegalArgumentException("member " + i + " (" + d
-                            + "): need a RAM disk of the slab allocator's machine");
+                            + "): need a device of the slab allocator's machine");
                 }
                 if (d.nrSectors() < 2 * MD_RESERVED_SECTORS) {
                     throw new IllegalArgumentException("member " + d + ": " + d.nrSectors() + " sectors; at least "
