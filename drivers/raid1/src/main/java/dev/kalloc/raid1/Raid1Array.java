@@ -235,6 +235,14 @@ public final class Raid1Array implements AutoCloseable {
         return syncd.waitResync();
     }
 
+    /**
+     * Sleeps until no request is in flight: every master's end-io has returned and its r1bio is
+     * back in the pool (a master's end-io runs before its r1bio is freed). Process context.
+     */
+    public void waitIdle() {
+        conf.waitIdle();
+    }
+
     /** True while a resync is requested or running. */
     public boolean resyncRunning() {
         return syncd.running();

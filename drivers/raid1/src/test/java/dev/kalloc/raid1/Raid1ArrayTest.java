@@ -53,6 +53,7 @@ class Raid1ArrayTest {
             for (int i = 0; i < 10; i++) {
                 assertThat(rig.write(8L * i, data, pages)).isTrue();
             }
+            rig.array.waitIdle();
             // NONE frees the element at once, so every request allocated one: 3 bios each
             assertThat(rig.array.bioSet().allocs()).isEqualTo(30);
             assertThat(rig.array.bioSet().clones()).isEqualTo(30);
@@ -92,6 +93,7 @@ class Raid1ArrayTest {
             byte[] data = new byte[Raid1Rig.PAGE];
             data[7] = 7;
             assertThat(rig.write(16, data, pages)).isTrue();
+            rig.array.waitIdle(); // the write's end-io ran before its r1bio went back
             rig.disks.get(0).addBadRange(16, 8);
             Bio bio = rig.bios.bioAlloc(dev.kalloc.page.Gfp.GFP_NOIO, 1);
             bio.addPage(pages[0], Raid1Rig.PAGE, 0);

@@ -149,6 +149,7 @@ final class Raid1Rig implements AutoCloseable {
 
     /** Nothing in flight, no element out, no completion handler failed. */
     void assertQuiescent() {
+        array.waitIdle();
         if (array.inFlight() != 0 || array.r1bioPool().outstanding() != 0) {
             throw new AssertionError(array + ": " + array.inFlight() + " requests in flight, "
                     + array.r1bioPool().outstanding() + " r1bios out");
