@@ -84,6 +84,7 @@ final class Raid1 {
     final AtomicLong failedRequests = new AtomicLong();
     final AtomicLong diskFailures = new AtomicLong();
     final AtomicLong allocFailures = new AtomicLong();
+    private volatile Throwable daemonError;
 
     Raid1(String name, RamDisk mddev, RamDisk[] members, R1BioPools pools) {
         this.name = name;
@@ -419,6 +420,17 @@ final class Raid1 {
         m.spare = false;
         workingDisks++;
         assert checkInvariants();
+    }
+
+    /** Records the first failure of raid1d or raid1syncd (a bug); the daemon goes on. */
+    void daemonFailed(Throwable e) {
+        if (daemonError == null) {
+            daemonError = e;
+        }
+    }
+
+    Throwable daemonError() {
+        return daemonError;
     }
 
     /** Requests between {@code make_request} and {@code raid_end_bio_io}. */

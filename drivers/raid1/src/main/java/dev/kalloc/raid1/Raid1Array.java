@@ -381,6 +381,19 @@ public final class Raid1Array implements AutoCloseable {
         return syncd.resyncs();
     }
 
+    /** Normal requests that waited at the resync window (the throttle against normal I/O). */
+    public long throttledRequests() {
+        return conf.window.throttled();
+    }
+
+    /**
+     * The first exception raid1d or raid1syncd caught (a bug: the request or resync it was
+     * handling is lost or failed), or null.
+     */
+    public Throwable daemonError() {
+        return conf.daemonError();
+    }
+
     /** Resyncs that stopped on an error. */
     public long resyncsAborted() {
         return syncd.aborts();

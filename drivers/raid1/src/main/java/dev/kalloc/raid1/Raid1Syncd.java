@@ -33,6 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * guarantee, the array closing) aborts the resync: no more chunks are issued, the ones in flight
  * finish, and the spares stay write-only. 2.5.1 also aborted on a failed sync read.
  *
+ * <p>A resync that throws (a bug) is recorded ({@link Raid1Array#daemonError()}) and counts as
+ * failed, so {@link #waitResync()} still returns.
+ *
  * <h2>Locking</h2>
  * {@code this} guards {@code requested}, {@code running}, {@code stopping} and the result; the
  * resync state of one pass ({@code bufs}, {@code targetMask}, {@code targetDevs},
@@ -101,7 +104,13 @@ final class Raid1Syncd {
                 }
                 requested = false;
             }
-            boolean ok = mdDoSync();
+            boolean ok;
+            try {
+                ok = mdDoSync();
+            } catch (RuntimeException | AssertionError e) {
+                conf.daemonFailed(e);
+                ok = false;
+            }
             synchronized (this) {
                 lastOk = ok;
                 if (!requested) {

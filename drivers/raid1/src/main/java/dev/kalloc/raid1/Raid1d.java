@@ -13,6 +13,9 @@ import dev.kalloc.page.WaitQueue;
  * {@link R1Bio#nextR1}, so no node is allocated per request. A request on the list belongs to
  * raid1d until it handles it.
  *
+ * <p>A handler that throws (a bug) is recorded ({@link Raid1Array#daemonError()}) and raid1d
+ * goes on; that request is lost, as a completion whose handler throws is in the block layer.
+ *
  * <p>Without a thread ({@link Raid1Array.Builder#daemons(boolean)} false, for tests that drive
  * the interleaving), {@link #runOnce()} is the pass the thread would make.
  */
@@ -89,10 +92,14 @@ final class Raid1d {
         for (R1Bio r1 = takeAll(); r1 != null;) {
             R1Bio next = r1.nextR1;
             r1.nextR1 = null;
-            if (r1.cmd == R1Bio.SPECIAL) {
-                syncd.syncRequestWrite(r1);
-            } else {
-                conf.retryRead(r1);
+            try {
+                if (r1.cmd == R1Bio.SPECIAL) {
+                    syncd.syncRequestWrite(r1);
+                } else {
+                    conf.retryRead(r1);
+                }
+            } catch (RuntimeException | AssertionError e) {
+                conf.daemonFailed(e);
             }
             handled++;
             r1 = next;

@@ -1,6 +1,7 @@
 package dev.kalloc.raid1;
 
 import dev.kalloc.page.WaitQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The resync segment machinery of Linux 2.5.1's raid1.c ({@code new_request},
@@ -51,6 +52,7 @@ final class ResyncWindow {
     private static final int FUTURE_PHASE0 = 1;
     private static final int FUTURE_PHASE1 = 2;
 
+    private final AtomicLong throttled = new AtomicLong();
     private final WaitQueue waitDone = new WaitQueue();
     private final WaitQueue waitReady = new WaitQueue();
     private long startActive;
@@ -71,13 +73,23 @@ final class ResyncWindow {
      * @return the token to pass to {@link #requestDone}
      */
     int newRequest(long sector, int sectors) {
+        int token = tryAdmit(sector, sectors);
+        if (token >= 0) {
+            return token;
+        }
+        throttled.incrementAndGet();
         for (;;) {
-            int token = tryAdmit(sector, sectors);
+            waitDone.waitEvent(() -> admissible(sector, sectors));
+            token = tryAdmit(sector, sectors);
             if (token >= 0) {
                 return token;
             }
-            waitDone.waitEvent(() -> admissible(sector, sectors));
         }
+    }
+
+    /** Normal requests that had to wait for the resync: the throttle at work. */
+    long throttled() {
+        return throttled.get();
     }
 
     synchronized int tryAdmit(long sector, int sectors) {

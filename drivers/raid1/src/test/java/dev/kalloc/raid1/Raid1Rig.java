@@ -14,6 +14,7 @@ import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.page.testing.TinyMachines;
 import dev.kalloc.reservation.Reservations;
 import dev.kalloc.slab.SlabAllocator;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -79,7 +80,12 @@ final class Raid1Rig implements AutoCloseable {
 
     /** A spare RAM disk of the rig's machine, closed with the rig. */
     RamDisk newDisk(String name, long sectors) {
-        RamDisk d = RamDisk.create(machine, name, sectors);
+        return newDisk(name, sectors, Duration.ZERO);
+    }
+
+    /** As {@link #newDisk(String, long)}, taking {@code serviceTime} per bio. */
+    RamDisk newDisk(String name, long sectors, Duration serviceTime) {
+        RamDisk d = RamDisk.create(machine, name, sectors, serviceTime);
         disks.add(d);
         return d;
     }
@@ -153,6 +159,9 @@ final class Raid1Rig implements AutoCloseable {
         if (array.inFlight() != 0 || array.r1bioPool().outstanding() != 0) {
             throw new AssertionError(array + ": " + array.inFlight() + " requests in flight, "
                     + array.r1bioPool().outstanding() + " r1bios out");
+        }
+        if (array.daemonError() != null) {
+            throw new AssertionError(array + ": a daemon failed", array.daemonError());
         }
         for (RamDisk d : disks) {
             if (d.queue().completionErrors() != 0) {

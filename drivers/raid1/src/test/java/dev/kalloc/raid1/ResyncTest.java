@@ -3,6 +3,7 @@ package dev.kalloc.raid1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.RamDisk;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,7 +42,8 @@ class ResyncTest {
                     failure.set(e);
                 }
             });
-            RamDisk rd2 = rig.newDisk("rd2", MEMBER_SECTORS);
+            // A slower replacement stretches the resync over more of the writer's requests.
+            RamDisk rd2 = rig.newDisk("rd2", MEMBER_SECTORS, Duration.ofNanos(200_000));
             writer.start();
             assertThat(rig.array.hotAdd(rd2)).isEqualTo(1);
             assertThat(rig.array.state(1)).isIn(Raid1Array.MirrorState.SPARE, Raid1Array.MirrorState.IN_SYNC);
