@@ -8,7 +8,8 @@ import dev.kalloc.bio.RamDisk;
  *
  * <p>Every field is guarded by the array's device lock ({@code conf->device_lock}); the fields
  * are plain. States of a slot: in sync ({@code operational && !writeOnly}: read and written),
- * resyncing spare ({@code operational && writeOnly && spare}: written, never read), faulty
+ * resyncing spare ({@code operational && writeOnly && spare}: written, never read; {@code spare}
+ * stays set until its resync succeeds), faulty
  * ({@code !operational}: neither, until a hot-add puts a new device in the slot).
  */
 final class MirrorInfo {
@@ -24,13 +25,11 @@ final class MirrorInfo {
     boolean operational;
     boolean writeOnly;
     boolean spare;
-    boolean usedSlot;
 
     MirrorInfo(int number, RamDisk dev) {
         this.number = number;
         this.dev = dev;
         this.operational = true;
-        this.usedSlot = true;
     }
 
     /** May a read be sent here: in sync and working. */

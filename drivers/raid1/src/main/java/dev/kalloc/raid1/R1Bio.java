@@ -35,7 +35,10 @@ public final class R1Bio extends SlabObject {
     public static final int SIZEOF_R1BIO = 148;
     /** {@code R1BIO_Uptodate} (bit 1): an in-sync mirror completed the I/O. */
     public static final int R1BIO_UPTODATE = 1 << 1;
-    /** A resync write to some target failed (resync only; 2.5.1 kept it in the clone's flags). */
+    /**
+     * A resync write to some target failed (resync only; 2.5.1 passed only the last write's
+     * status to {@code md_done_sync}).
+     */
     public static final int R1BIO_WRITE_ERROR = 1 << 2;
 
     /** {@code cmd}: {@link Bio#READ}, {@link Bio#WRITE}, or {@code SPECIAL} (a resync buffer). */

@@ -139,7 +139,7 @@ public final class Raid1Array implements AutoCloseable {
         conf.deviceLock.lock();
         try {
             MirrorInfo m = conf.mirrors[slot];
-            return !m.operational ? MirrorState.FAULTY : m.writeOnly ? MirrorState.SPARE : MirrorState.IN_SYNC;
+            return !m.operational ? MirrorState.FAULTY : m.spare ? MirrorState.SPARE : MirrorState.IN_SYNC;
         } finally {
             conf.deviceLock.unlock();
         }
@@ -304,7 +304,7 @@ public final class Raid1Array implements AutoCloseable {
             for (int i = conf.mirrors.length - 1; i >= 0; i--) {
                 MirrorInfo m = conf.mirrors[i];
                 sb.append(' ').append(m.dev.name()).append('[').append(i).append(']');
-                sb.append(!m.operational ? "(F)" : m.writeOnly ? "(S)" : "");
+                sb.append(!m.operational ? "(F)" : m.spare ? "(S)" : "");
             }
         } finally {
             conf.deviceLock.unlock();
@@ -316,7 +316,8 @@ public final class Raid1Array implements AutoCloseable {
             int permille = (int) (done * 1000 / total);
             int bars = permille / 50;
             sb.append("      [").append("=".repeat(bars)).append('>').append(".".repeat(19 - Math.min(19, bars)))
-                    .append("]  recovery =").append(String.format(Locale.ROOT, "%3d.%d%%", permille / 10, permille % 10))
+                    .append("]  recovery =")
+                    .append(String.format(Locale.ROOT, "%3d.%d%%", permille / 10, permille % 10))
                     .append(" (").append(done).append('/').append(total).append(")\n");
         }
         return sb.toString();

@@ -59,7 +59,8 @@ class ResyncTest {
             assertThat(rig.array.firstMismatch()).isEqualTo(-1);
             MirroredWritesTest.assertReadsBack(rig, shadow);
             assertThat(rig.array.failedRequests()).isZero();
-            assertThat(rig.array.mdstat()).isEqualTo("md0 : active raid1 rd2[1] rd0[0]\n      4160 blocks [2/2] [UU]\n");
+            assertThat(rig.array.mdstat())
+                    .isEqualTo("md0 : active raid1 rd2[1] rd0[0]\n      4160 blocks [2/2] [UU]\n");
             rig.assertQuiescent();
         }
     }
