@@ -70,6 +70,8 @@ final class Raid1 {
     private int lastUsed;
     private long sectCount;
     Raid1d raid1d;
+    /** Set by {@link Raid1Array#close()}: no new requests. */
+    volatile boolean stopped;
 
     final BioEndIo endRequestFn = this::endRequest;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -117,8 +119,13 @@ final class Raid1 {
      * <p>Context: the submitter's process context; may sleep (the r1bio pool, the resync window).
      * Failure: if no r1bio can be had (possible only on the NONE guarantee, or the reservation's
      * documented limits) the master is failed with {@code bio_io_error}.
+     *
+     * @throws IllegalStateException if the array is stopped (the master is untouched)
      */
     void makeRequest(RequestQueue q, Bio master) {
+        if (stopped) {
+            throw new IllegalStateException(name + " is stopped; " + master + " not accepted");
+        }
         int bucket = window.newRequest(master.sector(), master.sectors());
         R1Bio r1 = pools.r1bioPool().alloc(Gfp.GFP_NOIO);
         if (r1 == null) {

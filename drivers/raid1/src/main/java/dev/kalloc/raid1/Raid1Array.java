@@ -444,8 +444,9 @@ public final class Raid1Array implements AutoCloseable {
     }
 
     /**
-     * Stops the array: aborts a running resync and waits for its chunks, waits for every request
-     * in flight (with daemons), stops the threads, closes the md device and frees the pools.
+     * Stops the array: refuses new requests ({@link IllegalStateException} from the submission),
+     * aborts a running resync and waits for its chunks, waits for every request in flight (with
+     * daemons), stops the threads, closes the md device and frees the pools.
      * The members stay open; they are the caller's. Process context; may sleep.
      *
      * @throws IllegalStateException without daemons, if requests are still in flight (nothing
@@ -461,6 +462,7 @@ public final class Raid1Array implements AutoCloseable {
                     + " requests in flight and no raid1d to finish them");
         }
         closed = true;
+        conf.stopped = true;
         syncd.stop();
         conf.waitIdle();
         raid1d.stop();

@@ -123,6 +123,24 @@ class Raid1ArrayTest {
     }
 
     @Test
+    void aClosedArrayRefusesRequests() throws Exception {
+        try (Raid1Rig rig = new Raid1Rig(Raid1Rig.Kind.MEMPOOL_2_5_1, 2, 1024)) {
+            Page[] pages = rig.pages(1);
+            assertThat(rig.write(0, new byte[Raid1Rig.PAGE], pages)).isTrue();
+            rig.array.close();
+            Bio bio = rig.bios.bioAlloc(dev.kalloc.page.Gfp.GFP_NOIO, 1);
+            bio.addPage(pages[0], Raid1Rig.PAGE, 0);
+            bio.setSector(0).setDev(rig.array.device());
+            assertThatThrownBy(() -> dev.kalloc.bio.BlockLayer.submitBio(Bio.WRITE, bio))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("stopped");
+            assertThat(bio.isEnded()).isFalse();
+            assertThatThrownBy(() -> rig.array.hotAdd(rig.newDisk("rd2", 1024))).hasMessageContaining("closed");
+            bio.put();
+            rig.free(pages);
+        }
+    }
+
+    @Test
     void mdstatShowsMembersAndStates() {
         try (Raid1Rig rig = new Raid1Rig(Raid1Rig.Kind.MEMPOOL_MODERN, 3, 2048)) {
             assertThat(rig.array.setFaulty(rig.disks.get(1))).isTrue();
