@@ -123,7 +123,9 @@ final class Raid1 {
      * @throws IllegalStateException if the array is stopped (the master is untouched)
      */
     void makeRequest(RequestQueue q, Bio master) {
+        inFlight.incrementAndGet(); // before the test of stopped: paired with close()'s write, then waitIdle
         if (stopped) {
+            requestGone();
             throw new IllegalStateException(name + " is stopped; " + master + " not accepted");
         }
         int bucket = window.newRequest(master.sector(), master.sectors());
@@ -132,10 +134,13 @@ final class Raid1 {
             window.requestDone(bucket);
             allocFailures.incrementAndGet();
             failedRequests.incrementAndGet();
-            master.set().bioIoError(master);
+            try {
+                master.set().bioIoError(master);
+            } finally {
+                requestGone();
+            }
             return;
         }
-        inFlight.incrementAndGet();
         int rw = master.dataDir();
         r1.start(rw, master.sector(), master.sectors(), master);
         r1.bucket = bucket;
@@ -328,9 +333,13 @@ final class Raid1 {
         } finally {
             r1.clear();
             pools.r1bioPool().free(r1);
-            if (inFlight.decrementAndGet() == 0) {
-                idleWait.wakeUpAll();
-            }
+            requestGone();
+        }
+    }
+
+    private void requestGone() {
+        if (inFlight.decrementAndGet() == 0) {
+            idleWait.wakeUpAll();
         }
     }
 

@@ -462,7 +462,7 @@ public final class Raid1Array implements AutoCloseable {
                     + " requests in flight and no raid1d to finish them");
         }
         closed = true;
-        conf.stopped = true;
+        conf.stopped = true; // paired with make_request's inFlight increment before its test
         syncd.stop();
         conf.waitIdle();
         raid1d.stop();
