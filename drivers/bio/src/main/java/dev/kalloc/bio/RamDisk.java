@@ -25,6 +25,12 @@ import java.util.concurrent.locks.LockSupport;
  * The fault settings are guarded by {@code this}; the draw is made by the dispatcher only, so a
  * seed gives the same sequence of outcomes for the same sequence of bios.
  *
+ * <h2>Stacked devices</h2>
+ * {@link #createStacked} makes a device with no storage and no dispatcher: the device a stacking
+ * driver (md's raid1) exports. Every bio submitted to it must be taken by the make-request
+ * function the driver installs on its queue ({@link RequestQueue#setMakeRequestFn}), which
+ * remaps it onto real devices; the default make-request function refuses it.
+ *
  * <h2>Counters</h2>
  * Atomics: reads, writes, sectors of each, errors, completions, and the deepest the queue got.
  */
@@ -52,7 +58,7 @@ public final class RamDisk implements AutoCloseable {
     private final AtomicLong unreachable = new AtomicLong();
     private volatile boolean closed;
 
-    private RamDisk(Machine machine, String name, long nrSectors, Duration serviceTime) {
+    private RamDisk(Machine machine, String name, long nrSectors, Duration serviceTime, boolean stacked) {
         if (machine == null || name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a RAM disk needs a machine and a name");
         }
@@ -66,7 +72,7 @@ public final class RamDisk implements AutoCloseable {
         this.machine = machine;
         this.name = name;
         this.nrSectors = nrSectors;
-        this.storage = new byte[(int) (nrSectors * Bio.SECTOR_SIZE)];
+        this.storage = stacked ? null : new byte[(int) (nrSectors * Bio.SECTOR_SIZE)];
         this.serviceNanos = serviceTime.toNanos();
         this.queue = new RequestQueue(this, machine);
     }
@@ -78,9 +84,24 @@ public final class RamDisk implements AutoCloseable {
      * @param serviceTime how long the dispatcher takes per bio (zero for none)
      */
     public static RamDisk create(Machine machine, String name, long nrSectors, Duration serviceTime) {
-        RamDisk d = new RamDisk(machine, name, nrSectors, serviceTime);
+        RamDisk d = new RamDisk(machine, name, nrSectors, serviceTime, false);
         d.queue.start();
         return d;
+    }
+
+    /**
+     * Creates a stacked device of {@code nrSectors} sectors: no storage, no dispatcher or
+     * completion thread. Its owner installs a make-request function that remaps every bio (see
+     * the class comment); {@link #readRaw}/{@link #writeRaw} and the default make-request
+     * function refuse it.
+     */
+    public static RamDisk createStacked(Machine machine, String name, long nrSectors) {
+        return new RamDisk(machine, name, nrSectors, Duration.ZERO, true);
+    }
+
+    /** True for a device made by {@link #createStacked}: it has no storage of its own. */
+    public boolean isStacked() {
+        return storage == null;
     }
 
     /** {@link #create(Machine, String, long, Duration)} with no service time. */
@@ -214,6 +235,9 @@ public final class RamDisk implements AutoCloseable {
     }
 
     private void checkRange(long sector, int len) {
+        if (storage == null) {
+            throw new IllegalStateException(name + " is a stacked device: it has no storage to access");
+        }
         if (sector < 0 || len < 0 || sector * Bio.SECTOR_SIZE + len > storage.length) {
             throw new IllegalArgumentException("sector " + sector + ", " + len + " bytes: beyond " + name);
         }

@@ -216,9 +216,14 @@ public final class RequestQueue {
      * if a close began meanwhile: {@link #close()} waits for it, so the bounce bio (and its pool
      * pages) it built always reaches the device and completes the original.
      *
-     * @throws IllegalStateException if the queue is closed or closing (nothing changes)
+     * @throws IllegalStateException if the queue is closed or closing, or its device is stacked (it
+     *         has no storage; its make-request function must remap the bio); nothing changes
      */
     public void enqueue(Bio bio) {
+        if (disk.isStacked()) {
+            throw new IllegalStateException(disk.name() + " is a stacked device: its make_request function must "
+                    + "remap " + bio + " onto a real device");
+        }
         BounceSetup setup = bounceSetup;
         BounceFn fn = setup.fn();
         if (fn == null) {
