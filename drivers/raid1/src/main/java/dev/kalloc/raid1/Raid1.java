@@ -385,6 +385,7 @@ final class Raid1 {
                 return ERROR_LAST_DISK;
             }
             m.operational = false;
+            m.generation++; // a resync targeting this slot must not activate it (Raid1Syncd#isTarget)
             if (!m.writeOnly) {
                 workingDisks--;
             }

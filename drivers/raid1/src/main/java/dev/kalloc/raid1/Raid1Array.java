@@ -212,6 +212,7 @@ public final class Raid1Array implements AutoCloseable {
                     m.writeOnly = true;
                     m.spare = true;
                     m.headPosition = 0;
+                    m.generation++; // a new spare, even if this device was here before
                     slot = m.number;
                     break;
                 }
@@ -418,6 +419,11 @@ public final class Raid1Array implements AutoCloseable {
     /** The {@code r1bio} slab cache, for tests that inject failures into it. */
     dev.kalloc.slab.KmemCache<R1Bio> r1bioPoolCacheForTests() {
         return conf.pools.r1bioCache();
+    }
+
+    /** raid1syncd, for tests that use its seams. */
+    Raid1Syncd syncdForTests() {
+        return syncd;
     }
 
     /** The array's bio set (the clones and the resync buffers' bios). */

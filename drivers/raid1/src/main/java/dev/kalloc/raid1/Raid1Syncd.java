@@ -8,6 +8,7 @@ import dev.kalloc.page.Gfp;
 import dev.kalloc.page.WaitQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * raid1syncd and the resync path of Linux 2.5.1's raid1.c, with the loop of md.c's
@@ -22,7 +23,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>For each chunk ({@code sync_request}): enter the window (may wait for the shift),
  *       take a resync buffer ({@code GFP_NOIO}), read the chunk from an in-sync mirror into its
  *       pages ({@code end_sync_read} hands it to raid1d).</li>
- *   <li>raid1d ({@code sync_request_write}) writes the pages to every target still in place;
+ *   <li>raid1d ({@code sync_request_write}) writes the pages to every target still in place
+ *       (same device, never failed or re-added since the resync chose it);
  *       the last write's completion ({@code end_sync_write}) leaves the window
  *       ({@code sync_request_done}), counts the chunk ({@code md_done_sync}) and gives the buffer
  *       back ({@code put_buf}).</li>
@@ -64,6 +66,14 @@ final class Raid1Syncd {
     private volatile ElementSource<R1Bio> bufs;
     private int targetMask;
     private RamDisk[] targetDevs;
+    private long[] targetGens;
+
+    /**
+     * Test seam: called on raid1syncd with the sector of each chunk before it is issued; a test
+     * may block in it (to act at a known point of a resync) or throw (a failure injected into
+     * {@code md_do_sync}). Null normally.
+     */
+    volatile LongConsumer beforeChunkHook;
 
     Raid1Syncd(Raid1 conf, Raid1d raid1d) {
         this.conf = conf;
@@ -142,11 +152,15 @@ final class Raid1Syncd {
         }
         for (long sector = 0; sector < conf.size && !aborted && !isStopping(); sector += R1BioPools.RESYNC_SECTORS) {
             position = sector;
+            LongConsumer hook = beforeChunkHook;
+            if (hook != null) {
+                hook.accept(sector);
+            }
             if (!syncRequest(sector)) {
                 aborted = true;
             }
         }
-        chunkWait.waitEvent(() -> chunksInFlight.get() == 0);
+        waitChunks();
         conf.window.closeSync();
         bufs.destroy();
         bufs = null;
@@ -161,10 +175,12 @@ final class Raid1Syncd {
         try {
             targetMask = 0;
             targetDevs = new RamDisk[conf.mirrors.length];
+            targetGens = new long[conf.mirrors.length];
             for (MirrorInfo m : conf.mirrors) {
                 if (m.operational && m.writeOnly) {
                     targetMask |= 1 << m.number;
                     targetDevs[m.number] = m.dev;
+                    targetGens[m.number] = m.generation;
                 }
             }
             return targetMask != 0;
@@ -190,9 +206,17 @@ final class Raid1Syncd {
         }
     }
 
-    /** A resync target still in place: operational, write-only, the same device. Under deviceLock. */
+    /**
+     * A resync target still in place: operational, write-only, the same device, and the same
+     * generation ({@link MirrorInfo#generation}). The device alone is not enough: a target that
+     * failed and was hot-added again to its slot during this resync skipped every write made
+     * while it was out, some of them to chunks this resync had already copied, so it must not be
+     * written as a target or activated at the end; the next pass (its hot-add requested one)
+     * copies it whole. Under deviceLock.
+     */
     private boolean isTarget(MirrorInfo m) {
-        return (targetMask & (1 << m.number)) != 0 && m.operational && m.writeOnly && m.dev == targetDevs[m.number];
+        return (targetMask & (1 << m.number)) != 0 && m.operational && m.writeOnly && m.dev == targetDevs[m.number]
+                && m.generation == targetGens[m.number];
     }
 
     /**
@@ -298,6 +322,11 @@ final class Raid1Syncd {
             finishChunk(r1, !r1.testState(R1Bio.R1BIO_WRITE_ERROR));
         }
         return 0;
+    }
+
+    /** Sleeps until every chunk issued so far is written (or failed) and its buffer is back. */
+    void waitChunks() {
+        chunkWait.waitEvent(() -> chunksInFlight.get() == 0);
     }
 
     /** {@code sync_request_done}, {@code md_done_sync} and {@code put_buf}. */
