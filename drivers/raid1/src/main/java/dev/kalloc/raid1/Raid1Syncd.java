@@ -36,7 +36,18 @@ import java.util.function.LongConsumer;
  * finish, and the spares stay write-only. 2.5.1 also aborted on a failed sync read.
  *
  * <p>A resync that throws (a bug) is recorded ({@link Raid1Array#daemonError()}) and counts as
- * failed, so {@link #waitResync()} still returns.
+ * failed (aborted), so {@link #waitResync()} still returns; before that its chunks in flight
+ * finish, the window is opened again and its buffers are freed, so normal I/O goes on.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>Every resync that opened the window closes it ({@code close_sync}) and destroys its
+ *       {@code r1buf_pool}, after its last chunk has finished, whatever ended it.</li>
+ *   <li>A chunk counted in READY is either issued (its last completion leaves the window and
+ *       frees the buffer) or leaves the window at once.</li>
+ *   <li>Only targets still in place (same device, same slot generation) are written and
+ *       activated.</li>
+ * </ul>
  *
  * <h2>Locking</h2>
  * {@code this} guards {@code requested}, {@code running}, {@code stopping} and the result; the
@@ -136,7 +147,13 @@ final class Raid1Syncd {
         return stopping;
     }
 
-    /** The loop of {@code md_do_sync} around {@code sync_request}; true if the spares are in sync now. */
+    /**
+     * The loop of {@code md_do_sync} around {@code sync_request}; true if the spares are in sync
+     * now. However the loop ends (done, aborted, stopping, or an exception: a bug, or a failure a
+     * test injects), {@link #closeResync} runs: the chunks in flight finish, the window opens
+     * again and the resync buffers are freed, so normal I/O never waits on a dead resync. An
+     * exception is then rethrown for {@link #loop} to record ({@link Raid1#daemonFailed}).
+     */
     private boolean mdDoSync() {
         aborted = false;
         position = 0;
@@ -148,26 +165,67 @@ final class Raid1Syncd {
             bufs = conf.pools.createR1bufPool();
         } catch (IllegalStateException e) {
             aborts.incrementAndGet();
-            return false;
+            return false; // no chunk issued: the markers are still all 0, the window is open
         }
-        for (long sector = 0; sector < conf.size && !aborted && !isStopping(); sector += R1BioPools.RESYNC_SECTORS) {
-            position = sector;
-            LongConsumer hook = beforeChunkHook;
-            if (hook != null) {
-                hook.accept(sector);
+        Throwable failure = null;
+        try {
+            for (long sector = 0; sector < conf.size && !aborted && !isStopping(); sector += R1BioPools.RESYNC_SECTORS) {
+                position = sector;
+                LongConsumer hook = beforeChunkHook;
+                if (hook != null) {
+                    hook.accept(sector);
+                }
+                if (!syncRequest(sector)) {
+                    aborted = true;
+                }
             }
-            if (!syncRequest(sector)) {
-                aborted = true;
-            }
+        } catch (RuntimeException | AssertionError e) {
+            aborted = true;
+            failure = e;
         }
-        waitChunks();
-        conf.window.closeSync();
-        bufs.destroy();
-        bufs = null;
+        failure = closeResync(failure);
+        if (failure != null) {
+            aborts.incrementAndGet();
+            if (failure instanceof RuntimeException) {
+                throw (RuntimeException) failure;
+            }
+            throw (AssertionError) failure;
+        }
         boolean ok = !aborted && !isStopping() && activateTargets();
         (ok ? resyncs : aborts).incrementAndGet();
         position = ok ? conf.size : position;
         return ok;
+    }
+
+    /**
+     * The end of every resync that created its buffers ({@code close_sync} and the destruction
+     * of {@code r1buf_pool}): waits for the chunks in flight (their completions use the window
+     * and the buffers), opens the window, destroys the pool. Each step runs even if an earlier
+     * one throws; the first failure is returned, later ones suppressed into it.
+     */
+    private Throwable closeResync(Throwable failure) {
+        waitChunks();
+        try {
+            conf.window.closeSync();
+        } catch (RuntimeException | AssertionError e) {
+            failure = addFailure(failure, e);
+        }
+        try {
+            bufs.destroy();
+        } catch (RuntimeException | AssertionError e) {
+            failure = addFailure(failure, e);
+        } finally {
+            bufs = null;
+        }
+        return failure;
+    }
+
+    private static Throwable addFailure(Throwable first, Throwable next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 
     private boolean chooseTargets() {
@@ -227,36 +285,48 @@ final class Raid1Syncd {
      */
     private boolean syncRequest(long sector) {
         conf.window.waitSyncPending(sector);
-        R1Bio r1 = bufs.alloc(Gfp.GFP_NOIO);
-        if (r1 == null) {
-            conf.allocFailures.incrementAndGet();
-            conf.window.syncRequestDone(sector);
-            return false;
-        }
-        r1.start(R1Bio.SPECIAL, sector, R1BioPools.RESYNC_SECTORS, null);
-        r1.buf.setSector(sector);
-        Bio read = null;
-        conf.deviceLock.lock();
+        R1Bio r1 = null;
+        boolean issued = false;
         try {
-            int disk = conf.readBalance(sector, R1BioPools.RESYNC_SECTORS);
-            if (disk >= 0) {
-                read = r1.bios[disk];
-                conf.bioSet.bioCloneInto(read, r1.buf);
-                read.setDev(conf.mirrors[disk].dev).setEndIo(endSyncReadFn).setPrivate(r1).setRw(Bio.READ);
-                r1.readDisk = disk;
-                r1.readDev = conf.mirrors[disk].dev;
+            r1 = bufs.alloc(Gfp.GFP_NOIO);
+            if (r1 == null) {
+                conf.allocFailures.incrementAndGet();
+                return false;
             }
+            r1.start(R1Bio.SPECIAL, sector, R1BioPools.RESYNC_SECTORS, null);
+            r1.buf.setSector(sector);
+            Bio read = null;
+            conf.deviceLock.lock();
+            try {
+                int disk = conf.readBalance(sector, R1BioPools.RESYNC_SECTORS);
+                if (disk >= 0) {
+                    read = r1.bios[disk];
+                    conf.bioSet.bioCloneInto(read, r1.buf);
+                    read.setDev(conf.mirrors[disk].dev).setEndIo(endSyncReadFn).setPrivate(r1).setRw(Bio.READ);
+                    r1.readDisk = disk;
+                    r1.readDev = conf.mirrors[disk].dev;
+                }
+            } finally {
+                conf.deviceLock.unlock();
+            }
+            if (read == null) {
+                return false;
+            }
+            chunksInFlight.incrementAndGet();
+            issued = true; // from here the chunk's completion gives back the window count and the buffer
+            conf.submit(read);
+            return true;
         } finally {
-            conf.deviceLock.unlock();
+            // A chunk not issued (no buffer, no in-sync mirror, or an exception) leaves READY and
+            // gives its buffer back here, so that closeResync finds the counts at zero.
+            if (!issued) {
+                conf.window.syncRequestDone(sector);
+                if (r1 != null) {
+                    r1.clear();
+                    bufs.free(r1);
+                }
+            }
         }
-        if (read == null) {
-            conf.window.syncRequestDone(sector);
-            bufs.free(r1);
-            return false;
-        }
-        chunksInFlight.incrementAndGet();
-        conf.submit(read);
-        return true;
     }
 
     /** {@code end_sync_read}: marks the result and hands the buffer to raid1d. Interrupt context. */

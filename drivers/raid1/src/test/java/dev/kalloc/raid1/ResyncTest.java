@@ -153,6 +153,51 @@ class ResyncTest {
         }
     }
 
+    /**
+     * Review finding: an exception inside {@code md_do_sync} (injected before the chunk at
+     * 1024, with earlier chunks possibly in flight) must not wedge the array: the window opens
+     * again, the resync buffers are freed, the error is recorded, and a later resync works.
+     */
+    @ParameterizedTest
+    @EnumSource(Raid1Rig.Kind.class)
+    void anExceptionInTheResyncLeavesTheArrayWorking(Raid1Rig.Kind kind) throws Exception {
+        try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
+            byte[] shadow = new byte[(int) rig.array.sectors() * 512];
+            MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(41), 20);
+            RamDisk rd1 = rig.disks.get(1);
+            assertThat(rig.array.setFaulty(rd1)).isTrue();
+            Raid1Syncd syncd = rig.array.syncdForTests();
+            IllegalStateException injected = new IllegalStateException("injected md_do_sync failure");
+            syncd.beforeChunkHook = sector -> {
+                if (sector == 1024) {
+                    throw injected;
+                }
+            };
+            RamDisk spare = rig.newDisk("rd2", MEMBER_SECTORS);
+            assertThat(rig.array.hotAdd(spare)).isEqualTo(1);
+            assertThat(rig.array.waitResync()).isFalse();
+            syncd.beforeChunkHook = null;
+            assertThat(rig.array.daemonError()).isSameAs(injected);
+            assertThat(rig.array.resyncsAborted()).isEqualTo(1);
+            assertThat(rig.array.resyncRunning()).isFalse();
+            assertThat(rig.array.state(1)).isEqualTo(Raid1Array.MirrorState.SPARE);
+            // Writes where the resync's regions were (ACTIVE, READY, PENDING) and beyond go through.
+            MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(42), 20);
+            MirroredWritesTest.writeRandomly(rig, shadow, 1, new SplittableRandom(43), 20);
+            rig.array.waitIdle();
+            assertThat(rig.array.r1bioPool().outstanding()).as("the resync buffers gave their r1bios back").isZero();
+            assertThat(rig.array.mdstat()).doesNotContain("recovery");
+            // raid1syncd still works: the spare is replaced and resynced.
+            assertThat(rig.array.setFaulty(spare)).isTrue();
+            RamDisk good = rig.newDisk("rd3", MEMBER_SECTORS);
+            assertThat(rig.array.hotAdd(good)).isEqualTo(1);
+            assertThat(rig.array.waitResync()).isTrue();
+            assertThat(rig.array.status()).isEqualTo(" [2/2] [UU]");
+            assertThat(rig.array.firstMismatch()).isEqualTo(-1);
+            MirroredWritesTest.assertReadsBack(rig, shadow);
+        }
+    }
+
     static void awaitUninterruptibly(CountDownLatch latch) {
         boolean interrupted = false;
         for (;;) {
