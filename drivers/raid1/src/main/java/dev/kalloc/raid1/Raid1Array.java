@@ -547,7 +547,12 @@ public final class Raid1Array implements AutoCloseable {
             return this;
         }
 
-        /** Elements of {@code r1bio_pool} (default {@code NR_RAID1_BIOS}, 256). */
+        /**
+         * r1bios {@code r1bio_pool} guarantees to requests (default {@code NR_RAID1_BIOS}, 256).
+         * The pool holds 32 more ({@code NR_RESYNC_BUFS}): the resync buffers take theirs from it
+         * for a whole resync, and without that share a pool of 32 or fewer could be emptied by
+         * them and deadlock requests against the resync under memory pressure.
+         */
         public Builder nrR1Bios(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("nrR1Bios " + n + ": at least 1");
