@@ -8,6 +8,7 @@ import dev.kalloc.page.Gfp;
 import dev.kalloc.page.WaitQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
 import java.util.function.LongConsumer;
 
 /**
@@ -98,16 +99,28 @@ final class Raid1Syncd {
         thread.start();
     }
 
-    /** {@code md_recover_arrays}: asks for a resync pass and wakes the thread. */
-    void request() {
+    /**
+     * A hot-add's {@code md_recover_arrays}: runs {@code addSpare} (which puts the spare into its
+     * slot and returns the slot) and asks for a resync pass, both under this object's lock, so
+     * that {@link #stop()} cannot come between them: either the array is stopping and nothing
+     * changes, or the spare is in and the pass requested. {@code addSpare} takes the device lock
+     * (lock order: this, then {@code deviceLock}; nothing takes them the other way round).
+     *
+     * @throws IllegalStateException if raid1syncd is stopping ({@code addSpare} not run), or
+     *         whatever {@code addSpare} throws (no pass requested)
+     */
+    int requestWith(IntSupplier addSpare) {
+        int slot;
         synchronized (this) {
             if (stopping) {
                 throw new IllegalStateException(conf.name + " is stopping; no resync");
             }
+            slot = addSpare.getAsInt();
             requested = true;
             running = true;
         }
         wait.wakeUp();
+        return slot;
     }
 
     private synchronized boolean requestedOrStopping() {
