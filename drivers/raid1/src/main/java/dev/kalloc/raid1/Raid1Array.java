@@ -43,6 +43,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * runs: {@link #runRaid1d()} makes raid1d's pass in the caller, and {@link #hotAdd} is refused;
  * jcstress tests use that to choose the interleaving.
  *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>A hot-add changes its slot only together with the resync request it makes, under
+ *       raid1syncd's lock; once {@link #close()} has begun, a hot-add changes nothing.</li>
+ *   <li>{@link #close()} does its work once; every other call returns after it has finished.</li>
+ * </ul>
+ *
  * <h2>Concurrency</h2>
  * Every method may be called from any thread. Bios are submitted through the block layer from
  * process context; their completions run in interrupt context. {@link #firstMismatch()} reads
