@@ -25,6 +25,13 @@ final class MirrorInfo {
     boolean operational;
     boolean writeOnly;
     boolean spare;
+    /**
+     * Bumped each time the slot fails or takes a hot-added disk. A resync records it for each
+     * target and writes and activates a target only while it is unchanged: the same device
+     * failed and re-added to the same slot is a new spare that missed the writes made while it
+     * was out, however much the old resync copied to it before.
+     */
+    long generation;
 
     MirrorInfo(int number, RamDisk dev) {
         this.number = number;

@@ -36,8 +36,10 @@ public final class R1Bio extends SlabObject {
     /** {@code R1BIO_Uptodate} (bit 1): an in-sync mirror completed the I/O. */
     public static final int R1BIO_UPTODATE = 1 << 1;
     /**
-     * A resync write to some target failed (resync only; 2.5.1 passed only the last write's
-     * status to {@code md_done_sync}).
+     * A write failed somewhere it matters: for a resync chunk, on some target (2.5.1 passed only
+     * the last write's status to {@code md_done_sync}); for a normal write, on a mirror the error
+     * handler left in sync (the last working disk), so the write fails even if
+     * {@link #R1BIO_UPTODATE} is set (not in 2.5.1; see {@link Raid1}).
      */
     public static final int R1BIO_WRITE_ERROR = 1 << 2;
 

@@ -18,7 +18,8 @@ import dev.kalloc.slab.SlabFlags;
  * allocators").
  *
  * <ul>
- *   <li>{@code r1bio_pool} ({@link #NR_RAID1_BIOS} elements, created with the array): each
+ *   <li>{@code r1bio_pool} ({@code nrR1Bios} + {@link #NR_RESYNC_BUFS} elements, by default
+ *       {@link #NR_RAID1_BIOS} + 32, created with the array): each
  *       element is an {@link R1Bio} from the typed {@code <md>-r1bio} slab cache plus one bio per
  *       mirror slot from the array's {@link BioSet} ({@code r1bio_pool_alloc}). If any part
  *       cannot be had, the parts taken go back and the allocation fails as a whole.</li>
@@ -37,6 +38,25 @@ import dev.kalloc.slab.SlabFlags;
  * gives a request everything it needs, and the bio pool is never touched in the I/O path. The
  * cost is memory: {@code NR_RAID1_BIOS * nrSlots} bios held idle by a full pool. The r1bio is a
  * typed slab object instead of kmalloc'ed bytes, so a warm pool allocates no garbage.
+ *
+ * <p>{@code r1bio_pool} holds {@link #NR_RESYNC_BUFS} elements more than the {@code nrR1Bios}
+ * guaranteed to requests (2.5.1: 256 in all). {@code r1buf_pool}'s elements each keep an r1bio of
+ * this pool for the whole resync; 2.5.1's 256 left 224 to requests, but a smaller pool (the
+ * builder accepts any size from 1) could be emptied by the resync buffers under memory
+ * pressure: a request admitted by the resync window would then wait for an r1bio the resync
+ * gives back only at its end, while the resync waits for that request to drain: a deadlock. With
+ * the 32 on top, the buffers can never take the requests' share, on every guarantee (a mempool's
+ * reserve, a reservation's in-flight limit).
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>An element is whole (the r1bio and a bio per slot; a resync buffer also its bio and
+ *       {@link #RESYNC_PAGES} pages) or not handed out at all.</li>
+ *   <li>For the whole of a resync, resync buffers keep at most {@link #NR_RESYNC_BUFS} r1bios
+ *       of the pool (the r1buf pool's reserve), so {@code nrR1Bios} stay for requests. A buffer
+ *       built beyond that reserve (a mempool tries its allocator before its reserve) gives its
+ *       r1bio back when its chunk is written, which waits for no request.</li>
+ * </ul>
  */
 final class R1BioPools {
     /** {@code NR_RAID1_BIOS}: guaranteed r1bios in case of extreme VM load. */
@@ -69,7 +89,10 @@ final class R1BioPools {
         this.machine = slab.machine();
         this.guarantee = guarantee;
         this.nrSlots = nrSlots;
-        int inFlightBios = nrR1Bios * nrSlots + NR_RESYNC_BUFS;
+        // The resync buffers keep NR_RESYNC_BUFS r1bios of this pool for the whole resync; the
+        // pool holds them on top of the nrR1Bios that normal requests are guaranteed.
+        int poolSize = nrR1Bios + NR_RESYNC_BUFS;
+        int inFlightBios = poolSize * nrSlots + NR_RESYNC_BUFS;
         this.bioSet = BioSet.builder(slab, guarantee).name(name).maxVecs(RESYNC_PAGES).inFlight(inFlightBios).create();
         try {
             this.r1bioCache = slab.kmemCacheCreate(name + "-r1bio", R1Bio.SIZEOF_R1BIO, 0,
@@ -79,8 +102,8 @@ final class R1BioPools {
             throw e;
         }
         try {
-            this.r1bioPool = guarantee.source(name + "-r1bio", nrR1Bios,
-                    ReservationSizing.slabObjects(machine, r1bioCache, nrR1Bios), this::r1bioPoolAlloc,
+            this.r1bioPool = guarantee.source(name + "-r1bio", poolSize,
+                    ReservationSizing.slabObjects(machine, r1bioCache, poolSize), this::r1bioPoolAlloc,
                     this::r1bioPoolFree);
         } catch (RuntimeException e) {
             r1bioCache.destroy();

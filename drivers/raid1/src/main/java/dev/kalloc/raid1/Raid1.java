@@ -29,6 +29,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>At least one mirror is in sync while the array runs: the error handler never fails the
  *       last working disk ({@code working_disks == 1}); the error goes up to the request.</li>
  *   <li>{@code workingDisks} = the number of slots that are operational and not write-only.</li>
+ *   <li>A write's master is completed uptodate only if, when it ends, the data is on a mirror
+ *       that is in sync: some in-sync mirror wrote it, and no mirror that is still in sync
+ *       failed it.</li>
  * </ul>
  *
  * <h2>Locking</h2>
@@ -42,7 +45,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>A write's master is uptodate if an in-sync mirror wrote it ({@code R1BIO_Uptodate}, as
  *       later kernels decide), not by the status of the last clone to finish, which made a
  *       write that reached the good mirrors look failed when a failing mirror answered last. A
- *       resyncing spare's success does not count: its copy is not yet readable.</li>
+ *       resyncing spare's success does not count: its copy is not yet readable. And a copy that
+ *       fails on a mirror the error handler leaves in sync (the last working disk) fails the
+ *       write ({@code R1BIO_WriteError}) even if another mirror wrote it: that mirror has been
+ *       failed since, so no in-sync mirror holds the data.</li>
  *   <li>Read balancing never chooses a write-only (resyncing) mirror, and raid1d's {@code map}
  *       picks the first in-sync mirror, not merely the first operational one.</li>
  *   <li>No superblock is written: {@code sb_dirty}/{@code md_update_sb} have nothing to do.</li>
@@ -203,8 +209,18 @@ final class Raid1 {
             }
         }
         if (r1.decRemaining()) { // the submitter's bias
-            raidEndBioIo(r1, r1.testState(R1Bio.R1BIO_UPTODATE));
+            raidEndBioIo(r1, writeSucceeded(r1));
         }
+    }
+
+    /**
+     * A write's verdict: an in-sync mirror holds it ({@code R1BIO_Uptodate}) and no mirror that
+     * stayed in sync failed it ({@code R1BIO_WriteError}). The second test matters when the
+     * mirrors that wrote it were failed afterwards (by another request or {@code setFaulty}) and
+     * the copy that failed is on the last working disk: the only in-sync mirror lacks the data.
+     */
+    private static boolean writeSucceeded(R1Bio r1) {
+        return r1.testState(R1Bio.R1BIO_UPTODATE) && !r1.testState(R1Bio.R1BIO_WRITE_ERROR);
     }
 
     /** Makes the slot's bio a clone of the master aimed at the slot's device. Under deviceLock. */
@@ -302,7 +318,11 @@ final class Raid1 {
         boolean read = r1.cmd == Bio.READ;
         if (!ok) {
             (read ? readErrors : writeErrors).incrementAndGet();
-            error(clone.dev());
+            if (error(clone.dev()) == ERROR_LAST_DISK && !read) {
+                // The mirror stays in sync without this write; whatever else wrote it is not
+                // (or is a spare), so the write must fail, whatever R1BIO_Uptodate says.
+                r1.setState(R1Bio.R1BIO_WRITE_ERROR);
+            }
         } else if (read || (r1.writeOnlyMask & (1 << r1.slotOf(clone))) == 0) {
             r1.setState(R1Bio.R1BIO_UPTODATE);
         }
@@ -313,7 +333,7 @@ final class Raid1 {
                 raid1d.rescheduleRetry(r1);
             }
         } else if (r1.decRemaining()) {
-            raidEndBioIo(r1, r1.testState(R1Bio.R1BIO_UPTODATE));
+            raidEndBioIo(r1, writeSucceeded(r1));
         }
         return 0;
     }
@@ -365,6 +385,7 @@ final class Raid1 {
                 return ERROR_LAST_DISK;
             }
             m.operational = false;
+            m.generation++; // a resync targeting this slot must not activate it (Raid1Syncd#isTarget)
             if (!m.writeOnly) {
                 workingDisks--;
             }

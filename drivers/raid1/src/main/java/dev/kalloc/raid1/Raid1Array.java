@@ -5,12 +5,14 @@ import dev.kalloc.bio.ElementSource;
 import dev.kalloc.bio.Guarantee;
 import dev.kalloc.bio.RamDisk;
 import dev.kalloc.page.Machine;
+import dev.kalloc.page.WaitQueue;
 import dev.kalloc.slab.SlabAllocator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * An md RAID-1 array (md.c's {@code mddev_t} with the raid1 personality of Linux 2.5.1): an
@@ -41,6 +43,13 @@ import java.util.Locale;
  * runs: {@link #runRaid1d()} makes raid1d's pass in the caller, and {@link #hotAdd} is refused;
  * jcstress tests use that to choose the interleaving.
  *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>A hot-add changes its slot only together with the resync request it makes, under
+ *       raid1syncd's lock; once {@link #close()} has begun, a hot-add changes nothing.</li>
+ *   <li>{@link #close()} does its work once; every other call returns after it has finished.</li>
+ * </ul>
+ *
  * <h2>Concurrency</h2>
  * Every method may be called from any thread. Bios are submitted through the block layer from
  * process context; their completions run in interrupt context. {@link #firstMismatch()} reads
@@ -66,7 +75,11 @@ public final class Raid1Array implements AutoCloseable {
     private final Raid1d raid1d;
     private final Raid1Syncd syncd;
     private final boolean daemons;
+    /** Set by the one close() that does the work (compareAndSet); refuses administration. */
+    private final AtomicBoolean closing = new AtomicBoolean();
+    /** Set when that close() has finished (or failed); other callers wait for it on closeWait. */
     private volatile boolean closed;
+    private final WaitQueue closeWait = new WaitQueue();
 
     private Raid1Array(Builder b) {
         this.machine = b.slab.machine();
@@ -199,6 +212,13 @@ public final class Raid1Array implements AutoCloseable {
         if (!daemons) {
             throw new IllegalStateException(conf.name + " runs without daemons: no raid1syncd to resync " + disk);
         }
+        // The slot changes only together with the resync request, under raid1syncd's lock: a
+        // close() that has begun stopping raid1syncd makes this throw before anything changes.
+        return syncd.requestWith(() -> addSpare(disk));
+    }
+
+    /** Puts {@code disk} into the first faulty slot as a write-only spare; returns the slot. */
+    private int addSpare(RamDisk disk) {
         int slot = -1;
         conf.deviceLock.lock();
         try {
@@ -212,6 +232,7 @@ public final class Raid1Array implements AutoCloseable {
                     m.writeOnly = true;
                     m.spare = true;
                     m.headPosition = 0;
+                    m.generation++; // a new spare, even if this device was here before
                     slot = m.number;
                     break;
                 }
@@ -222,7 +243,6 @@ public final class Raid1Array implements AutoCloseable {
         if (slot < 0) {
             throw new IllegalStateException(conf.name + " has no failed slot for " + disk + status());
         }
-        syncd.request();
         return slot;
     }
 
@@ -420,6 +440,11 @@ public final class Raid1Array implements AutoCloseable {
         return conf.pools.r1bioCache();
     }
 
+    /** raid1syncd, for tests that use its seams. */
+    Raid1Syncd syncdForTests() {
+        return syncd;
+    }
+
     /** The array's bio set (the clones and the resync buffers' bios). */
     public BioSet bioSet() {
         return conf.bioSet;
@@ -449,29 +474,45 @@ public final class Raid1Array implements AutoCloseable {
      * daemons), stops the threads, closes the md device and frees the pools.
      * The members stay open; they are the caller's. Process context; may sleep.
      *
+     * <p>Idempotent and safe to call concurrently: one caller does the work; any other returns
+     * once it has finished (waiting for it if need be).
+     *
      * @throws IllegalStateException without daemons, if requests are still in flight (nothing
      *         changes)
      */
     @Override
     public void close() {
-        if (closed) {
+        if (closing.get()) {
+            waitClosed();
             return;
         }
         if (!daemons && conf.inFlight() != 0) {
             throw new IllegalStateException(conf.name + ": " + conf.inFlight()
                     + " requests in flight and no raid1d to finish them");
         }
-        closed = true;
-        conf.stopped = true; // paired with make_request's inFlight increment before its test
-        syncd.stop();
-        conf.waitIdle();
-        raid1d.stop();
-        conf.mddev.close();
-        conf.pools.destroy();
+        if (!closing.compareAndSet(false, true)) {
+            waitClosed(); // another close() got there first
+            return;
+        }
+        try {
+            conf.stopped = true; // paired with make_request's inFlight increment before its test
+            syncd.stop();
+            conf.waitIdle();
+            raid1d.stop();
+            conf.mddev.close();
+            conf.pools.destroy();
+        } finally {
+            closed = true;
+            closeWait.wakeUpAll();
+        }
+    }
+
+    private void waitClosed() {
+        closeWait.waitEvent(() -> closed);
     }
 
     private void checkOpen() {
-        if (closed) {
+        if (closing.get()) {
             throw new IllegalStateException(conf.name + " is closed");
         }
     }
@@ -541,7 +582,12 @@ public final class Raid1Array implements AutoCloseable {
             return this;
         }
 
-        /** Elements of {@code r1bio_pool} (default {@code NR_RAID1_BIOS}, 256). */
+        /**
+         * r1bios {@code r1bio_pool} guarantees to requests (default {@code NR_RAID1_BIOS}, 256).
+         * The pool holds 32 more ({@code NR_RESYNC_BUFS}): the resync buffers take theirs from it
+         * for a whole resync, and without that share a pool of 32 or fewer could be emptied by
+         * them and deadlock requests against the resync under memory pressure.
+         */
         public Builder nrR1Bios(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("nrR1Bios " + n + ": at least 1");

@@ -8,6 +8,8 @@ import dev.kalloc.page.Gfp;
 import dev.kalloc.page.WaitQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * raid1syncd and the resync path of Linux 2.5.1's raid1.c, with the loop of md.c's
@@ -22,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>For each chunk ({@code sync_request}): enter the window (may wait for the shift),
  *       take a resync buffer ({@code GFP_NOIO}), read the chunk from an in-sync mirror into its
  *       pages ({@code end_sync_read} hands it to raid1d).</li>
- *   <li>raid1d ({@code sync_request_write}) writes the pages to every target still in place;
+ *   <li>raid1d ({@code sync_request_write}) writes the pages to every target still in place
+ *       (same device, never failed or re-added since the resync chose it);
  *       the last write's completion ({@code end_sync_write}) leaves the window
  *       ({@code sync_request_done}), counts the chunk ({@code md_done_sync}) and gives the buffer
  *       back ({@code put_buf}).</li>
@@ -34,7 +37,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * finish, and the spares stay write-only. 2.5.1 also aborted on a failed sync read.
  *
  * <p>A resync that throws (a bug) is recorded ({@link Raid1Array#daemonError()}) and counts as
- * failed, so {@link #waitResync()} still returns.
+ * failed (aborted), so {@link #waitResync()} still returns; before that its chunks in flight
+ * finish, the window is opened again and its buffers are freed, so normal I/O goes on.
+ *
+ * <h2>Invariants</h2>
+ * <ul>
+ *   <li>Every resync that opened the window closes it ({@code close_sync}) and destroys its
+ *       {@code r1buf_pool}, after its last chunk has finished, whatever ended it.</li>
+ *   <li>A chunk counted in READY is either issued (its last completion leaves the window and
+ *       frees the buffer) or leaves the window at once.</li>
+ *   <li>Only targets still in place (same device, same slot generation) are written and
+ *       activated.</li>
+ * </ul>
  *
  * <h2>Locking</h2>
  * {@code this} guards {@code requested}, {@code running}, {@code stopping} and the result; the
@@ -64,6 +78,14 @@ final class Raid1Syncd {
     private volatile ElementSource<R1Bio> bufs;
     private int targetMask;
     private RamDisk[] targetDevs;
+    private long[] targetGens;
+
+    /**
+     * Test seam: called on raid1syncd with the sector of each chunk before it is issued; a test
+     * may block in it (to act at a known point of a resync) or throw (a failure injected into
+     * {@code md_do_sync}). Null normally.
+     */
+    volatile LongConsumer beforeChunkHook;
 
     Raid1Syncd(Raid1 conf, Raid1d raid1d) {
         this.conf = conf;
@@ -77,16 +99,28 @@ final class Raid1Syncd {
         thread.start();
     }
 
-    /** {@code md_recover_arrays}: asks for a resync pass and wakes the thread. */
-    void request() {
+    /**
+     * A hot-add's {@code md_recover_arrays}: runs {@code addSpare} (which puts the spare into its
+     * slot and returns the slot) and asks for a resync pass, both under this object's lock, so
+     * that {@link #stop()} cannot come between them: either the array is stopping and nothing
+     * changes, or the spare is in and the pass requested. {@code addSpare} takes the device lock
+     * (lock order: this, then {@code deviceLock}; nothing takes them the other way round).
+     *
+     * @throws IllegalStateException if raid1syncd is stopping ({@code addSpare} not run), or
+     *         whatever {@code addSpare} throws (no pass requested)
+     */
+    int requestWith(IntSupplier addSpare) {
+        int slot;
         synchronized (this) {
             if (stopping) {
                 throw new IllegalStateException(conf.name + " is stopping; no resync");
             }
+            slot = addSpare.getAsInt();
             requested = true;
             running = true;
         }
         wait.wakeUp();
+        return slot;
     }
 
     private synchronized boolean requestedOrStopping() {
@@ -126,7 +160,13 @@ final class Raid1Syncd {
         return stopping;
     }
 
-    /** The loop of {@code md_do_sync} around {@code sync_request}; true if the spares are in sync now. */
+    /**
+     * The loop of {@code md_do_sync} around {@code sync_request}; true if the spares are in sync
+     * now. However the loop ends (done, aborted, stopping, or an exception: a bug, or a failure a
+     * test injects), {@link #closeResync} runs: the chunks in flight finish, the window opens
+     * again and the resync buffers are freed, so normal I/O never waits on a dead resync. An
+     * exception is then rethrown for {@link #loop} to record ({@link Raid1#daemonFailed}).
+     */
     private boolean mdDoSync() {
         aborted = false;
         position = 0;
@@ -138,22 +178,67 @@ final class Raid1Syncd {
             bufs = conf.pools.createR1bufPool();
         } catch (IllegalStateException e) {
             aborts.incrementAndGet();
-            return false;
+            return false; // no chunk issued: the markers are still all 0, the window is open
         }
-        for (long sector = 0; sector < conf.size && !aborted && !isStopping(); sector += R1BioPools.RESYNC_SECTORS) {
-            position = sector;
-            if (!syncRequest(sector)) {
-                aborted = true;
+        Throwable failure = null;
+        try {
+            for (long sector = 0; sector < conf.size && !aborted && !isStopping(); sector += R1BioPools.RESYNC_SECTORS) {
+                position = sector;
+                LongConsumer hook = beforeChunkHook;
+                if (hook != null) {
+                    hook.accept(sector);
+                }
+                if (!syncRequest(sector)) {
+                    aborted = true;
+                }
             }
+        } catch (RuntimeException | AssertionError e) {
+            aborted = true;
+            failure = e;
         }
-        chunkWait.waitEvent(() -> chunksInFlight.get() == 0);
-        conf.window.closeSync();
-        bufs.destroy();
-        bufs = null;
+        failure = closeResync(failure);
+        if (failure != null) {
+            aborts.incrementAndGet();
+            if (failure instanceof RuntimeException) {
+                throw (RuntimeException) failure;
+            }
+            throw (AssertionError) failure;
+        }
         boolean ok = !aborted && !isStopping() && activateTargets();
         (ok ? resyncs : aborts).incrementAndGet();
         position = ok ? conf.size : position;
         return ok;
+    }
+
+    /**
+     * The end of every resync that created its buffers ({@code close_sync} and the destruction
+     * of {@code r1buf_pool}): waits for the chunks in flight (their completions use the window
+     * and the buffers), opens the window, destroys the pool. Each step runs even if an earlier
+     * one throws; the first failure is returned, later ones suppressed into it.
+     */
+    private Throwable closeResync(Throwable failure) {
+        waitChunks();
+        try {
+            conf.window.closeSync();
+        } catch (RuntimeException | AssertionError e) {
+            failure = addFailure(failure, e);
+        }
+        try {
+            bufs.destroy();
+        } catch (RuntimeException | AssertionError e) {
+            failure = addFailure(failure, e);
+        } finally {
+            bufs = null;
+        }
+        return failure;
+    }
+
+    private static Throwable addFailure(Throwable first, Throwable next) {
+        if (first == null) {
+            return next;
+        }
+        first.addSuppressed(next);
+        return first;
     }
 
     private boolean chooseTargets() {
@@ -161,10 +246,12 @@ final class Raid1Syncd {
         try {
             targetMask = 0;
             targetDevs = new RamDisk[conf.mirrors.length];
+            targetGens = new long[conf.mirrors.length];
             for (MirrorInfo m : conf.mirrors) {
                 if (m.operational && m.writeOnly) {
                     targetMask |= 1 << m.number;
                     targetDevs[m.number] = m.dev;
+                    targetGens[m.number] = m.generation;
                 }
             }
             return targetMask != 0;
@@ -190,9 +277,17 @@ final class Raid1Syncd {
         }
     }
 
-    /** A resync target still in place: operational, write-only, the same device. Under deviceLock. */
+    /**
+     * A resync target still in place: operational, write-only, the same device, and the same
+     * generation ({@link MirrorInfo#generation}). The device alone is not enough: a target that
+     * failed and was hot-added again to its slot during this resync skipped every write made
+     * while it was out, some of them to chunks this resync had already copied, so it must not be
+     * written as a target or activated at the end; the next pass (its hot-add requested one)
+     * copies it whole. Under deviceLock.
+     */
     private boolean isTarget(MirrorInfo m) {
-        return (targetMask & (1 << m.number)) != 0 && m.operational && m.writeOnly && m.dev == targetDevs[m.number];
+        return (targetMask & (1 << m.number)) != 0 && m.operational && m.writeOnly && m.dev == targetDevs[m.number]
+                && m.generation == targetGens[m.number];
     }
 
     /**
@@ -203,36 +298,48 @@ final class Raid1Syncd {
      */
     private boolean syncRequest(long sector) {
         conf.window.waitSyncPending(sector);
-        R1Bio r1 = bufs.alloc(Gfp.GFP_NOIO);
-        if (r1 == null) {
-            conf.allocFailures.incrementAndGet();
-            conf.window.syncRequestDone(sector);
-            return false;
-        }
-        r1.start(R1Bio.SPECIAL, sector, R1BioPools.RESYNC_SECTORS, null);
-        r1.buf.setSector(sector);
-        Bio read = null;
-        conf.deviceLock.lock();
+        R1Bio r1 = null;
+        boolean issued = false;
         try {
-            int disk = conf.readBalance(sector, R1BioPools.RESYNC_SECTORS);
-            if (disk >= 0) {
-                read = r1.bios[disk];
-                conf.bioSet.bioCloneInto(read, r1.buf);
-                read.setDev(conf.mirrors[disk].dev).setEndIo(endSyncReadFn).setPrivate(r1).setRw(Bio.READ);
-                r1.readDisk = disk;
-                r1.readDev = conf.mirrors[disk].dev;
+            r1 = bufs.alloc(Gfp.GFP_NOIO);
+            if (r1 == null) {
+                conf.allocFailures.incrementAndGet();
+                return false;
             }
+            r1.start(R1Bio.SPECIAL, sector, R1BioPools.RESYNC_SECTORS, null);
+            r1.buf.setSector(sector);
+            Bio read = null;
+            conf.deviceLock.lock();
+            try {
+                int disk = conf.readBalance(sector, R1BioPools.RESYNC_SECTORS);
+                if (disk >= 0) {
+                    read = r1.bios[disk];
+                    conf.bioSet.bioCloneInto(read, r1.buf);
+                    read.setDev(conf.mirrors[disk].dev).setEndIo(endSyncReadFn).setPrivate(r1).setRw(Bio.READ);
+                    r1.readDisk = disk;
+                    r1.readDev = conf.mirrors[disk].dev;
+                }
+            } finally {
+                conf.deviceLock.unlock();
+            }
+            if (read == null) {
+                return false;
+            }
+            chunksInFlight.incrementAndGet();
+            issued = true; // from here the chunk's completion gives back the window count and the buffer
+            conf.submit(read);
+            return true;
         } finally {
-            conf.deviceLock.unlock();
+            // A chunk not issued (no buffer, no in-sync mirror, or an exception) leaves READY and
+            // gives its buffer back here, so that closeResync finds the counts at zero.
+            if (!issued) {
+                conf.window.syncRequestDone(sector);
+                if (r1 != null) {
+                    r1.clear();
+                    bufs.free(r1);
+                }
+            }
         }
-        if (read == null) {
-            conf.window.syncRequestDone(sector);
-            bufs.free(r1);
-            return false;
-        }
-        chunksInFlight.incrementAndGet();
-        conf.submit(read);
-        return true;
     }
 
     /** {@code end_sync_read}: marks the result and hands the buffer to raid1d. Interrupt context. */
@@ -298,6 +405,11 @@ final class Raid1Syncd {
             finishChunk(r1, !r1.testState(R1Bio.R1BIO_WRITE_ERROR));
         }
         return 0;
+    }
+
+    /** Sleeps until every chunk issued so far is written (or failed) and its buffer is back. */
+    void waitChunks() {
+        chunkWait.waitEvent(() -> chunksInFlight.get() == 0);
     }
 
     /** {@code sync_request_done}, {@code md_done_sync} and {@code put_buf}. */

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BlockLayer;
+import dev.kalloc.bio.RamDisk;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Page;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -74,6 +77,53 @@ class MemoryPressureTest {
                 b.put();
             }
             rig.free(pages);
+            rig.assertQuiescent();
+        }
+    }
+
+    /**
+     * Review finding: the resync buffers keep 32 r1bios of {@code r1bio_pool} for the whole
+     * resync. With {@code nrR1Bios(1)} and the r1bio cache failing every allocation (so every
+     * r1bio comes from the mempool's reserve), a pool of 1 would be emptied by the resync
+     * buffers' prefill and the resync and requests would deadlock; the pool's extra 32 leave
+     * the request its one. raid1syncd is held before its first chunk, its buffers built, while
+     * the test writes through the array.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Raid1Rig.Kind.class, names = {"MEMPOOL_2_5_1", "MEMPOOL_MODERN"})
+    void aTinyR1bioPoolLeavesRequestsTheirShareWhileTheResyncBuffersHoldTheirs(Raid1Rig.Kind kind)
+            throws Exception {
+        try (Raid1Rig rig = new Raid1Rig(kind, 2, 4096 + 256, b -> b.nrR1Bios(1))) {
+            byte[] shadow = new byte[(int) rig.array.sectors() * 512];
+            MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(51), 10);
+            assertThat(rig.array.setFaulty(rig.disks.get(1))).isTrue();
+            rig.array.r1bioPoolCacheForTests().setFailslab(true);
+            rig.slab.failslab().cacheFilter(true).ignoreGfpWait(false).attr().configure(100, 1, -1, 0, 1);
+            Raid1Syncd syncd = rig.array.syncdForTests();
+            CountDownLatch paused = new CountDownLatch(1);
+            CountDownLatch resume = new CountDownLatch(1);
+            syncd.beforeChunkHook = sector -> {
+                if (sector == 0) {
+                    paused.countDown();
+                    ResyncTest.awaitUninterruptibly(resume);
+                }
+            };
+            RamDisk spare = rig.newDisk("rd2", 4096 + 256);
+            try {
+                rig.array.hotAdd(spare);
+                // A guard against a hang, not a timing assumption: the prefill needs no I/O.
+                assertThat(paused.await(30, TimeUnit.SECONDS)).as("the resync buffers were built").isTrue();
+                MirroredWritesTest.writeRandomly(rig, shadow, 1, new SplittableRandom(52), 10);
+            } finally {
+                resume.countDown();
+            }
+            assertThat(rig.array.waitResync()).isTrue();
+            syncd.beforeChunkHook = null;
+            rig.array.r1bioPoolCacheForTests().setFailslab(false);
+            assertThat(rig.array.allocFailures()).isZero();
+            assertThat(rig.array.status()).isEqualTo(" [2/2] [UU]");
+            assertThat(rig.array.firstMismatch()).isEqualTo(-1);
+            MirroredWritesTest.assertReadsBack(rig, shadow);
             rig.assertQuiescent();
         }
     }

@@ -62,8 +62,8 @@ class Raid1ArrayTest {
             rig.free(pages);
         }
         try (Raid1Rig rig = new Raid1Rig(Raid1Rig.Kind.MEMPOOL_2_5_1, 3, 1024, b -> b.nrR1Bios(16))) {
-            // the pool's prefill built 16 elements of an r1bio and 3 bios
-            assertThat(rig.array.bioSet().allocs()).isEqualTo(48);
+            // the pool's prefill built 16 + 32 (the resync buffers' share) elements of an r1bio and 3 bios
+            assertThat(rig.array.bioSet().allocs()).isEqualTo((16 + 32) * 3);
         }
     }
 
@@ -137,6 +137,57 @@ class Raid1ArrayTest {
             assertThatThrownBy(() -> rig.array.hotAdd(rig.newDisk("rd2", 1024))).hasMessageContaining("closed");
             bio.put();
             rig.free(pages);
+        }
+    }
+
+    /**
+     * Review finding: a hot-add racing close() must change nothing once close() has begun
+     * stopping raid1syncd. The interleaving is fixed by stopping raid1syncd directly, as close()
+     * does first, before the hot-add.
+     */
+    @Test
+    void aHotAddAfterCloseBeganStoppingChangesNothing() {
+        try (Raid1Rig rig = new Raid1Rig(Raid1Rig.Kind.MEMPOOL_2_5_1, 2, 1024)) {
+            RamDisk rd1 = rig.disks.get(1);
+            assertThat(rig.array.setFaulty(rd1)).isTrue();
+            rig.array.syncdForTests().stop();
+            RamDisk spare = rig.newDisk("rd2", 1024);
+            assertThatThrownBy(() -> rig.array.hotAdd(spare)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("stopping");
+            assertThat(rig.array.state(1)).isEqualTo(Raid1Array.MirrorState.FAULTY);
+            assertThat(rig.array.members()).containsExactly(rig.disks.get(0), rd1);
+            assertThat(rig.array.resyncRunning()).isFalse();
+            assertThat(spare.writes()).isZero();
+        }
+    }
+
+    /** close() is idempotent, and concurrent callers all return once the array is closed. */
+    @Test
+    void closeIsIdempotentAndConcurrentClosersAllReturn() throws Exception {
+        try (Raid1Rig rig = new Raid1Rig(Raid1Rig.Kind.MEMPOOL_MODERN, 2, 1024)) {
+            int n = 4;
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n);
+            java.util.List<Throwable> failures = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            Thread[] closers = new Thread[n];
+            for (int i = 0; i < n; i++) {
+                closers[i] = new Thread(() -> {
+                    try {
+                        start.await();
+                        rig.array.close();
+                        // whoever returns, returns after the pools are freed
+                        assertThatThrownBy(() -> rig.array.r1bioPool().alloc(dev.kalloc.page.Gfp.GFP_NOIO))
+                                .hasMessageContaining("after mempool_destroy");
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                });
+                closers[i].start();
+            }
+            for (Thread t : closers) {
+                t.join();
+            }
+            assertThat(failures).isEmpty();
+            rig.array.close(); // and once more, sequentially
         }
     }
 
