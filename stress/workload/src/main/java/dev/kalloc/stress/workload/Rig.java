@@ -1,0 +1,79 @@
+package dev.kalloc.stress.workload;
+
+import dev.kalloc.bio.RamDisk;
+import dev.kalloc.page.Machine;
+import dev.kalloc.reservation.Reservations;
+import dev.kalloc.slab.SlabAllocator;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The system under test of one run: a freshly booted machine, its slab allocator and
+ * reservation registry, the guarantee the run is on (wrapped to be observed), and the RAM disks
+ * the scenario creates. Nothing is shared between runs, so one run's leftovers (a deadlocked
+ * thread, a pool with elements out) cannot touch the next.
+ *
+ * <p>Threads: built and used by the run's thread; {@link #close()} from whoever tears the run
+ * down.
+ */
+final class Rig implements AutoCloseable {
+    final RunConfig config;
+    final Machine machine;
+    final SlabAllocator slab;
+    final Reservations reservations;
+    final TrackedGuarantee guarantee;
+    /** Seed of this run: the campaign's seed mixed with the scenario and guarantee. */
+    final long seed;
+    private final List<RamDisk> disks = new ArrayList<>();
+
+    Rig(RunConfig config, GuaranteeKind kind, String scenario) {
+        this.config = config;
+        this.seed = config.seed() * 0x9E3779B97F4A7C15L + scenario.hashCode() * 31L + kind.ordinal();
+        this.machine = Machine.boot(config.machine());
+        try {
+            if (config.pageFailPercent() > 0) {
+                machine.pageAlloc().failPageAlloc().attr().configure(config.pageFailPercent(),
+                        config.pageFailInterval(), -1, 0, seed);
+            }
+            this.slab = SlabAllocator.boot(machine);
+            this.reservations = Reservations.boot(machine);
+            this.guarantee = new TrackedGuarantee(kind.create(machine, reservations), kind, reservations);
+        } catch (RuntimeException | Error e) {
+            machine.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A RAM disk of {@code sectors} sectors with the campaign's service time and error rate;
+     * closed with the rig.
+     */
+    synchronized RamDisk disk(String name, long sectors) {
+        RamDisk d = RamDisk.create(machine, name, sectors, config.serviceTime());
+        disks.add(d);
+        if (config.diskErrorRate() > 0) {
+            d.injectErrors(config.diskErrorRate(), seed + disks.size());
+        }
+        return d;
+    }
+
+    synchronized List<RamDisk> disks() {
+        return List.copyOf(disks);
+    }
+
+    /** Stops the disks' queues (draining them) and the machine's kswapd. */
+    @Override
+    public void close() {
+        List<RamDisk> ds;
+        synchronized (this) {
+            ds = List.copyOf(disks);
+        }
+        try {
+            for (RamDisk d : ds) {
+                d.close();
+            }
+        } finally {
+            machine.close();
+        }
+    }
+}
