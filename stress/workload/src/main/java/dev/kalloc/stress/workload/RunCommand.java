@@ -85,7 +85,7 @@ final class RunCommand implements Callable<Integer> {
             description = "Run kswapd (default: off, so writeback depends on the flusher and direct reclaim)")
     private boolean kswapd;
 
-    @Option(names = "--oom", paramLabel = "POLICY", defaultValue = "wait",
+    @Option(names = "--oom", paramLabel = "POLICY", defaultValue = "fail",
             description = "When reclaim frees nothing: 'wait' for frees (a stall the watchdog sees) or 'fail'"
                 + " the allocation after 8 rounds (default: ${DEFAULT-VALUE})")
     private String oom;

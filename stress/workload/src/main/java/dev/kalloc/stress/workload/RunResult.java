@@ -3,7 +3,6 @@ package dev.kalloc.stress.workload;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -170,8 +169,9 @@ record RunResult(String scenario, String guarantee, double offeredRate, double p
         return v.isEmpty() ? List.of() : List.of(v.split("\n", -1));
     }
 
+    /** Shortest text that parses back to the same double. */
     private static String num(double d) {
-        return String.format(Locale.ROOT, "%.6f", d);
+        return Double.toString(d);
     }
 
     /** Escapes '%', tab, CR and LF as %25, %09, %0D, %0A: a value then fits one tab-separated field. */

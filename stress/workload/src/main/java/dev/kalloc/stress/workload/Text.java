@@ -11,13 +11,16 @@ final class Text {
     /** {@code 2.5s}, {@code 150ms}, {@code 80us}: the shortest exact unit. */
     static String duration(Duration d) {
         long n = d.toNanos();
-        if (n != 0 && n % 1_000_000_000L == 0) {
+        if (n == 0) {
+            return "0s";
+        }
+        if (n % 1_000_000_000L == 0) {
             return n / 1_000_000_000L + "s";
         }
-        if (n != 0 && n % 1_000_000L == 0) {
+        if (n % 1_000_000L == 0) {
             return n / 1_000_000L + "ms";
         }
-        if (n != 0 && n % 1_000L == 0) {
+        if (n % 1_000L == 0) {
             return n / 1_000L + "us";
         }
         if (n >= 1_000_000_000L) {
