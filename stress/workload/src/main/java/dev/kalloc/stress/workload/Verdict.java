@@ -63,7 +63,8 @@ final class Verdict {
                     : when + ": the expected result without a guarantee";
         }
         if (r.mismatches() > 0) {
-            String what = r.mismatches() + " data mismatches (" + String.join("; ", r.mismatchExamples()) + ")";
+            String first = r.mismatchExamples().isEmpty() ? "" : " (first: " + r.mismatchExamples().get(0) + ")";
+            String what = r.mismatches() + " data mismatches" + first;
             return promised ? "FAILED: " + what : what + ": reported, not a failure of the command on none";
         }
         String ok = String.format(Locale.ROOT, "completed %d operations (%.0f/s of %.0f offered), %d failed, %s verified",

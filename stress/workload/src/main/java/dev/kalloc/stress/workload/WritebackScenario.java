@@ -61,6 +61,8 @@ final class WritebackScenario implements Scenario {
     static final int HOG_GFP = Gfp.GFP_HIGHUSER & ~Gfp.__GFP_WAIT;
     private static final int POOL = 16;
     private static final long NOT_WRITTEN = -1;
+    /** How often a wait for writebacks reports their progress. */
+    private static final Duration PROGRESS_TICK = Duration.ofMillis(100);
 
     @Override
     public String name() {
@@ -257,8 +259,7 @@ final class WritebackScenario implements Scenario {
             dirtyQueue.add(-1L);
             flusher.join();
             disk.clearFaults();
-            Duration forever = Duration.ofDays(1); // the watchdog ends a wait that never ends
-            wb.awaitIdle(forever);
+            awaitWriteback();
             long noBio = wb.allocFailures();
             for (int i = 0; i < filePages && wb.allocFailures() == noBio; i++) {
                 if (crc.get(i) == NOT_WRITTEN) {
@@ -276,8 +277,24 @@ final class WritebackScenario implements Scenario {
                 }
                 metrics.progressed();
             }
-            wb.awaitIdle(forever);
+            awaitWriteback();
             return verify();
+        }
+
+        /**
+         * Waits until every writeback started has ended, telling the watchdog each time some have
+         * (a deep queue of writebacks takes a while, and is progress); a writeback that never ends
+         * leaves the count still and the watchdog ends the wait.
+         */
+        private void awaitWriteback() throws InterruptedException {
+            long seen = -1;
+            while (!wb.awaitIdle(PROGRESS_TICK)) {
+                long ended = wb.completed() + wb.ioErrors();
+                if (ended != seen) {
+                    seen = ended;
+                    metrics.progressed();
+                }
+            }
         }
 
         private Verification verify() {
