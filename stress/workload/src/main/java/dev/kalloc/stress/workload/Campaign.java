@@ -39,12 +39,12 @@ final class Campaign {
     String settings() {
         return String.format(Locale.ROOT, "scenarios=%s guarantees=%s duration=%s rate=%.0f/s memory=%dMiB cpus=%d"
                 + " seed=%d disk-error-rate=%s page-fail=%d%%/%d workers=%d watchdog=%s stall-threshold=%s"
-                + " service-time=%s kswapd=%s oom=%s",
+                + " service-time=%s kswapd=%s oom=%s warmup=%s",
                 String.join(",", config.scenarios()), labels(), Text.duration(config.duration()), config.rate(),
                 config.memoryMiB(), config.cpus(), config.seed(), config.diskErrorRate(), config.pageFailPercent(),
                 config.pageFailInterval(), config.workers(), Text.duration(config.watchdog()),
                 Text.duration(config.stallThreshold()), Text.duration(config.serviceTime()), config.kswapd(),
-                config.oomWaits() ? "wait" : "fail");
+                config.oomWaits() ? "wait" : "fail", Text.duration(config.warmup()));
     }
 
     private String labels() {
@@ -61,8 +61,34 @@ final class Campaign {
         Files.createDirectories(out.resolve(PROC));
         List<RunResult> results = new ArrayList<>();
         int total = config.scenarios().size() * config.guarantees().size();
-        try (LatencyLog log = new LatencyLog(out.resolve(LOG), System.currentTimeMillis(), settings());
-             ProgressBar bar = progressBar(total)) {
+        try (ProgressBar bar = progressBar(total)) {
+            warmUp(bar);
+            runAll(bar, results);
+        }
+        return results;
+    }
+
+    /**
+     * One short unrecorded run of each scenario on the first guarantee, its log discarded: the
+     * JIT compiles the paths every guarantee shares before anything is measured.
+     */
+    private void warmUp(ProgressBar bar) throws InterruptedException {
+        if (config.warmup().isZero()) {
+            return;
+        }
+        RunConfig short_ = config.withDuration(config.warmup());
+        try (LatencyLog discard = new LatencyLog(java.io.OutputStream.nullOutputStream(), 0, "warm-up")) {
+            for (String name : config.scenarios()) {
+                RunExecutor run = new RunExecutor(short_, Scenarios.byName(name), config.guarantees().get(0), discard, null);
+                bar.setExtraMessage("warm-up " + name);
+                run.execute(() -> bar.setExtraMessage("warm-up " + run.status()));
+            }
+        }
+    }
+
+    private void runAll(ProgressBar bar, List<RunResult> results) throws IOException, InterruptedException {
+        Path out = config.out();
+        try (LatencyLog log = new LatencyLog(out.resolve(LOG), System.currentTimeMillis(), settings())) {
             int done = 0;
             for (String name : config.scenarios()) {
                 Scenario scenario = Scenarios.byName(name);
@@ -81,7 +107,6 @@ final class Campaign {
                 }
             }
         }
-        return results;
     }
 
     private ProgressBar progressBar(int runs) {

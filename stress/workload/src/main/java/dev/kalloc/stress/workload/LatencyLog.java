@@ -34,11 +34,12 @@ final class LatencyLog implements AutoCloseable {
      * @param settings the campaign's settings, one line (recorded as a comment)
      */
     LatencyLog(Path file, long startMillis, String settings) throws FileNotFoundException {
-        try {
-            this.out = new PrintStream(new java.io.FileOutputStream(file.toFile()), false, StandardCharsets.UTF_8.name());
-        } catch (java.io.UnsupportedEncodingException e) {
-            throw new AssertionError("UTF-8 is always supported", e);
-        }
+        this(new java.io.FileOutputStream(file.toFile()), startMillis, settings);
+    }
+
+    /** A log written to {@code stream} (a warm-up's log goes to a null stream). */
+    LatencyLog(java.io.OutputStream stream, long startMillis, String settings) {
+        this.out = new PrintStream(stream, false, StandardCharsets.UTF_8);
         this.writer = new HistogramLogWriter(out);
         writer.outputLogFormatVersion();
         writer.outputComment(CONFIG_MARK + "\t" + RunResult.escape(settings));

@@ -12,8 +12,9 @@ import java.util.Map;
  * ({@code writeback.write}, ...).
  *
  * <p>Set-up order matters: every part is prepared first (pools and buffers while memory is
- * plentiful), then each applies its pressure, the page-cache hogs last, since they take whatever
- * is left.
+ * plentiful), then each applies its pressure in reverse order, each of the later parts taking
+ * only a share, and the first part (writeback, whose hog is the pressure that matters most)
+ * taking whatever is left.
  */
 final class MixedScenario implements Scenario {
     static final String NAME = "mixed";
@@ -48,9 +49,9 @@ final class MixedScenario implements Scenario {
         }
         return new Prepared() {
             @Override
-            public void applyPressure() {
+            public void applyPressure(boolean takeAll) {
                 for (int i = prepared.size() - 1; i >= 0; i--) {
-                    prepared.get(i).applyPressure();
+                    prepared.get(i).applyPressure(takeAll && i == 0);
                 }
             }
 

@@ -58,7 +58,7 @@ final class ProcCommand implements Callable<Integer> {
         try (Machine m = Machine.boot(config)) {
             SlabAllocator slab = SlabAllocator.boot(m);
             if (pressure) {
-                PageCacheFill.fill(m, "hog");
+                PressureFill.fill(m, "hog", Long.MAX_VALUE, false);
             }
             for (String v : views) {
                 out.println("# /proc/" + v);

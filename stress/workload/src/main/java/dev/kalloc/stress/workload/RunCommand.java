@@ -90,6 +90,11 @@ final class RunCommand implements Callable<Integer> {
                 + " the allocation after 8 rounds (default: ${DEFAULT-VALUE})")
     private String oom;
 
+    @Option(names = "--warmup", paramLabel = "TIME", defaultValue = "300ms",
+            description = "Before the campaign, run each scenario this long unrecorded, so that the first"
+                + " guarantee measured does not pay for the JIT compiler (default: ${DEFAULT-VALUE}; 0s for none)")
+    private Duration warmup;
+
     @Option(names = {"-o", "--out"}, paramLabel = "DIR",
             description = "Output folder (default: results/kalloc-<date>-<time>)")
     private Path out;
@@ -125,7 +130,8 @@ final class RunCommand implements Callable<Integer> {
         Path dir = out != null ? out
                 : Path.of("results", "kalloc-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         return new RunConfig(sc, gs, duration, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
-                pageFailInterval, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, dir).validate();
+                pageFailInterval, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, dir)
+                .validate();
     }
 
     @Override

@@ -27,12 +27,13 @@ import java.util.List;
  * @param serviceTime how long a RAM disk takes per bio
  * @param kswapd whether the machine runs kswapd
  * @param oomWaits OOM policy: wait for frees (true) or fail after a few fruitless rounds
+ * @param warmup load time of an unrecorded run of each scenario before the campaign, zero for none
  * @param out the output folder
  */
 record RunConfig(List<String> scenarios, List<GuaranteeKind> guarantees, Duration duration, double rate,
         int memoryMiB, int cpus, long seed, double diskErrorRate, int pageFailPercent, int pageFailInterval,
         int workers, Duration watchdog, Duration stallThreshold, Duration serviceTime, boolean kswapd,
-        boolean oomWaits, Path out) {
+        boolean oomWaits, Duration warmup, Path out) {
 
     /** Smallest machine: the scenarios' pools, disks' queues and pressure must fit. */
     static final int MIN_MEMORY_MIB = 16;
@@ -68,6 +69,8 @@ record RunConfig(List<String> scenarios, List<GuaranteeKind> guarantees, Duratio
                 "--stall-threshold " + Text.duration(stallThreshold) + ": must be positive");
         require(!serviceTime.isNegative() && serviceTime.compareTo(Duration.ofSeconds(1)) <= 0,
                 "--service-time " + Text.duration(serviceTime) + ": must be in [0, 1s]");
+        require(!warmup.isNegative() && warmup.compareTo(Duration.ofMinutes(1)) <= 0,
+                "--warmup " + Text.duration(warmup) + ": must be in [0, 1m]");
         require(out != null, "--out: an output folder is needed");
         return this;
     }
@@ -86,6 +89,12 @@ record RunConfig(List<String> scenarios, List<GuaranteeKind> guarantees, Duratio
                 .kswapd(kswapd)
                 .oomPolicy(oomWaits ? OomPolicy.waitForFree() : OomPolicy.failAfter(8))
                 .build();
+    }
+
+    /** This configuration with another load time per run (the warm-up's). */
+    RunConfig withDuration(Duration d) {
+        return new RunConfig(scenarios, guarantees, d, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
+                pageFailInterval, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, out);
     }
 
     /** Total planned load time, for the progress display. */

@@ -137,7 +137,7 @@ final class RunExecutor {
             Scenario.Prepared p = scenario.prepare(r, metrics, metrics);
             prepared = p;
             step("pressure");
-            p.applyPressure();
+            p.applyPressure(true);
             p.startHelpers();
             step("load");
             Thread sampler = new Thread(group, this::sample, "sampler-" + id);

@@ -63,7 +63,11 @@ record RunResult(String scenario, String guarantee, double offeredRate, double p
         return !error.isEmpty() || (promised && (deadlocked || mismatches > 0));
     }
 
-    /** One word for the table: ok, DEADLOCK, MISMATCH, ERROR. */
+    /**
+     * One word for the table: ERROR, DEADLOCK or MISMATCH (capitals: they fail the command where
+     * progress was promised), else {@code failures} if some operations failed (an allocation
+     * refused, an I/O error), else {@code ok}.
+     */
     String outcome() {
         if (!error.isEmpty()) {
             return "ERROR";
@@ -74,7 +78,7 @@ record RunResult(String scenario, String guarantee, double offeredRate, double p
         if (mismatches > 0) {
             return "MISMATCH";
         }
-        return "ok";
+        return failed > 0 ? "failures" : "ok";
     }
 
     /** The comment line: {@link #MARK} then tab-separated {@code key=value}, values escaped. */

@@ -8,7 +8,7 @@ package dev.kalloc.stress.workload;
  * <ol>
  *   <li>{@link #prepare}: create pools, devices and buffers while memory is plentiful (a
  *       reservation's admission, a mempool's prefill);</li>
- *   <li>{@link Prepared#applyPressure}: fill memory the way this scenario's trouble needs;</li>
+ *   <li>{@link Prepared#applyPressure(boolean)}: fill memory the way this scenario's trouble needs;</li>
  *   <li>{@link Prepared#issue}, from the load generator's workers, once per operation;</li>
  *   <li>after every operation has ended, {@link Prepared#finish}: flush, verify the data end
  *       to end, stop helper threads.</li>
@@ -28,8 +28,13 @@ interface Scenario {
 
     /** A scenario set up on one rig. */
     interface Prepared {
-        /** Fills memory as the scenario needs. */
-        void applyPressure();
+        /**
+         * Fills memory as the scenario needs.
+         *
+         * @param takeAll true when the scenario runs alone; false when it shares the machine (the
+         *        mixed scenario) and must leave room for the parts that fill after it
+         */
+        void applyPressure(boolean takeAll);
 
         /** Starts any helper threads (a flusher); called just before load starts. */
         default void startHelpers() {

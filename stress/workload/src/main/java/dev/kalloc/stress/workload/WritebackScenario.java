@@ -26,10 +26,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *   <li>A file ({@link AddressSpace}) whose {@code writepage} is {@link BioWriteback}: each dirty
  *       page is written through a one-segment bio from a {@link BioSet} on the run's guarantee
  *       (pool of 16 bios, 16 in flight for a reservation) to a RAM disk.</li>
- *   <li>The hog ({@link #applyPressure}): fills every page it can get with dirty pages of the
- *       file, allocating without sleeping (as interrupt-time or {@code GFP_ATOMIC} users do),
- *       until the allocator refuses: only the last quarter of each zone's {@code pages_min}
- *       stays free.</li>
+ *   <li>The hog (the pressure): fills every page it can get with dirty pages of the file,
+ *       allocating without sleeping (as interrupt-time or {@code GFP_ATOMIC} users do), until
+ *       the allocator refuses: only the last quarter of each zone's {@code pages_min} stays
+ *       free. It always takes all it can; in the mixed scenario it fills last.</li>
  *   <li>The flusher ({@code bdflush}): a thread writing back dirty pages of the file oldest
  *       first, in process context, as 2.4's {@code bdflush} does; its bio allocations are
  *       {@code GFP_NOIO} and not {@code PF_MEMALLOC}, so on no guarantee they are refused the
@@ -121,7 +121,7 @@ final class WritebackScenario implements Scenario {
         }
 
         @Override
-        public void applyPressure() {
+        public void applyPressure(boolean takeAll) {
             byte[] buf = buffers.get();
             for (;;) {
                 long index = nextIndex.get();

@@ -59,7 +59,7 @@ class WatchdogTest {
             RunMetrics.OpType op = ops.opType("hang");
             return new Prepared() {
                 @Override
-                public void applyPressure() {
+                public void applyPressure(boolean takeAll) {
                 }
 
                 @Override
@@ -92,7 +92,7 @@ class WatchdogTest {
     void aStuckRunIsMarkedDeadlockedWithWhereItsThreadsWaitAndTornDown() throws Exception {
         RunConfig config = new RunConfig(List.of("writeback"), List.of(GuaranteeKind.MEMPOOL_251), Duration.ofSeconds(30),
                 1, 16, 1, 1, 0, 0, 1, 1, Duration.ofMillis(300), Duration.ofMillis(100), Duration.ZERO, false, false,
-                dir).validate();
+                Duration.ZERO, dir).validate();
         StuckScenario stuck = new StuckScenario();
         RunResult r;
         try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), System.currentTimeMillis(), "test")) {
