@@ -25,6 +25,7 @@ final class Rig implements AutoCloseable {
     /** Seed of this run: the campaign's seed mixed with the scenario and guarantee. */
     final long seed;
     private final List<RamDisk> disks = new ArrayList<>();
+    private final List<AutoCloseable> drivers = new ArrayList<>();
 
     Rig(RunConfig config, GuaranteeKind kind, String scenario) {
         this.config = config;
@@ -61,19 +62,39 @@ final class Rig implements AutoCloseable {
         return List.copyOf(disks);
     }
 
-    /** Stops the disks' queues (draining them) and the machine's kswapd. */
+    /** A driver (an md array) to close with the rig, newest first and before the disks it sits on. */
+    synchronized <T extends AutoCloseable> T driver(T d) {
+        drivers.add(d);
+        return d;
+    }
+
+    /**
+     * Closes the drivers (newest first), then stops the disks' queues (draining them) and the
+     * machine's kswapd. The first exception is thrown after everything was tried.
+     */
     @Override
     public void close() {
-        List<RamDisk> ds;
+        List<AutoCloseable> all = new ArrayList<>();
         synchronized (this) {
-            ds = List.copyOf(disks);
-        }
-        try {
-            for (RamDisk d : ds) {
-                d.close();
+            for (int i = drivers.size() - 1; i >= 0; i--) {
+                all.add(drivers.get(i));
             }
-        } finally {
-            machine.close();
+            all.addAll(disks);
+        }
+        all.add(machine);
+        RuntimeException first = null;
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e instanceof RuntimeException ? (RuntimeException) e
+                            : new IllegalStateException("closing " + c + " failed", e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 }

@@ -249,6 +249,9 @@ final class RunExecutor {
         Map<String, Long> c = p == null ? new LinkedHashMap<>() : new LinkedHashMap<>(p.counters());
         OpenLoop l = loop;
         c.put("ops_abandoned_at_cutoff", l == null ? 0 : l.abandoned());
+        for (RunMetrics.OpType op : metrics.opTypes()) {
+            c.put("ops_failed." + op.name(), op.failures());
+        }
         return c;
     }
 
