@@ -22,8 +22,8 @@ import org.HdrHistogram.Histogram;
  * machine and scenario start: kswapd, request queues, a flusher) all live in one
  * {@link ThreadGroup}, so the watchdog can list exactly them. The caller's thread waits for
  * either the runner's end or the watchdog's verdict ({@code outcome}), and on a deadlock takes
- * the run down itself: it interrupts the group, closes the rig from a helper thread it waits for
- * a bounded time, and abandons what does not die (every run thread is a daemon).
+ * the run down itself: it interrupts the group. Either way it closes the rig from a helper thread
+ * it waits for a bounded time, and abandons what does not die (every run thread is a daemon).
  *
  * <h2>Phases</h2>
  * boot (machine, slab, reservations, guarantee), {@code /proc} snapshot, prepare, pressure,
@@ -115,7 +115,7 @@ final class RunExecutor {
             teardownBounded();
         } else {
             runner.join();
-            closeQuietly();
+            teardownBounded();
         }
         synchronized (this) {
             flushIntervals();
