@@ -252,6 +252,10 @@ final class RunExecutor {
         for (RunMetrics.OpType op : metrics.opTypes()) {
             c.put("ops_failed." + op.name(), op.failures());
         }
+        Rig r = rig;
+        if (r != null) {
+            c.put("guarantee_alloc_failures", r.guarantee.failures());
+        }
         return c;
     }
 
