@@ -36,10 +36,6 @@ final class OpenLoopSchedule {
         this.total = Math.max(1, (long) Math.ceil(d / intervalNanos));
     }
 
-    long startNanos() {
-        return startNanos;
-    }
-
     /** Operations in the run. */
     long total() {
         return total;

@@ -58,10 +58,6 @@ final class Rig implements AutoCloseable {
         return d;
     }
 
-    synchronized List<RamDisk> disks() {
-        return List.copyOf(disks);
-    }
-
     /** A driver (an md array) to close with the rig, newest first and before the disks it sits on. */
     synchronized <T extends AutoCloseable> T driver(T d) {
         drivers.add(d);

@@ -96,9 +96,4 @@ record RunConfig(List<String> scenarios, List<GuaranteeKind> guarantees, Duratio
         return new RunConfig(scenarios, guarantees, d, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
                 pageFailInterval, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, out);
     }
-
-    /** Total planned load time, for the progress display. */
-    Duration plannedLoad() {
-        return duration.multipliedBy((long) scenarios.size() * guarantees.size());
-    }
 }

@@ -55,6 +55,7 @@ final class RunExecutor {
     private volatile Rig rig;
     private volatile Scenario.Prepared prepared;
     private volatile OpenLoop loop;
+    private volatile OpenLoopSchedule schedule;
     private volatile long t0;
     private volatile long loadEnd;
     private volatile Verification verification = new Verification(0, 0, List.of());
@@ -78,17 +79,14 @@ final class RunExecutor {
 
     /** What the run is doing, for the progress display. */
     String status() {
-        return id + " " + phase + " " + metrics.ended() + " ops";
+        OpenLoop l = loop;
+        return id + " " + phase + " " + (l == null ? 0 : l.issued()) + " issued " + metrics.ended() + " done";
     }
 
-    /** Fraction of the planned load offered so far, in [0, 1]. */
+    /** Fraction of the run's operations that are due by now, in [0, 1]. */
     double loadFraction() {
-        long start = t0;
-        if (start == 0) {
-            return 0;
-        }
-        double f = (System.nanoTime() - start) / (double) config.duration().toNanos();
-        return Math.max(0, Math.min(1, f));
+        OpenLoopSchedule s = schedule;
+        return s == null ? 0 : s.dueBy(System.nanoTime()) / (double) s.total();
     }
 
     /**
@@ -159,6 +157,7 @@ final class RunExecutor {
                     });
             this.loop = loop;
             t0 = start;
+            this.schedule = schedule;
             sampler.start();
             loop.start();
             loop.join();

@@ -1,6 +1,5 @@
 package dev.kalloc.stress.workload;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -228,12 +227,5 @@ record RunResult(String scenario, String guarantee, double offeredRate, double p
 
     private static String abbreviate(String s) {
         return s.length() <= 60 ? s : s.substring(0, 57) + "...";
-    }
-
-    /** A copy with the scenario counters replaced (used while a run is assembled). */
-    RunResult withCounters(Map<String, Long> c) {
-        return new RunResult(scenario, guarantee, offeredRate, plannedSeconds, loadSeconds, started, completed, failed,
-                stalls, deadlocked, waitSites, bytesVerified, mismatches, mismatchExamples, idleBytes, error,
-                new LinkedHashMap<>(c), new ArrayList<>(opTypes));
     }
 }

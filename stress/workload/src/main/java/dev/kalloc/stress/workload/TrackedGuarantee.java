@@ -55,10 +55,6 @@ final class TrackedGuarantee implements Guarantee {
         return inner.kind();
     }
 
-    GuaranteeKind guaranteeKind() {
-        return kind;
-    }
-
     @Override
     public <E> ElementSource<E> source(String name, int minNr, int reservePages, MempoolAllocFn<E> alloc,
             MempoolFreeFn<E> free) {
@@ -89,15 +85,6 @@ final class TrackedGuarantee implements Guarantee {
             default:
                 return 0;
         }
-    }
-
-    /** Elements out of every source (users hold them). */
-    long outstanding() {
-        long n = 0;
-        for (Tracked<?> t : sources) {
-            n += t.source.outstanding();
-        }
-        return n;
     }
 
     /** Allocations that returned null, over every source. */
