@@ -104,6 +104,33 @@ class ReportTest {
     }
 
     @Test
+    void theReportCommandRendersTheSameOutputsAgainFromTheLog() throws Exception {
+        RunLog log = writeSyntheticLog(false);
+        new Report(log, dir).render();
+        String json = Files.readString(dir.resolve(Report.SUMMARY), StandardCharsets.UTF_8);
+        String html = Files.readString(dir.resolve(Report.INDEX), StandardCharsets.UTF_8);
+        Files.delete(dir.resolve(Report.INDEX));
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cl = Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(out));
+        assertThat(cl.execute("report", dir.toString())).isZero();
+        assertThat(dir.resolve(Report.SUMMARY)).content(StandardCharsets.UTF_8).isEqualTo(json);
+        assertThat(dir.resolve(Report.INDEX)).content(StandardCharsets.UTF_8).isEqualTo(html);
+        assertThat(out.toString()).contains("scenario", "mempool-2.5.1", "report: ");
+        assertThat(cl.execute("check", dir.toString())).isZero();
+    }
+
+    @Test
+    void checkFailsOnAFolderWithoutAReport() throws Exception {
+        writeSyntheticLog(false);
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cl = Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(out));
+        assertThat(cl.execute("check", dir.toString())).isEqualTo(Main.EXIT_FAILED);
+        assertThat(out.toString()).contains("index.html is missing");
+    }
+
+    @Test
     void checkNamesWhatIsMissing() throws Exception {
         RunLog log = writeSyntheticLog(false);
         assertThat(CheckCommand.problems(log, dir)).contains("index.html is missing in " + dir);
