@@ -49,10 +49,20 @@ final class Rig implements AutoCloseable {
      * A RAM disk of {@code sectors} sectors with the campaign's service time and error rate;
      * closed with the rig.
      */
-    synchronized RamDisk disk(String name, long sectors) {
+    RamDisk disk(String name, long sectors) {
+        return disk(name, sectors, true);
+    }
+
+    /**
+     * A RAM disk of {@code sectors} sectors with the campaign's service time, and its error rate
+     * if {@code randomErrors}; closed with the rig. A scenario that fails its devices on its own
+     * schedule (raid1's mirrors) takes them without random errors: two mirrors failing at random
+     * would lose data no guarantee can save, and the check would blame the guarantee.
+     */
+    synchronized RamDisk disk(String name, long sectors, boolean randomErrors) {
         RamDisk d = RamDisk.create(machine, name, sectors, config.serviceTime());
         disks.add(d);
-        if (config.diskErrorRate() > 0) {
+        if (randomErrors && config.diskErrorRate() > 0) {
             d.injectErrors(config.diskErrorRate(), seed + disks.size());
         }
         return d;
