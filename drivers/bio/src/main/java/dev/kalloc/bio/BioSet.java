@@ -204,6 +204,37 @@ public final class BioSet {
         if (b == null) {
             return null;
         }
+        copyClone(b, src);
+        return b;
+    }
+
+    /**
+     * {@code __bio_clone(bio, bio_src)} into a bio its owner keeps and reuses across I/Os (raid1
+     * allocates one per mirror with each r1bio): {@code dst} is first reset as {@code bio_init}
+     * leaves a new bio (no flags, not completed, no segments, no callback; its one reference
+     * kept: 3.7's {@code bio_reset}), then made a clone of {@code src} as {@link #bioClone}
+     * does. Never sleeps, allocates nothing; the caller owns {@code dst}.
+     *
+     * @throws IllegalStateException if {@code dst} is not of this set, is {@code src}, has a
+     *         vector of its own, is referenced by anyone else ({@code bi_cnt != 1}) or is on a
+     *         queue; nothing changes
+     */
+    public void bioCloneInto(Bio dst, Bio src) {
+        if (dst == null || src == null || dst.set != this || dst == src) {
+            throw new IllegalStateException("__bio_clone(" + dst + ", " + src + "): need a bio of set " + name
+                    + " other than the source");
+        }
+        if (dst.ioVec != null && !dst.testFlag(Bio.BIO_CLONED)) {
+            throw new IllegalStateException("__bio_clone into " + dst + ": it has a vector of its own");
+        }
+        if (dst.refCount() != 1 || dst.next != null) {
+            throw new IllegalStateException("__bio_clone into " + dst + ": it is shared or queued");
+        }
+        dst.init(null, -1);
+        copyClone(dst, src);
+    }
+
+    private void copyClone(Bio b, Bio src) {
         b.sector = src.sector;
         b.dev = src.dev;
         b.rw = src.rw;
@@ -217,7 +248,6 @@ public final class BioSet {
             b.setFlag(Bio.BIO_SEG_VALID);
         }
         clones.incrementAndGet();
-        return b;
     }
 
     /** {@code bio_destructor}: called by {@link Bio#put()} at the last reference. */

@@ -64,4 +64,20 @@ public interface Guarantee {
      */
     <E> ElementSource<E> source(String name, int minNr, int reservePages, MempoolAllocFn<E> alloc,
             MempoolFreeFn<E> free);
+
+    /**
+     * As {@link #source(String, int, int, MempoolAllocFn, MempoolFreeFn)}, for elements that must
+     * come from the zones {@code zoneGfp} selects (e.g. {@code GFP_NOIO | GFP_DMA}: ZONE_DMA only,
+     * for the ISA bounce pool). A reservation is then taken against those zones, so that its
+     * quota lies where the allocations fall; a mempool and the bare allocator take their pages
+     * only through {@code alloc}, which must itself ask for those zones (as 2.5's
+     * {@code page_pool_alloc} ORs {@code __GFP_DMA} from {@code pool_data}).
+     *
+     * <p>The default ignores {@code zoneGfp}: right for a guarantee whose memory comes only
+     * through {@code alloc} (mempool, none); a guarantee that reserves memory overrides it.
+     */
+    default <E> ElementSource<E> source(String name, int minNr, int reservePages, int zoneGfp,
+            MempoolAllocFn<E> alloc, MempoolFreeFn<E> free) {
+        return source(name, minNr, reservePages, alloc, free);
+    }
 }

@@ -56,7 +56,8 @@ public final class Guarantees {
 
     /**
      * LaHaise's guarantee: each source takes a multishot reservation of {@code reservePages}
-     * pages (zones of {@code GFP_NOIO}: Normal, then DMA) at creation, waiting for admission,
+     * pages (zones of {@code GFP_NOIO}: Normal, then DMA; or of the {@code zoneGfp} the source
+     * is created with) at creation, waiting for admission,
      * and enters it around every allocation; {@code minNr} is the source's in-flight limit,
      * beyond which sleeping allocations wait for a free and atomic ones fail.
      */
@@ -73,10 +74,17 @@ public final class Guarantees {
             @Override
             public <E> ElementSource<E> source(String name, int minNr, int reservePages, MempoolAllocFn<E> alloc,
                     MempoolFreeFn<E> free) {
+                return source(name, minNr, reservePages, Gfp.GFP_NOIO, alloc, free);
+            }
+
+            /** The reservation spans {@code zoneGfp}'s zonelist (DMA only for {@code GFP_DMA}). */
+            @Override
+            public <E> ElementSource<E> source(String name, int minNr, int reservePages, int zoneGfp,
+                    MempoolAllocFn<E> alloc, MempoolFreeFn<E> free) {
                 if (minNr < 1) {
                     throw new IllegalArgumentException("reservation source " + name + ": in-flight limit " + minNr);
                 }
-                Reservation rsv = reservations.create(name, Gfp.GFP_NOIO, Reservation.RSV_MULTISHOT);
+                Reservation rsv = reservations.create(name, zoneGfp, Reservation.RSV_MULTISHOT);
                 if (!rsv.reserve(Gfp.GFP_KERNEL, reservePages)) {
                     rsv.destroy();
                     throw new IllegalStateException("reservation " + name + ": " + reservePages + " pages refused");

@@ -25,6 +25,12 @@ import java.util.concurrent.locks.LockSupport;
  * The fault settings are guarded by {@code this}; the draw is made by the dispatcher only, so a
  * seed gives the same sequence of outcomes for the same sequence of bios.
  *
+ * <h2>Stacked devices</h2>
+ * {@link #createStacked} makes a device with no storage and no dispatcher: the device a stacking
+ * driver (md's raid1) exports. Every bio submitted to it must be taken by the make-request
+ * function the driver installs on its queue ({@link RequestQueue#setMakeRequestFn}), which
+ * remaps it onto real devices; the default make-request function refuses it.
+ *
  * <h2>Counters</h2>
  * Atomics: reads, writes, sectors of each, errors, completions, and the deepest the queue got.
  */
@@ -49,9 +55,10 @@ public final class RamDisk implements AutoCloseable {
     private final AtomicLong ioErrors = new AtomicLong();
     private final AtomicLong completions = new AtomicLong();
     private final AtomicLong maxQueued = new AtomicLong();
+    private final AtomicLong unreachable = new AtomicLong();
     private volatile boolean closed;
 
-    private RamDisk(Machine machine, String name, long nrSectors, Duration serviceTime) {
+    private RamDisk(Machine machine, String name, long nrSectors, Duration serviceTime, boolean stacked) {
         if (machine == null || name == null || name.isEmpty()) {
             throw new IllegalArgumentException("a RAM disk needs a machine and a name");
         }
@@ -65,7 +72,7 @@ public final class RamDisk implements AutoCloseable {
         this.machine = machine;
         this.name = name;
         this.nrSectors = nrSectors;
-        this.storage = new byte[(int) (nrSectors * Bio.SECTOR_SIZE)];
+        this.storage = stacked ? null : new byte[(int) (nrSectors * Bio.SECTOR_SIZE)];
         this.serviceNanos = serviceTime.toNanos();
         this.queue = new RequestQueue(this, machine);
     }
@@ -77,9 +84,24 @@ public final class RamDisk implements AutoCloseable {
      * @param serviceTime how long the dispatcher takes per bio (zero for none)
      */
     public static RamDisk create(Machine machine, String name, long nrSectors, Duration serviceTime) {
-        RamDisk d = new RamDisk(machine, name, nrSectors, serviceTime);
+        RamDisk d = new RamDisk(machine, name, nrSectors, serviceTime, false);
         d.queue.start();
         return d;
+    }
+
+    /**
+     * Creates a stacked device of {@code nrSectors} sectors: no storage, no dispatcher or
+     * completion thread. Its owner installs a make-request function that remaps every bio (see
+     * the class comment); {@link #readRaw}/{@link #writeRaw} and the default make-request
+     * function refuse it.
+     */
+    public static RamDisk createStacked(Machine machine, String name, long nrSectors) {
+        return new RamDisk(machine, name, nrSectors, Duration.ZERO, true);
+    }
+
+    /** True for a device made by {@link #createStacked}: it has no storage of its own. */
+    public boolean isStacked() {
+        return storage == null;
     }
 
     /** {@link #create(Machine, String, long, Duration)} with no service time. */
@@ -154,8 +176,12 @@ public final class RamDisk implements AutoCloseable {
             PhysicalMemory mem = machine.memory();
             int pos = (int) (first * Bio.SECTOR_SIZE);
             BioVec v = bio.ioVec;
+            long limit = queue.bouncePfn();
             for (int i = bio.idx; i < bio.vcnt; i++) {
                 Page p = v.page(i);
+                if (p.pfn() >= limit) {
+                    unreachable.incrementAndGet();
+                }
                 int len = v.len(i);
                 long addr = p.physAddr() + v.offset(i);
                 if (write) {
@@ -209,6 +235,9 @@ public final class RamDisk implements AutoCloseable {
     }
 
     private void checkRange(long sector, int len) {
+        if (storage == null) {
+            throw new IllegalStateException(name + " is a stacked device: it has no storage to access");
+        }
         if (sector < 0 || len < 0 || sector * Bio.SECTOR_SIZE + len > storage.length) {
             throw new IllegalArgumentException("sector " + sector + ", " + len + " bytes: beyond " + name);
         }
@@ -264,6 +293,14 @@ public final class RamDisk implements AutoCloseable {
     /** Bios completed (handed to {@code bio_endio}). */
     public long completions() {
         return completions.get();
+    }
+
+    /**
+     * Segments serviced whose page lies at or above the queue's bounce limit: memory a real
+     * device of that limit could not reach by DMA. Bouncing keeps it 0.
+     */
+    public long unreachableSegments() {
+        return unreachable.get();
     }
 
     /** The deepest the queue has been. */

@@ -16,8 +16,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Threads and locks</h2>
  * <ul>
  *   <li>{@code lock} guards both lists ({@code head/tail} pending, {@code doneHead/doneTail}
- *       serviced) and {@code closing}; {@code work} and {@code done} are its conditions. Nothing
- *       else is called with it held.</li>
+ *       serviced), {@code closeRequested}, {@code closing} and {@code submitting};
+ *       {@code work}, {@code done} and {@code submitsDone} are its conditions. Nothing else is
+ *       called with it held.</li>
+ *   <li>The bounce set-up ({@code q->bounce_pfn}, {@code q->bounce_gfp} and the
+ *       {@link BounceFn}) is one immutable {@link BounceSetup} behind one volatile field, read
+ *       once per {@link #enqueue}: a submitter never sees the limit of one set-up with the mask
+ *       or the function of another. Writers serialise on {@code setupLock}, which guards
+ *       nothing else.</li>
  *   <li>The dispatcher ({@code kblockd-<dev>}) takes the oldest pending bio, has the device
  *       service it (copy, service time, fault decision) without the lock, and appends it to the
  *       serviced list.</li>
@@ -27,12 +33,15 @@ import java.util.concurrent.locks.ReentrantLock;
  *       {@link dev.kalloc.page.KernelBug}, which is caught, counted and kept for
  *       {@link #completionErrors()}, and the thread goes on).</li>
  * </ul>
- * The queue is drained on {@link #close()}: pending bios are serviced and completed, then both
- * threads stop and are joined.
+ * The queue is drained on {@link #close()}: new submissions are refused at once, submissions
+ * already inside their bounce function are waited for (each queues what it built), pending bios
+ * are serviced and completed, then both threads stop and are joined.
  *
  * <h2>Invariants</h2>
  * A bio is on at most one list; {@code bi_next} is null except while it is on a list. No node is
- * allocated per bio.
+ * allocated per bio. A submission that got past the open check is always queued (or completed
+ * with an error by its bounce function): {@code closing} is set only when {@code submitting} is
+ * 0, so a bounce bio and its pages are never built and then dropped.
  *
  * <h2>Differences from 2.5.1</h2>
  * No elevator, no request merging and no plugging: a RAM disk gains nothing from them, and every
@@ -52,12 +61,15 @@ public final class RequestQueue {
     private Bio doneHead;
     private Bio doneTail;
     private int pending;
+    private boolean closeRequested;
     private boolean closing;
+    private int submitting;
+    private final Condition submitsDone = lock.newCondition();
     private final Thread dispatcher;
     private final Thread completer;
     private volatile MakeRequestFn makeRequestFn = RequestQueue::enqueueDefault;
-    private volatile long bouncePfn = BOUNCE_ANY;
-    private volatile int bounceGfp = Gfp.GFP_NOHIGHIO;
+    private final Object setupLock = new Object();
+    private volatile BounceSetup bounceSetup = new BounceSetup(BOUNCE_ANY, Gfp.GFP_NOHIGHIO, null);
     private volatile Throwable firstCompletionError;
     private volatile long completionErrors;
 
@@ -106,46 +118,171 @@ public final class RequestQueue {
         if (dmaAddr <= 0) {
             throw new IllegalArgumentException("bounce limit " + dmaAddr + ": must be positive");
         }
-        bouncePfn = dmaAddr == BOUNCE_ANY ? BOUNCE_ANY : dmaAddr >>> 12;
-        bounceGfp = dmaAddr <= (16L << 20) ? Gfp.GFP_NOIO | Gfp.GFP_DMA : Gfp.GFP_NOHIGHIO;
+        int gfp = dmaAddr <= (16L << 20) ? Gfp.GFP_NOIO | Gfp.GFP_DMA : Gfp.GFP_NOHIGHIO;
+        synchronized (setupLock) {
+            bounceSetup = new BounceSetup(toPfn(dmaAddr), gfp, bounceSetup.fn());
+        }
+    }
+
+    /**
+     * Sets the bounce limit with the mask chosen by the caller: the highmem driver decides
+     * ISA-or-not against the machine's end of low memory (2.5.3's rule), which a tiny test machine
+     * needs, where the 16 MiB threshold of {@link #setBounceLimit(long)} covers all of RAM.
+     */
+    public void setBounceLimit(long dmaAddr, int gfp) {
+        checkLimit(dmaAddr, gfp);
+        synchronized (setupLock) {
+            bounceSetup = new BounceSetup(toPfn(dmaAddr), gfp, bounceSetup.fn());
+        }
+    }
+
+    /**
+     * Installs the {@link BounceFn} that {@link #enqueue} calls first ({@code blk_queue_bounce});
+     * null removes it. The limit and mask stay as they are.
+     */
+    public void setBounceFn(BounceFn fn) {
+        synchronized (setupLock) {
+            bounceSetup = new BounceSetup(bounceSetup.pfn(), bounceSetup.gfp(), fn);
+        }
+    }
+
+    /**
+     * Sets the limit, the mask and the bounce function at once ({@code blk_queue_bounce_limit}
+     * as the highmem driver calls it): a concurrent {@link #enqueue} sees all three old or all
+     * three new, never a new limit with no function to bounce for it.
+     *
+     * @throws IllegalArgumentException as {@link #setBounceLimit(long, int)} (nothing changes)
+     */
+    public void setBounce(long dmaAddr, int gfp, BounceFn fn) {
+        checkLimit(dmaAddr, gfp);
+        synchronized (setupLock) {
+            bounceSetup = new BounceSetup(toPfn(dmaAddr), gfp, fn);
+        }
+    }
+
+    private static void checkLimit(long dmaAddr, int gfp) {
+        if (dmaAddr <= 0) {
+            throw new IllegalArgumentException("bounce limit " + dmaAddr + ": must be positive");
+        }
+        if ((gfp & ~Gfp.GFP_VALID_MASK) != 0 || (gfp & Gfp.__GFP_HIGHMEM) != 0) {
+            throw new IllegalArgumentException("bounce gfp " + Gfp.toString(gfp) + ": bounce pages must be low memory");
+        }
+    }
+
+    private static long toPfn(long dmaAddr) {
+        return dmaAddr == BOUNCE_ANY ? BOUNCE_ANY : dmaAddr >>> 12;
+    }
+
+    public BounceFn bounceFn() {
+        return bounceSetup.fn();
     }
 
     /** {@code q->bounce_pfn}: the first pfn the device cannot reach; {@link #BOUNCE_ANY} for none. */
     public long bouncePfn() {
-        return bouncePfn;
+        return bounceSetup.pfn();
     }
 
     /** {@code q->bounce_gfp}: the mask bounce pages are allocated with. */
     public int bounceGfp() {
-        return bounceGfp;
+        return bounceSetup.gfp();
     }
 
     /**
-     * The default make-request function: appends {@code bio} to the pending list and wakes the
-     * dispatcher. Never sleeps.
+     * The queue's bounce set-up as one snapshot: read this once, rather than {@link #bouncePfn()}
+     * and {@link #bounceGfp()} one after the other, when the two must belong together.
+     */
+    public BounceSetup bounceSetup() {
+        return bounceSetup;
+    }
+
+    /**
+     * {@code q->bounce_pfn}, {@code q->bounce_gfp} and the bounce function, published together.
      *
-     * @throws IllegalStateException if the queue is closed (nothing changes)
+     * @param pfn the first pfn the device cannot reach; {@link #BOUNCE_ANY} for none
+     * @param gfp the mask bounce pages are allocated with
+     * @param fn the bounce function, or null for none
+     */
+    public record BounceSetup(long pfn, int gfp, BounceFn fn) {
+    }
+
+    /**
+     * The default make-request function ({@code __make_request}): passes {@code bio} to the
+     * installed {@link BounceFn}, if any, then appends what it returns to the pending list and
+     * wakes the dispatcher. Never sleeps without a bounce function; with one it may (in process
+     * context), as the bounce pages are allocated.
+     *
+     * <p>The bounce set-up is read once. A submission with a bounce function counts itself in
+     * {@code submitting} when it passes the open check and queues what the function returns even
+     * if a close began meanwhile: {@link #close()} waits for it, so the bounce bio (and its pool
+     * pages) it built always reaches the device and completes the original.
+     *
+     * @throws IllegalStateException if the queue is closed or closing, or its device is stacked (it
+     *         has no storage; its make-request function must remap the bio); nothing changes
      */
     public void enqueue(Bio bio) {
+        if (disk.isStacked()) {
+            throw new IllegalStateException(disk.name() + " is a stacked device: its make_request function must "
+                    + "remap " + bio + " onto a real device");
+        }
+        BounceSetup setup = bounceSetup;
+        BounceFn fn = setup.fn();
+        if (fn == null) {
+            lock.lock();
+            try {
+                checkOpen(bio);
+                append(bio);
+            } finally {
+                lock.unlock();
+            }
+            return;
+        }
         lock.lock();
         try {
-            if (closing) {
-                throw new IllegalStateException("queue of " + disk.name() + " is closed; " + bio + " not queued");
-            }
-            bio.next = null;
-            bio.queuedNanos = System.nanoTime();
-            if (tail == null) {
-                head = bio;
-            } else {
-                tail.next = bio;
-            }
-            tail = bio;
-            pending++;
-            disk.noteQueued(pending);
-            work.signal();
+            checkOpen(bio);
+            submitting++;
         } finally {
             lock.unlock();
         }
+        Bio out = null;
+        try {
+            out = fn.bounce(this, bio, setup.pfn(), setup.gfp());
+        } finally {
+            // Runs also when the bounce function throws (its contract: nothing held then).
+            lock.lock();
+            try {
+                if (out != null) {
+                    append(out); // no closing check: close() waits for submitting == 0
+                }
+                if (--submitting == 0) {
+                    submitsDone.signalAll();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        // out == null: the bounce failed and completed the bio with an error
+    }
+
+    /** Refuses a new submission once a close has begun; lock held. */
+    private void checkOpen(Bio bio) {
+        if (closeRequested || closing) {
+            throw new IllegalStateException("queue of " + disk.name() + " is closed; " + bio + " not queued");
+        }
+    }
+
+    /** Appends {@code bio} to the pending list and wakes the dispatcher; lock held. */
+    private void append(Bio bio) {
+        bio.next = null;
+        bio.queuedNanos = System.nanoTime();
+        if (tail == null) {
+            head = bio;
+        } else {
+            tail.next = bio;
+        }
+        tail = bio;
+        pending++;
+        disk.noteQueued(pending);
+        work.signal();
     }
 
     private Bio takePending() throws InterruptedException {
@@ -287,10 +424,24 @@ public final class RequestQueue {
         return firstCompletionError;
     }
 
-    /** Services and completes every pending bio, then stops and joins both threads. */
+    /**
+     * Refuses new submissions, waits for those already inside their bounce function (they queue
+     * what they built), services and completes every pending bio, then stops and joins both
+     * threads. The wait is on {@code submitsDone}, signalled by the last such submission; the
+     * dispatcher and completion threads keep running meanwhile, so a submission sleeping for
+     * pool pages that this queue's completions free still finishes.
+     */
     void close() {
         lock.lock();
         try {
+            closeRequested = true;
+            Runnable hook = closeWaitHook;
+            if (submitting > 0 && hook != null) {
+                hook.run();
+            }
+            while (submitting > 0) {
+                submitsDone.awaitUninterruptibly();
+            }
             closing = true;
             work.signalAll();
             done.signalAll();
@@ -306,6 +457,13 @@ public final class RequestQueue {
         }
         joinQuietly(completer);
     }
+
+    /**
+     * Tests only: run (under the queue lock, so it must not block) when {@link #close()} is about
+     * to wait for submissions in progress, after new ones are refused. Lets a test release a
+     * bounce function it holds exactly when the close has begun, without polling.
+     */
+    volatile Runnable closeWaitHook;
 
     private static void joinQuietly(Thread t) {
         boolean interrupted = false;

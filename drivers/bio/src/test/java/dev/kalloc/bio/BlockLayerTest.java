@@ -61,7 +61,7 @@ class BlockLayerTest {
     }
 
     @Test
-    void submittingPastTheEndIsRefusedAndChangesNothing() {
+    void submittingPastTheEndIsRefusedAndChangesNothing() throws Exception {
         Bio b = bio(250); // 8 sectors from 250 pass 256
         assertThatThrownBy(() -> BlockLayer.submitBio(Bio.WRITE, b)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("beyond end of device");
@@ -70,8 +70,9 @@ class BlockLayerTest {
         assertThat(rig.disk.queue().pending()).isZero();
         assertThat(rig.disk.completions()).isZero();
         b.setSector(248);
-        b.setEndIo((x, n) -> 0);
-        BlockLayer.submitBio(Bio.WRITE, b);
+        // Put only after the completion: a put in flight frees the bio under the dispatcher, and the
+        // next bio_alloc below reuses it (a lost bio and a hung close, once in a few runs).
+        assertThat(BioRig.submitAndWait(Bio.WRITE, b)).isTrue();
         b.put();
         Bio empty = rig.set.bioAlloc(Gfp.GFP_NOIO, 1).setDev(rig.disk);
         assertThatThrownBy(() -> BlockLayer.genericMakeRequest(empty)).isInstanceOf(IllegalArgumentException.class);

@@ -1,0 +1,189 @@
+package dev.kalloc.raid1;
+
+import dev.kalloc.bio.Bio;
+import dev.kalloc.bio.BioSet;
+import dev.kalloc.bio.BlockLayer;
+import dev.kalloc.bio.Guarantee;
+import dev.kalloc.bio.Guarantees;
+import dev.kalloc.bio.RamDisk;
+import dev.kalloc.mempool.MempoolPolicy;
+import dev.kalloc.page.Gfp;
+import dev.kalloc.page.Machine;
+import dev.kalloc.page.Page;
+import dev.kalloc.page.PhysicalMemory;
+import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.reservation.Reservations;
+import dev.kalloc.slab.SlabAllocator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * A booted 16 MiB machine with a slab allocator, a bio set for the submitters' master bios, N
+ * member RAM disks and a raid1 array over them on the chosen guarantee; helpers to write and
+ * read the array synchronously through the block layer.
+ */
+final class Raid1Rig implements AutoCloseable {
+    /** The guarantees every test runs on: mempool with each policy, reservation, none. */
+    enum Kind {
+        MEMPOOL_2_5_1, MEMPOOL_MODERN, RESERVATION, NONE
+    }
+
+    static final int PAGE = PhysicalMemory.PAGE_SIZE;
+    static final int SECTORS_PER_PAGE = PAGE / Bio.SECTOR_SIZE;
+
+    final Machine machine;
+    final SlabAllocator slab;
+    final Reservations reservations;
+    final Guarantee guarantee;
+    final BioSet bios;
+    final List<RamDisk> disks = new ArrayList<>();
+    final Raid1Array array;
+
+    Raid1Rig(Kind kind, int members, long memberSectors) {
+        this(kind, members, memberSectors, b -> b);
+    }
+
+    Raid1Rig(Kind kind, int members, long memberSectors, UnaryOperator<Raid1Array.Builder> options) {
+        this.machine = Machine.boot(TinyMachines.normalOnly(4096).build());
+        try {
+            this.slab = SlabAllocator.boot(machine);
+            this.reservations = Reservations.boot(machine);
+            this.guarantee = guarantee(kind);
+            this.bios = BioSet.builder(slab, guarantee).maxVecs(16).inFlight(64).create();
+            for (int i = 0; i < members; i++) {
+                disks.add(RamDisk.create(machine, "rd" + i, memberSectors));
+            }
+            this.array = options.apply(Raid1Array.builder(slab, guarantee).members(disks)).create();
+        } catch (RuntimeException | Error e) {
+            closeDisks();
+            machine.close();
+            throw e;
+        }
+    }
+
+    private Guarantee guarantee(Kind kind) {
+        switch (kind) {
+            case MEMPOOL_2_5_1:
+                return Guarantees.mempool(machine, MempoolPolicy.LINUX_2_5_1);
+            case MEMPOOL_MODERN:
+                return Guarantees.mempool(machine, MempoolPolicy.MODERN);
+            case RESERVATION:
+                return Guarantees.reservation(reservations);
+            default:
+                return Guarantees.none();
+        }
+    }
+
+    /** A spare RAM disk of the rig's machine, closed with the rig. */
+    RamDisk newDisk(String name, long sectors) {
+        return newDisk(name, sectors, Duration.ZERO);
+    }
+
+    /** As {@link #newDisk(String, long)}, taking {@code serviceTime} per bio. */
+    RamDisk newDisk(String name, long sectors, Duration serviceTime) {
+        RamDisk d = RamDisk.create(machine, name, sectors, serviceTime);
+        disks.add(d);
+        return d;
+    }
+
+    /** Pages for one submitter thread's bios. */
+    Page[] pages(int n) {
+        Page[] p = new Page[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = machine.pageAlloc().allocPage(Gfp.GFP_KERNEL);
+        }
+        return p;
+    }
+
+    void free(Page[] pages) {
+        for (Page p : pages) {
+            machine.pageAlloc().freePage(p);
+        }
+    }
+
+    /** Writes {@code data} (whole pages) at {@code sector} through the array; true if the master was uptodate. */
+    boolean write(long sector, byte[] data, Page[] pages) throws InterruptedException {
+        int n = data.length / PAGE;
+        for (int i = 0; i < n; i++) {
+            machine.memory().write(pages[i].physAddr(), data, i * PAGE, PAGE);
+        }
+        return io(Bio.WRITE, sector, n, pages);
+    }
+
+    /** Reads {@code nrPages} pages at {@code sector} through the array into {@code into}; null on error. */
+    byte[] read(long sector, int nrPages, Page[] pages) throws InterruptedException {
+        if (!io(Bio.READ, sector, nrPages, pages)) {
+            return null;
+        }
+        byte[] out = new byte[nrPages * PAGE];
+        for (int i = 0; i < nrPages; i++) {
+            machine.memory().read(pages[i].physAddr(), out, i * PAGE, PAGE);
+        }
+        return out;
+    }
+
+    private boolean io(int rw, long sector, int nrPages, Page[] pages) throws InterruptedException {
+        Bio bio = bios.bioAlloc(Gfp.GFP_NOIO, nrPages);
+        if (bio == null) {
+            throw new AssertionError("no master bio");
+        }
+        for (int i = 0; i < nrPages; i++) {
+            bio.addPage(pages[i], PAGE, 0);
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        int[] ends = new int[1];
+        bio.setSector(sector).setDev(array.device()).setEndIo((b, n) -> {
+            ends[0]++;
+            done.countDown();
+            return 0;
+        });
+        BlockLayer.submitBio(rw, bio);
+        if (!done.await(30, TimeUnit.SECONDS)) {
+            throw new AssertionError("no completion for " + bio + " on " + array);
+        }
+        boolean ok = bio.testFlag(Bio.BIO_UPTODATE);
+        bio.put();
+        if (ends[0] != 1) {
+            throw new AssertionError("master ended " + ends[0] + " times");
+        }
+        return ok;
+    }
+
+    /** Nothing in flight, no element out, no completion handler failed. */
+    void assertQuiescent() {
+        array.waitIdle();
+        if (array.inFlight() != 0 || array.r1bioPool().outstanding() != 0) {
+            throw new AssertionError(array + ": " + array.inFlight() + " requests in flight, "
+                    + array.r1bioPool().outstanding() + " r1bios out");
+        }
+        if (array.daemonError() != null) {
+            throw new AssertionError(array + ": a daemon failed", array.daemonError());
+        }
+        for (RamDisk d : disks) {
+            if (d.queue().completionErrors() != 0) {
+                throw new AssertionError(d + ": end-io failed", d.queue().firstCompletionError());
+            }
+        }
+    }
+
+    private void closeDisks() {
+        for (RamDisk d : disks) {
+            d.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            array.close();
+            closeDisks();
+            bios.destroy();
+        } finally {
+            machine.close();
+        }
+    }
+}
