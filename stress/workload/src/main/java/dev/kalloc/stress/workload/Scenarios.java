@@ -16,6 +16,8 @@ final class Scenarios {
     static {
         Map<String, Scenario> m = new LinkedHashMap<>();
         add(m, new WritebackScenario());
+        add(m, new BounceScenario());
+        add(m, new Raid1Scenario());
         List<Scenario> parts = new ArrayList<>(m.values());
         if (parts.size() > 1) {
             add(m, new MixedScenario(parts)); // with one part it would only repeat it
