@@ -24,8 +24,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * hold, and the two operations.
  *
  * <h2>Operations</h2>
- * Operation {@code i} works on block {@code i mod blocks} (or the next idle one): a {@code write}
- * if the block was never written or a seeded coin says so, else a {@code read}. A write fills a
+ * A seeded coin per operation picks a {@code read} or a {@code write}. Writes go through the
+ * blocks in order (the next idle one), so the device fills from the start; a read takes a random
+ * block among those written so far that holds a committed version (if it finds none idle, the
+ * operation writes instead). A write fills a
  * buffer page with {@link Pattern} bytes of (seed, block, version) and submits a one-page bio; its
  * completion (interrupt context) makes that version the block's committed one if the bio
  * succeeded. A read submits a one-page bio into a buffer page; its completion compares the
@@ -59,6 +61,7 @@ final class BlockIo {
     private final AtomicLong bytesVerified = new AtomicLong();
     private final AtomicLong mismatches = new AtomicLong();
     private final AtomicLong noBio = new AtomicLong();
+    private final AtomicLong writeCursor = new AtomicLong();
     private final List<String> examples = Collections.synchronizedList(new ArrayList<>());
     private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[PhysicalMemory.PAGE_SIZE]);
     private static final long NEVER = -1;
@@ -106,13 +109,16 @@ final class BlockIo {
 
     /** Issues operation {@code index} (see the class comment); returns once it is submitted. */
     void issue(long index, long intendedNanos) throws InterruptedException {
-        int block = claimBlock(index);
-        boolean isWrite = block < 0 || committedCrc.get(block) == NEVER
-                || new SplittableRandom(seed ^ (index * 0x9E3779B97F4A7C15L)).nextBoolean();
+        SplittableRandom coin = new SplittableRandom(seed ^ (index * 0x9E3779B97F4A7C15L));
+        int block = coin.nextBoolean() ? claimForRead(coin) : -1;
+        boolean isWrite = block < 0;
+        if (isWrite) {
+            block = claimForWrite();
+        }
         RunMetrics.OpType type = isWrite ? write : read;
         type.begin();
         if (block < 0) {
-            type.record(intendedNanos, false); // every candidate block busy: cannot happen below 8 x buffers in flight
+            type.record(intendedNanos, false); // eight blocks in a row busy: more in flight than buffers allow
             return;
         }
         Page buf;
@@ -144,11 +150,26 @@ final class BlockIo {
         BlockLayer.submitBio(isWrite ? Bio.WRITE : Bio.READ, bio);
     }
 
-    /** An idle block near {@code index}, now marked busy; -1 if the eight tried are all busy. */
-    private int claimBlock(long index) {
+    /** The next block in write order that is idle, now busy; -1 if the eight tried are all busy. */
+    private int claimForWrite() {
         for (int k = 0; k < 8; k++) {
-            int b = (int) ((index + k) % blocks);
+            int b = (int) (writeCursor.getAndIncrement() % blocks);
             if (busy.compareAndSet(b, 0, 1)) {
+                return b;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * A random block among those written so far that holds a committed version and is idle, now
+     * busy; -1 if none of eight tries found one (the caller writes instead).
+     */
+    private int claimForRead(SplittableRandom coin) {
+        int written = (int) Math.min(writeCursor.get(), blocks);
+        for (int k = 0; k < 8 && written > 0; k++) {
+            int b = coin.nextInt(written);
+            if (committedCrc.get(b) != NEVER && busy.compareAndSet(b, 0, 1)) {
                 return b;
             }
         }

@@ -13,8 +13,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code kalloc check DIR}: the CI's check of a run's outputs. The interval log must read back
- * with HdrHistogram's {@code HistogramLogReader}, every operation type of every run that
- * completed operations must have a histogram under its tag, and {@code index.html},
+ * with HdrHistogram's {@code HistogramLogReader}, every operation type that ended operations in a
+ * run that was not torn down (its {@code ops.<type>} counter) must have exactly that many values
+ * under its tag, and {@code index.html},
  * {@code summary.json} and a {@code .hgrm} per tag must exist. Exit status 0 if all hold, 1
  * otherwise, with one line per problem.
  */
@@ -56,12 +57,15 @@ final class CheckCommand implements Callable<Integer> {
     static List<String> problems(RunLog log, Path dir) {
         List<String> problems = new ArrayList<>();
         for (RunResult r : log.runs()) {
-            if (r.completed() == 0) {
-                continue;
+            if (r.deadlocked() || !r.error().isEmpty()) {
+                continue; // torn down mid-flight: operations may end after the counters were read
             }
             for (String op : r.opTypes()) {
-                if (log.total(r.tag(op)).getTotalCount() == 0 && !r.deadlocked()) {
-                    problems.add("run " + r.id() + " recorded no histogram under tag " + r.tag(op));
+                long ended = r.counters().getOrDefault("ops." + op, 0L);
+                long logged = log.total(r.tag(op)).getTotalCount();
+                if (logged != ended) {
+                    problems.add("run " + r.id() + " ended " + ended + " operations of type " + op + " but the log holds "
+                            + logged + " under tag " + r.tag(op));
                 }
             }
         }

@@ -249,6 +249,7 @@ final class RunExecutor {
         OpenLoop l = loop;
         c.put("ops_abandoned_at_cutoff", l == null ? 0 : l.abandoned());
         for (RunMetrics.OpType op : metrics.opTypes()) {
+            c.put("ops." + op.name(), op.count());
             c.put("ops_failed." + op.name(), op.failures());
         }
         Rig r = rig;

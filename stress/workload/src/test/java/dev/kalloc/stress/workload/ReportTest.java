@@ -137,6 +137,19 @@ class ReportTest {
     }
 
     @Test
+    void checkNamesATagWhoseValuesDoNotMatchTheRunsCount() throws Exception {
+        long t = 1_700_000_000_000L;
+        try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t, "short")) {
+            log.interval("writeback/mempool-2.5.1/write", interval(t, 100_000));
+            log.run(RunResultTest.sample("mempool-2.5.1", false, 0));
+        }
+        RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
+        new Report(log, dir).render();
+        assertThat(CheckCommand.problems(log, dir)).containsExactly("run writeback.mempool-2.5.1 ended 4 operations"
+                + " of type write but the log holds 1 under tag writeback/mempool-2.5.1/write");
+    }
+
+    @Test
     void thePercentileAxisCountsNines() {
         assertThat(PercentilePlot.x(0.9)).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-9));
         assertThat(PercentilePlot.x(0.999)).isCloseTo(3, org.assertj.core.data.Offset.offset(1e-9));
