@@ -15,7 +15,7 @@ import java.util.Map;
  * guarantee ({@link Bounce}: 64 pages as a mempool, a reservation of 64 pages, or the bare page
  * allocator).
  *
- * <p>Set-up: the highmem kmap window, the bounce pool, a bio set (16 entries) and 32 buffer pages
+ * <p>Set-up: the highmem kmap window, the bounce pool, a bio set (64 entries) and 32 buffer pages
  * allocated with {@code GFP_HIGHUSER} (highmem first), all while memory is plentiful; then the
  * pressure: pages nothing can reclaim fill low memory ({@link PressureFill}), so a bounce page or
  * a bio can only come from what the guarantee set aside. Operations are {@link BlockIo}'s
@@ -29,7 +29,13 @@ final class BounceScenario implements Scenario {
     static final String NAME = "bounce";
     private static final int BLOCKS = 512;
     private static final int BUFFERS = 32;
-    private static final int POOL = 16;
+    /**
+     * Bios of the set, and in flight at most: each I/O holds its own bio and, while bounced, the
+     * bounce bio {@code createBounce} takes from the same set, so twice the buffers. Fewer, and
+     * the originals could hold every bio while each waits for its bounce bio: a deadlock of the
+     * scenario's sizing, not of a guarantee.
+     */
+    private static final int POOL = 2 * BUFFERS;
 
     @Override
     public String name() {

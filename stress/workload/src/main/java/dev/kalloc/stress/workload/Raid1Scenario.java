@@ -40,7 +40,8 @@ final class Raid1Scenario implements Scenario {
     static final String NAME = "raid1";
     private static final int BLOCKS = 512;
     private static final int BUFFERS = 32;
-    private static final int POOL = 16;
+    /** Bios of the set, one per I/O in flight (the mirrors' clones come from the array's own pool). */
+    private static final int POOL = BUFFERS;
     private static final int R1BIOS = 32;
 
     @Override

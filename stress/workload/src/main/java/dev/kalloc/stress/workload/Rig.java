@@ -32,6 +32,7 @@ final class Rig implements AutoCloseable {
         this.seed = config.seed() * 0x9E3779B97F4A7C15L + scenario.hashCode() * 31L + kind.ordinal();
         this.machine = Machine.boot(config.machine());
         try {
+            prefault(machine);
             if (config.pageFailPercent() > 0) {
                 machine.pageAlloc().failPageAlloc().attr().configure(config.pageFailPercent(),
                         config.pageFailInterval(), -1, 0, seed);
@@ -42,6 +43,18 @@ final class Rig implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             machine.close();
             throw e;
+        }
+    }
+
+    /**
+     * Touches every section of the simulated RAM. {@code PhysicalMemory} allocates a section (up
+     * to 1 GiB, zeroed) at its first access; without this the first measured operation that
+     * writes a page of a section nobody touched during set-up (a highmem buffer, say) would pay
+     * for allocating and zeroing it, and so would every thread racing it there.
+     */
+    private static void prefault(Machine m) {
+        for (long addr = 0; addr < m.memory().size(); addr += 1L << 30) {
+            m.memory().getLong(addr);
         }
     }
 
