@@ -1,0 +1,67 @@
+package dev.kalloc.stress.workload;
+
+import dev.kalloc.page.AddressSpace;
+import dev.kalloc.page.Gfp;
+import dev.kalloc.page.Machine;
+import dev.kalloc.page.Page;
+import dev.kalloc.page.PageCache;
+import dev.kalloc.page.Zone;
+
+/**
+ * Memory pressure for the scenarios that do not bring their own: page-cache pages of a mapping
+ * that cannot write back, allocated without sleeping ({@link WritebackScenario#HOG_GFP}) until
+ * the allocator refuses or a page budget is spent. Clean pages are what a big file read leaves
+ * behind, and reclaim drops them at once; dirty ones stand for memory nothing can free (anonymous
+ * memory on a machine without swap): reclaim skips them, so the only free memory left is the
+ * allocator's reserve and whatever a guarantee set aside. A zone whose reservations need a clean
+ * page as backing keeps it clean ({@code set_page_dirty} refuses), so reservations stay honoured.
+ *
+ * <p>The pages stay until the machine is discarded; the run never frees them.
+ */
+final class PressureFill {
+    private PressureFill() {
+    }
+
+    /**
+     * Adds up to {@code maxPages} pages; returns how many were added.
+     *
+     * @param dirty mark each page dirty (unreclaimable), if the zone allows
+     */
+    static long fill(Machine m, String name, long maxPages, boolean dirty) {
+        PageCache cache = m.pageCache();
+        AddressSpace mapping = new AddressSpace(name, null);
+        long n = 0;
+        while (n < maxPages) {
+            Page p = cache.addNewPage(mapping, n, WritebackScenario.HOG_GFP);
+            if (p == null) {
+                break;
+            }
+            n++;
+            if (dirty) {
+                Page ref = cache.findGetPage(mapping, n - 1);
+                if (ref != null) {
+                    cache.setPageDirty(ref, Gfp.GFP_ATOMIC);
+                    m.pageAlloc().putPage(ref);
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Free pages in every zone now. */
+    static long freePages(Machine m) {
+        long free = 0;
+        for (Zone z : m.zones()) {
+            free += z.freePages();
+        }
+        return free;
+    }
+
+    /**
+     * The pressure a scenario applies: all the memory it can get, or, when it shares the machine
+     * with others (the mixed scenario), half of what is free now.
+     */
+    static long fillShare(Machine m, String name, boolean takeAll) {
+        return fill(m, name, takeAll ? Long.MAX_VALUE : freePages(m) / 2, true);
+    }
+}

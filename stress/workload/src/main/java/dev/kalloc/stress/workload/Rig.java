@@ -1,0 +1,119 @@
+package dev.kalloc.stress.workload;
+
+import dev.kalloc.bio.RamDisk;
+import dev.kalloc.page.Machine;
+import dev.kalloc.reservation.Reservations;
+import dev.kalloc.slab.SlabAllocator;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The system under test of one run: a freshly booted machine, its slab allocator and
+ * reservation registry, the guarantee the run is on (wrapped to be observed), and the RAM disks
+ * the scenario creates. Nothing is shared between runs, so one run's leftovers (a deadlocked
+ * thread, a pool with elements out) cannot touch the next.
+ *
+ * <p>Threads: built and used by the run's thread; {@link #close()} from whoever tears the run
+ * down.
+ */
+final class Rig implements AutoCloseable {
+    final RunConfig config;
+    final Machine machine;
+    final SlabAllocator slab;
+    final Reservations reservations;
+    final TrackedGuarantee guarantee;
+    /** Seed of this run: the campaign's seed mixed with the scenario and guarantee. */
+    final long seed;
+    private final List<RamDisk> disks = new ArrayList<>();
+    private final List<AutoCloseable> drivers = new ArrayList<>();
+
+    Rig(RunConfig config, GuaranteeKind kind, String scenario) {
+        this.config = config;
+        this.seed = config.seed() * 0x9E3779B97F4A7C15L + scenario.hashCode() * 31L + kind.ordinal();
+        this.machine = Machine.boot(config.machine());
+        try {
+            prefault(machine);
+            if (config.pageFailPercent() > 0) {
+                machine.pageAlloc().failPageAlloc().attr().configure(config.pageFailPercent(),
+                        config.pageFailInterval(), -1, 0, seed);
+            }
+            this.slab = SlabAllocator.boot(machine);
+            this.reservations = Reservations.boot(machine);
+            this.guarantee = new TrackedGuarantee(kind.create(machine, reservations), kind, reservations);
+        } catch (RuntimeException | Error e) {
+            machine.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Touches every section of the simulated RAM. {@code PhysicalMemory} allocates a section (up
+     * to 1 GiB, zeroed) at its first access; without this the first measured operation that
+     * writes a page of a section nobody touched during set-up (a highmem buffer, say) would pay
+     * for allocating and zeroing it, and so would every thread racing it there.
+     */
+    private static void prefault(Machine m) {
+        for (long addr = 0; addr < m.memory().size(); addr += 1L << 30) {
+            m.memory().getLong(addr);
+        }
+    }
+
+    /**
+     * A RAM disk of {@code sectors} sectors with the campaign's service time and error rate;
+     * closed with the rig.
+     */
+    RamDisk disk(String name, long sectors) {
+        return disk(name, sectors, true);
+    }
+
+    /**
+     * A RAM disk of {@code sectors} sectors with the campaign's service time, and its error rate
+     * if {@code randomErrors}; closed with the rig. A scenario that fails its devices on its own
+     * schedule (raid1's mirrors) takes them without random errors: two mirrors failing at random
+     * would lose data no guarantee can save, and the check would blame the guarantee.
+     */
+    synchronized RamDisk disk(String name, long sectors, boolean randomErrors) {
+        RamDisk d = RamDisk.create(machine, name, sectors, config.serviceTime());
+        disks.add(d);
+        if (randomErrors && config.diskErrorRate() > 0) {
+            d.injectErrors(config.diskErrorRate(), seed + disks.size());
+        }
+        return d;
+    }
+
+    /** A driver (an md array) to close with the rig, newest first and before the disks it sits on. */
+    synchronized <T extends AutoCloseable> T driver(T d) {
+        drivers.add(d);
+        return d;
+    }
+
+    /**
+     * Closes the drivers (newest first), then stops the disks' queues (draining them) and the
+     * machine's kswapd. The first exception is thrown after everything was tried.
+     */
+    @Override
+    public void close() {
+        List<AutoCloseable> all = new ArrayList<>();
+        synchronized (this) {
+            for (int i = drivers.size() - 1; i >= 0; i--) {
+                all.add(drivers.get(i));
+            }
+            all.addAll(disks);
+        }
+        all.add(machine);
+        RuntimeException first = null;
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e instanceof RuntimeException ? (RuntimeException) e
+                            : new IllegalStateException("closing " + c + " failed", e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

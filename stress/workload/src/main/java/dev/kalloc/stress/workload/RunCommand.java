@@ -1,0 +1,174 @@
+package dev.kalloc.stress.workload;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kalloc run}: a campaign of scenarios x guarantees. Options are checked by
+ * {@link RunConfig#validate()}; a bad one is a usage error naming it.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Runs each scenario on each guarantee with open-loop load, then writes the report.",
+            "Outputs in --out: kalloc.hlog, one .hgrm per tag, summary.json, index.html, plots, proc/."})
+final class RunCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-s", "--scenarios"}, split = ",", paramLabel = "NAME",
+            description = "Scenarios to run (default: all). Known: ${COMPLETION-CANDIDATES}",
+            completionCandidates = ScenarioNames.class)
+    private List<String> scenarios = new ArrayList<>();
+
+    @Option(names = {"-g", "--guarantees"}, split = ",", paramLabel = "NAME",
+            description = "Guarantees to run on (default: all): mempool-2.5.1, mempool-modern, reservation, none")
+    private List<String> guarantees = new ArrayList<>();
+
+    @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "2.5s",
+            description = "Load time of each run (default: ${DEFAULT-VALUE})")
+    private Duration duration;
+
+    @Option(names = {"-r", "--rate"}, paramLabel = "OPS", defaultValue = "1000",
+            description = "Offered operations per second in each run (default: ${DEFAULT-VALUE})")
+    private double rate;
+
+    @Option(names = {"-m", "--memory"}, paramLabel = "MIB", defaultValue = "64",
+            description = "Simulated RAM in MiB; the top eighth is highmem (default: ${DEFAULT-VALUE})")
+    private int memoryMiB;
+
+    @Option(names = {"-c", "--cpus"}, paramLabel = "N", defaultValue = "2",
+            description = "Simulated CPUs (default: ${DEFAULT-VALUE})")
+    private int cpus;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of data patterns and faults (default: ${DEFAULT-VALUE})")
+    private long seed;
+
+    @Option(names = "--disk-error-rate", paramLabel = "P", defaultValue = "0",
+            description = "Probability that a disk fails a bio, in [0, 1] (default: ${DEFAULT-VALUE})")
+    private double diskErrorRate;
+
+    @Option(names = "--page-fail-percent", paramLabel = "PCT", defaultValue = "0",
+            description = "fail_page_alloc probability in percent (default: ${DEFAULT-VALUE}, off)")
+    private int pageFailPercent;
+
+    @Option(names = "--page-fail-interval", paramLabel = "N", defaultValue = "1",
+            description = "fail_page_alloc interval: every N-th eligible allocation may fail (default: ${DEFAULT-VALUE})")
+    private int pageFailInterval;
+
+    @Option(names = {"-w", "--workers"}, paramLabel = "N", defaultValue = "4",
+            description = "Load-generator threads per run (default: ${DEFAULT-VALUE})")
+    private int workers;
+
+    @Option(names = "--watchdog", paramLabel = "TIME", defaultValue = "2s",
+            description = "No operation completing for this long marks a run deadlocked (default: ${DEFAULT-VALUE})")
+    private Duration watchdog;
+
+    @Option(names = "--stall-threshold", paramLabel = "TIME", defaultValue = "100ms",
+            description = "Operations slower than this count as stalls (default: ${DEFAULT-VALUE})")
+    private Duration stallThreshold;
+
+    @Option(names = "--service-time", paramLabel = "TIME", defaultValue = "100us",
+            description = "Time a RAM disk takes per bio (default: ${DEFAULT-VALUE})")
+    private Duration serviceTime;
+
+    @Option(names = "--kswapd", negatable = true, defaultValue = "false",
+            description = "Run kswapd (default: off, so writeback depends on the flusher and direct reclaim)")
+    private boolean kswapd;
+
+    @Option(names = "--oom", paramLabel = "POLICY", defaultValue = "fail",
+            description = "When reclaim frees nothing: 'wait' for frees (a stall the watchdog sees) or 'fail'"
+                + " the allocation after 8 rounds (default: ${DEFAULT-VALUE})")
+    private String oom;
+
+    @Option(names = "--warmup", paramLabel = "TIME", defaultValue = "300ms",
+            description = "Before the campaign, run each scenario this long unrecorded, so that the first"
+                + " guarantee measured does not pay for the JIT compiler (default: ${DEFAULT-VALUE}; 0s for none)")
+    private Duration warmup;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR",
+            description = "Output folder (default: results/kalloc-<date>-<time>)")
+    private Path out;
+
+    /** The validated configuration these options describe. */
+    RunConfig config() {
+        List<String> sc = new ArrayList<>();
+        if (scenarios.isEmpty()) {
+            for (Scenario s : Scenarios.all()) {
+                sc.add(s.name());
+            }
+        } else {
+            for (String s : scenarios) {
+                sc.add(Scenarios.byName(s).name());
+            }
+        }
+        List<GuaranteeKind> gs = new ArrayList<>();
+        if (guarantees.isEmpty()) {
+            gs.addAll(List.of(GuaranteeKind.values()));
+        } else {
+            for (String g : guarantees) {
+                gs.add(GuaranteeKind.parse(g));
+            }
+        }
+        boolean oomWaits;
+        if (oom.equals("wait")) {
+            oomWaits = true;
+        } else if (oom.equals("fail")) {
+            oomWaits = false;
+        } else {
+            throw new IllegalArgumentException("--oom '" + oom + "': choose wait or fail");
+        }
+        Path dir = out != null ? out
+                : Path.of("results", "kalloc-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        return new RunConfig(sc, gs, duration, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
+                pageFailInterval, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, dir)
+                .validate();
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        RunConfig config;
+        try {
+            config = config();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        PrintWriter stdout = spec.commandLine().getOut();
+        try {
+            long start = System.nanoTime();
+            new Campaign(config, System.err).run();
+            RunLog log = RunLog.read(config.out().resolve(Campaign.LOG));
+            Report report = new Report(log, config.out());
+            Path index = report.render();
+            stdout.println();
+            stdout.print(SummaryTable.text(log));
+            stdout.println();
+            report.printVerdicts(stdout);
+            stdout.printf(java.util.Locale.ROOT, "%n%s in %.1fs; report: %s%n", report.outcomeLine(),
+                    (System.nanoTime() - start) / 1e9, index.toAbsolutePath());
+            stdout.flush();
+            return report.failed() ? Main.EXIT_FAILED : 0;
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("kalloc run: cannot write the outputs in " + config.out() + ": " + e.getMessage());
+            return Main.EXIT_IO;
+        }
+    }
+
+    /** The scenario names, for picocli's help text. */
+    static final class ScenarioNames extends ArrayList<String> {
+        ScenarioNames() {
+            for (Scenario s : Scenarios.all()) {
+                add(s.name());
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.kalloc.stress.workload;
+
+import dev.kalloc.page.MachineConfig;
+import dev.kalloc.page.OomPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything a campaign (scenarios x guarantees) runs with, validated once: the command line's
+ * {@code run} options become one of these. Immutable; {@link #validate()} names the first bad
+ * value.
+ *
+ * @param scenarios scenario names, each known to {@link Scenarios}
+ * @param guarantees the guarantees each scenario runs on
+ * @param duration how long each run offers load
+ * @param rate offered operations per second, per run
+ * @param memoryMiB simulated RAM per run
+ * @param cpus simulated CPUs
+ * @param seed seeds every random choice (data patterns, fault injection)
+ * @param diskErrorRate probability that a device fails a bio, in [0, 1]
+ * @param pageFailPercent fail_page_alloc probability in percent, 0 for off
+ * @param pageFailInterval fail_page_alloc interval (every n-th eligible call is a candidate)
+ * @param workers load-generator threads per run
+ * @param watchdog no completed operation for this long marks the run deadlocked
+ * @param stallThreshold an operation slower than this counts as a stall
+ * @param serviceTime how long a RAM disk takes per bio
+ * @param kswapd whether the machine runs kswapd
+ * @param oomWaits OOM policy: wait for frees (true) or fail after a few fruitless rounds
+ * @param warmup load time of an unrecorded run of each scenario before the campaign, zero for none
+ * @param out the output folder
+ */
+record RunConfig(List<String> scenarios, List<GuaranteeKind> guarantees, Duration duration, double rate,
+        int memoryMiB, int cpus, long seed, double diskErrorRate, int pageFailPercent, int pageFailInterval,
+        int workers, Duration watchdog, Duration stallThreshold, Duration serviceTime, boolean kswapd,
+        boolean oomWaits, Duration warmup, Path out) {
+
+    /** Smallest machine: the scenarios' pools, disks' queues and pressure must fit. */
+    static final int MIN_MEMORY_MIB = 16;
+    /** Largest machine: its RAM is one direct buffer per GiB, and a run boots a fresh one. */
+    static final int MAX_MEMORY_MIB = 4096;
+
+    /**
+     * Checks every value.
+     *
+     * @return this
+     * @throws IllegalArgumentException naming the first bad option and its allowed range
+     */
+    RunConfig validate() {
+        require(!scenarios.isEmpty(), "--scenarios: name at least one scenario (" + Scenarios.names() + ")");
+        for (String s : scenarios) {
+            Scenarios.byName(s);
+        }
+        require(!guarantees.isEmpty(), "--guarantees: name at least one guarantee (" + GuaranteeKind.labels() + ")");
+        require(!duration.isNegative() && !duration.isZero() && duration.compareTo(Duration.ofHours(24)) <= 0,
+                "--duration " + Text.duration(duration) + ": must be in (0, 24h]");
+        require(rate > 0 && rate <= 1_000_000 && Double.isFinite(rate), "--rate " + rate + ": must be in (0, 1000000] ops/s");
+        require(memoryMiB >= MIN_MEMORY_MIB && memoryMiB <= MAX_MEMORY_MIB,
+                "--memory " + memoryMiB + " MiB: must be in [" + MIN_MEMORY_MIB + ", " + MAX_MEMORY_MIB + "]");
+        require(cpus >= 1 && cpus <= 64, "--cpus " + cpus + ": must be in [1, 64]");
+        require(diskErrorRate >= 0 && diskErrorRate <= 1, "--disk-error-rate " + diskErrorRate + ": must be in [0, 1]");
+        require(pageFailPercent >= 0 && pageFailPercent <= 100,
+                "--page-fail-percent " + pageFailPercent + ": must be in [0, 100]");
+        require(pageFailInterval >= 1, "--page-fail-interval " + pageFailInterval + ": must be at least 1");
+        require(workers >= 1 && workers <= 256, "--workers " + workers + ": must be in [1, 256]");
+        require(watchdog.compareTo(Duration.ofMillis(100)) >= 0,
+                "--watchdog " + Text.duration(watchdog) + ": must be at least 100ms");
+        require(!stallThreshold.isNegative() && !stallThreshold.isZero(),
+                "--stall-threshold " + Text.duration(stallThreshold) + ": must be positive");
+        require(!serviceTime.isNegative() && serviceTime.compareTo(Duration.ofSeconds(1)) <= 0,
+                "--service-time " + Text.duration(serviceTime) + ": must be in [0, 1s]");
+        require(!warmup.isNegative() && warmup.compareTo(Duration.ofMinutes(1)) <= 0,
+                "--warmup " + Text.duration(warmup) + ": must be in [0, 1m]");
+        require(out != null, "--out: an output folder is needed");
+        return this;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** The simulated machine every run of this campaign boots. */
+    MachineConfig machine() {
+        return MachineConfig.builder()
+                .memory(memoryMiB * MachineConfig.MiB)
+                .cpus(cpus)
+                .kswapd(kswapd)
+                .oomPolicy(oomWaits ? OomPolicy.waitForFree() : OomPolicy.failAfter(8))
+                .build();
+    }
+
+    /** This configuration with another load time per run (the warm-up's). */
+    RunConfig withDuration(Duration d) {
+        return new RunConfig(scenarios, guarantees, d, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
+                pageFailInterval, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, out);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.kalloc.stress.workload;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/** Formatting shared by the table, the report and messages: durations, latencies, sizes. */
+final class Text {
+    private Text() {
+    }
+
+    /** {@code 2.5s}, {@code 150ms}, {@code 80us}: the shortest exact unit. */
+    static String duration(Duration d) {
+        long n = d.toNanos();
+        if (n == 0) {
+            return "0s";
+        }
+        if (n % 1_000_000_000L == 0) {
+            return n / 1_000_000_000L + "s";
+        }
+        if (n % 1_000_000L == 0) {
+            return n / 1_000_000L + "ms";
+        }
+        if (n % 1_000L == 0) {
+            return n / 1_000L + "us";
+        }
+        if (n >= 1_000_000_000L) {
+            return String.format(Locale.ROOT, "%.3fs", n / 1e9);
+        }
+        return n + "ns";
+    }
+
+    /** A latency in nanoseconds, in milliseconds with 3 significant-ish digits. */
+    static String millis(long nanos) {
+        double ms = nanos / 1e6;
+        if (ms >= 100) {
+            return String.format(Locale.ROOT, "%.0f", ms);
+        }
+        if (ms >= 10) {
+            return String.format(Locale.ROOT, "%.1f", ms);
+        }
+        return String.format(Locale.ROOT, "%.2f", ms);
+    }
+
+    /** Bytes in KiB/MiB. */
+    static String bytes(double bytes) {
+        if (bytes >= 1 << 20) {
+            return String.format(Locale.ROOT, "%.1f MiB", bytes / (1 << 20));
+        }
+        if (bytes >= 1 << 10) {
+            return String.format(Locale.ROOT, "%.1f KiB", bytes / (1 << 10));
+        }
+        return String.format(Locale.ROOT, "%.0f B", bytes);
+    }
+
+    /** HTML text escaping for the report. */
+    static String html(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<':
+                    sb.append("&lt;");
+                    break;
+                case '>':
+                    sb.append("&gt;");
+                    break;
+                case '&':
+                    sb.append("&amp;");
+                    break;
+                case '"':
+                    sb.append("&quot;");
+                    break;
+                case '\'':
+                    sb.append("&#39;");
+                    break;
+                default:
+                    sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,194 @@
+package dev.kalloc.stress.workload;
+
+import dev.kalloc.bio.ElementSource;
+import dev.kalloc.bio.Guarantee;
+import dev.kalloc.mempool.MempoolAllocFn;
+import dev.kalloc.mempool.MempoolFreeFn;
+import dev.kalloc.page.Page;
+import dev.kalloc.page.PhysicalMemory;
+import dev.kalloc.reservation.Reservation;
+import dev.kalloc.reservation.Reservations;
+import dev.kalloc.slab.SlabObject;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A {@link Guarantee} decorator that lets the workload see, through public APIs only, two things
+ * the guarantee itself does not report:
+ *
+ * <ul>
+ *   <li><b>Memory held idle.</b> Each source's allocator pair is wrapped to count the elements
+ *       (and bytes) the underlying allocator has handed out and not taken back. For a mempool,
+ *       those minus the elements its users hold ({@link ElementSource#outstanding()}) are the
+ *       idle pool elements. For a reservation, the idle memory is the reserved pages not yet
+ *       used ({@link Reservation#avail()}), read from the machine's {@link Reservations}. None
+ *       holds nothing.</li>
+ *   <li><b>Where a thread waits.</b> Around every {@code alloc} the calling thread is noted with
+ *       the source's name, so a deadlock report can say "in bio (mempool-2.5.1)" rather than only
+ *       quoting a stack.</li>
+ * </ul>
+ *
+ * <p>Element size: a {@link Page} counts {@code PAGE_SIZE << order}, a {@link SlabObject} its
+ * object size; any other element type counts as 0 bytes (and its elements are still counted).
+ *
+ * <p>Threads: everything may be called from any thread; counts are atomics, the per-thread notes
+ * a concurrent map.
+ */
+final class TrackedGuarantee implements Guarantee {
+    private final Guarantee inner;
+    private final GuaranteeKind kind;
+    private final Reservations reservations;
+    private final List<Tracked<?>> sources = new CopyOnWriteArrayList<>();
+    private final Map<Thread, String> allocating = new ConcurrentHashMap<>();
+
+    TrackedGuarantee(Guarantee inner, GuaranteeKind kind, Reservations reservations) {
+        this.inner = inner;
+        this.kind = kind;
+        this.reservations = reservations;
+    }
+
+    @Override
+    public Kind kind() {
+        return inner.kind();
+    }
+
+    @Override
+    public <E> ElementSource<E> source(String name, int minNr, int reservePages, MempoolAllocFn<E> alloc,
+            MempoolFreeFn<E> free) {
+        Tracked<E> t = new Tracked<>(alloc, free);
+        t.source = inner.source(name, minNr, reservePages, t::underlyingAlloc, t::underlyingFree);
+        sources.add(t);
+        return t;
+    }
+
+    /** Bytes the guarantee holds idle right now: pool elements not out, reserved pages not used. */
+    long idleBytes() {
+        switch (inner.kind()) {
+            case MEMPOOL: {
+                long bytes = 0;
+                for (Tracked<?> t : sources) {
+                    long idle = t.underlyingLive.get() - t.source.outstanding();
+                    bytes += Math.max(0, idle) * t.elementBytes;
+                }
+                return bytes;
+            }
+            case RESERVATION: {
+                long pages = 0;
+                for (Reservation r : reservations.reservations()) {
+                    pages += Math.max(0, r.avail());
+                }
+                return pages * PhysicalMemory.PAGE_SIZE;
+            }
+            default:
+                return 0;
+        }
+    }
+
+    /** Allocations that returned null, over every source. */
+    long failures() {
+        long n = 0;
+        for (Tracked<?> t : sources) {
+            n += t.source.failures();
+        }
+        return n;
+    }
+
+    /** What {@code thread} is allocating from right now, or null. */
+    String allocatingIn(Thread thread) {
+        return allocating.get(thread);
+    }
+
+    @Override
+    public String toString() {
+        return kind.label();
+    }
+
+    /** One source, with its allocator pair counted and its callers noted. */
+    private final class Tracked<E> implements ElementSource<E> {
+        private final MempoolAllocFn<E> alloc;
+        private final MempoolFreeFn<E> free;
+        private final AtomicLong underlyingLive = new AtomicLong();
+        private volatile long elementBytes;
+        private ElementSource<E> source;
+
+        Tracked(MempoolAllocFn<E> alloc, MempoolFreeFn<E> free) {
+            this.alloc = alloc;
+            this.free = free;
+        }
+
+        E underlyingAlloc(int gfp) {
+            E e = alloc.alloc(gfp);
+            if (e != null) {
+                underlyingLive.incrementAndGet();
+                if (elementBytes == 0) {
+                    elementBytes = sizeOf(e);
+                }
+            }
+            return e;
+        }
+
+        void underlyingFree(E e) {
+            free.free(e);
+            underlyingLive.decrementAndGet();
+        }
+
+        @Override
+        public E alloc(int gfp) {
+            Thread me = Thread.currentThread();
+            String previous = allocating.put(me, source.name() + " (" + kind.label() + ")");
+            try {
+                return source.alloc(gfp);
+            } finally {
+                if (previous == null) {
+                    allocating.remove(me);
+                } else {
+                    allocating.put(me, previous);
+                }
+            }
+        }
+
+        @Override
+        public void free(E element) {
+            source.free(element);
+        }
+
+        @Override
+        public void destroy() {
+            source.destroy();
+            sources.remove(this);
+        }
+
+        @Override
+        public String name() {
+            return source.name();
+        }
+
+        @Override
+        public Kind kind() {
+            return source.kind();
+        }
+
+        @Override
+        public long outstanding() {
+            return source.outstanding();
+        }
+
+        @Override
+        public long failures() {
+            return source.failures();
+        }
+    }
+
+    private static long sizeOf(Object e) {
+        if (e instanceof Page) {
+            return (long) PhysicalMemory.PAGE_SIZE << ((Page) e).order();
+        }
+        if (e instanceof SlabObject) {
+            return ((SlabObject) e).size();
+        }
+        return 0;
+    }
+}

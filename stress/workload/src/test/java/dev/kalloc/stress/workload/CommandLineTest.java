@@ -1,0 +1,107 @@
+package dev.kalloc.stress.workload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Option parsing and validation of the kalloc command: every bad value is named. */
+class CommandLineTest {
+    @TempDir
+    Path tmp;
+
+    private record Outcome(int status, String out, String err) {
+    }
+
+    private static Outcome run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int status = cl.execute(args);
+        return new Outcome(status, out.toString(), err.toString());
+    }
+
+    private static void assertUsageError(String expected, String... args) {
+        Outcome o = run(args);
+        assertThat(o.status).as("exit status of %s", String.join(" ", args)).isEqualTo(2);
+        assertThat(o.err).contains(expected);
+    }
+
+    @Test
+    void badRunOptionsAreUsageErrorsNamingTheOption() {
+        String out = tmp.toString();
+        assertUsageError("--rate 0.0", "run", "-o", out, "--rate", "0");
+        assertUsageError("--memory 8 MiB", "run", "-o", out, "--memory", "8");
+        assertUsageError("--cpus 0", "run", "-o", out, "--cpus", "0");
+        assertUsageError("--disk-error-rate 1.5", "run", "-o", out, "--disk-error-rate", "1.5");
+        assertUsageError("--page-fail-percent 101", "run", "-o", out, "--page-fail-percent", "101");
+        assertUsageError("--workers 0", "run", "-o", out, "--workers", "0");
+        assertUsageError("--watchdog 10ms", "run", "-o", out, "--watchdog", "10ms");
+        assertUsageError("--oom 'maybe'", "run", "-o", out, "--oom", "maybe");
+        assertUsageError("unknown scenario 'swap'", "run", "-o", out, "--scenarios", "swap");
+        assertUsageError("unknown guarantee 'magic'", "run", "-o", out, "--guarantees", "none,magic");
+        assertUsageError("is not a duration", "run", "-o", out, "--duration", "5");
+        assertUsageError("--duration 0s", "run", "-o", out, "--duration", "0s");
+        assertUsageError("Unknown option", "run", "--frobnicate");
+    }
+
+    @Test
+    void defaultsAreAValidCampaignOfEveryScenarioOnEveryGuarantee() {
+        RunCommand cmd = new RunCommand();
+        new CommandLine(cmd).registerConverter(Duration.class, new DurationConverter()).parseArgs();
+        RunConfig c = cmd.config();
+        assertThat(c.scenarios()).containsExactlyElementsOf(Scenarios.all().stream().map(Scenario::name).toList());
+        assertThat(c.guarantees()).containsExactly(GuaranteeKind.values());
+        assertThat(c.duration()).isEqualTo(Duration.ofMillis(2500));
+        assertThat(c.out().toString()).startsWith("results");
+        assertThat(c.machine().memory()).isEqualTo(64L << 20);
+    }
+
+    @Test
+    void listsAreSplitOnCommasAndNamesAreCaseInsensitive() {
+        RunCommand cmd = new RunCommand();
+        new CommandLine(cmd).registerConverter(Duration.class, new DurationConverter())
+                .parseArgs("-g", "NONE,reservation", "-s", "writeback", "-d", "300ms", "--rate", "250", "-o", "x");
+        RunConfig c = cmd.config();
+        assertThat(c.guarantees()).containsExactly(GuaranteeKind.NONE, GuaranteeKind.RESERVATION);
+        assertThat(c.scenarios()).containsExactly("writeback");
+        assertThat(c.duration()).isEqualTo(Duration.ofMillis(300));
+        assertThat(c.rate()).isEqualTo(250);
+    }
+
+    @Test
+    void durationsNeedAUnit() {
+        assertThat(DurationConverter.parse("2.5s")).isEqualTo(Duration.ofMillis(2500));
+        assertThat(DurationConverter.parse("100us")).isEqualTo(Duration.ofNanos(100_000));
+        assertThat(DurationConverter.parse("1m")).isEqualTo(Duration.ofMinutes(1));
+        assertThat(DurationConverter.parse(" 7 ms ")).isEqualTo(Duration.ofMillis(7));
+    }
+
+    @Test
+    void helpNamesTheSubcommands() {
+        Outcome o = run("--help");
+        assertThat(o.status).isZero();
+        assertThat(o.out).contains("run", "report", "proc", "check");
+    }
+
+    @Test
+    void procPrintsTheKernelViews() {
+        Outcome o = run("proc", "-m", "16", "--pressure");
+        assertThat(o.status).isZero();
+        assertThat(o.out).contains("# /proc/buddyinfo", "Node 0, zone   Normal", "MemTotal:", "Cached:",
+                "slabinfo - version: 2.1");
+        assertUsageError("unknown view 'vmstat'", "proc", "--views", "vmstat");
+    }
+
+    @Test
+    void reportOfAFolderWithoutALogIsAUsageError() {
+        assertUsageError("no interval log", "report", tmp.toString());
+    }
+}

@@ -1,0 +1,56 @@
+package dev.kalloc.stress.workload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Short campaigns of the bounce and raid1 scenarios: on a guarantee every I/O goes through,
+ * bounced or mirrored, and every byte checks out; on none with low memory full the bounce I/O
+ * fails for want of memory.
+ */
+class DeviceScenariosTest {
+    @TempDir
+    Path dir;
+
+    private List<RunResult> campaign(String scenario, List<GuaranteeKind> kinds) throws Exception {
+        RunConfig config = new RunConfig(List.of(scenario), kinds, Duration.ofMillis(600), 400, 32, 2, 3, 0, 0, 1, 2,
+                Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofNanos(50_000), false, false, Duration.ZERO,
+                dir).validate();
+        return new Campaign(config, new PrintStream(new ByteArrayOutputStream(), true, "UTF-8")).run();
+    }
+
+    @Test
+    void bounceGoesThroughThePoolOnAGuaranteeAndFailsOnNone() throws Exception {
+        List<RunResult> r = campaign("bounce", List.of(GuaranteeKind.MEMPOOL_251, GuaranteeKind.RESERVATION,
+                GuaranteeKind.NONE));
+        for (RunResult guarded : r.subList(0, 2)) {
+            assertThat(guarded.outcome()).as(guarded.id()).isEqualTo("ok");
+            assertThat(guarded.counters().get("pages_bounced")).as(guarded.id()).isEqualTo(guarded.completed());
+            assertThat(guarded.counters().get("highmem_buffers")).isPositive();
+            assertThat(guarded.counters().get("bounce_pages_in_use")).isZero();
+            assertThat(guarded.bytesVerified()).isPositive();
+            assertThat(guarded.idleBytes()).isPositive();
+        }
+        RunResult none = r.get(2);
+        assertThat(none.failed()).isPositive();
+        assertThat(none.failsCommand()).isFalse();
+    }
+
+    @Test
+    void raid1SurvivesAMirrorFailureAndResyncsTheSpare() throws Exception {
+        RunResult r = campaign("raid1", List.of(GuaranteeKind.MEMPOOL_MODERN)).get(0);
+        assertThat(r.outcome()).isEqualTo("ok");
+        assertThat(r.counters()).containsEntry("md_disk_failures", 1L).containsEntry("md_resyncs_completed", 1L)
+                .containsEntry("spare_in_sync", 1L);
+        assertThat(r.counters().get("r1m2_writes")).as("the spare was written by resync and load").isPositive();
+        assertThat(r.bytesVerified()).isPositive();
+        assertThat(r.mismatches()).isZero();
+    }
+}

@@ -1,0 +1,159 @@
+package dev.kalloc.stress.workload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.HdrHistogram.EncodableHistogram;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogReader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report rendered from a synthetic interval log, and the log read back by HdrHistogram itself. */
+class ReportTest {
+    @TempDir
+    Path dir;
+
+    private static Histogram interval(long startMs, long... nanos) {
+        Histogram h = new Histogram(3);
+        for (long n : nanos) {
+            h.recordValue(n);
+        }
+        h.setStartTimeStamp(startMs);
+        h.setEndTimeStamp(startMs + 1000);
+        return h;
+    }
+
+    /** Two runs of "writeback": mempool-2.5.1 fine, none deadlocked. */
+    private RunLog writeSyntheticLog(boolean guardedDeadlock) throws Exception {
+        long t = 1_700_000_000_000L;
+        try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t, "synthetic \"settings\"\tline")) {
+            log.interval("writeback/mempool-2.5.1/write", interval(t, 100_000, 200_000, 5_000_000));
+            log.interval("writeback/mempool-2.5.1/write", interval(t + 1000, 150_000));
+            log.interval("writeback/none/write", interval(t + 2000, 900_000_000));
+            log.run(RunResultTest.sample("mempool-2.5.1", guardedDeadlock, 0));
+            log.run(RunResultTest.sample("none", true, 0));
+        }
+        return RunLog.read(dir.resolve(Campaign.LOG));
+    }
+
+    @Test
+    void hdrHistogramsOwnReaderReadsTheLogWithItsTags() throws Exception {
+        writeSyntheticLog(false);
+        List<String> tags = new ArrayList<>();
+        long count = 0;
+        try (HistogramLogReader reader = new HistogramLogReader(dir.resolve(Campaign.LOG).toFile())) {
+            EncodableHistogram e;
+            while ((e = reader.nextIntervalHistogram()) != null) {
+                tags.add(e.getTag());
+                count += ((Histogram) e).getTotalCount();
+            }
+        }
+        assertThat(tags).containsExactly("writeback/mempool-2.5.1/write", "writeback/mempool-2.5.1/write",
+                "writeback/none/write");
+        assertThat(count).isEqualTo(5);
+    }
+
+    @Test
+    void theLogReadsBackIntoRunsAndSummedHistograms() throws Exception {
+        RunLog log = writeSyntheticLog(false);
+        assertThat(log.settings()).isEqualTo("synthetic \"settings\"\tline");
+        assertThat(log.runs()).hasSize(2);
+        assertThat(log.runs().get(1)).isEqualTo(RunResultTest.sample("none", true, 0));
+        assertThat(log.intervals()).isEqualTo(3);
+        Histogram mp = log.total("writeback/mempool-2.5.1/write");
+        assertThat(mp.getTotalCount()).isEqualTo(4);
+        assertThat(mp.getMaxValue()).isBetween(4_990_000L, 5_010_000L);
+        assertThat(log.runTotal(log.runs().get(0)).getTotalCount()).isEqualTo(4);
+        assertThat(log.total("no/such/tag").getTotalCount()).isZero();
+    }
+
+    @Test
+    void rendersEveryOutputAndAVerdictPerScenario() throws Exception {
+        RunLog log = writeSyntheticLog(false);
+        Report report = new Report(log, dir);
+        Path index = report.render();
+        assertThat(report.failed()).isFalse();
+        String html = Files.readString(index, StandardCharsets.UTF_8);
+        assertThat(html).contains("PASSED", "Scenario writeback", "Verdict", "plot-writeback-write.png",
+                "the expected result without a guarantee", "synthetic &quot;settings&quot;");
+        assertThat(dir.resolve("plot-writeback-write.png")).isRegularFile();
+        assertThat(Files.size(dir.resolve("plot-writeback-write.png"))).isPositive();
+        String hgrm = Files.readString(dir.resolve("writeback.mempool-2.5.1.write.hgrm"), StandardCharsets.UTF_8);
+        assertThat(hgrm).contains("Value     Percentile TotalCount 1/(1-Percentile)", "#[Max     =");
+        String json = Files.readString(dir.resolve(Report.SUMMARY), StandardCharsets.UTF_8);
+        assertThat(json).contains("\"settings\": \"synthetic \\\"settings\\\"\\tline\"", "\"outcome\": \"DEADLOCK\"",
+                "\"exit_fails\": false", "\"p99.9\":", "\"hog_dirty_pages\": 123");
+        assertThat(CheckCommand.problems(log, dir)).isEmpty();
+        String table = SummaryTable.text(log);
+        assertThat(table.lines().count()).isEqualTo(3);
+        assertThat(table).contains("mempool-2.5.1", "DEADLOCK");
+    }
+
+    @Test
+    void aDeadlockOnAGuaranteeThatPromisesProgressFailsTheReport() throws Exception {
+        RunLog log = writeSyntheticLog(true);
+        Report report = new Report(log, dir);
+        String html = Files.readString(report.render(), StandardCharsets.UTF_8);
+        assertThat(report.failed()).isTrue();
+        assertThat(html).contains("FAILED", "this guarantee promises forward progress", "w0 [WAITING] a wait queue");
+    }
+
+    @Test
+    void theReportCommandRendersTheSameOutputsAgainFromTheLog() throws Exception {
+        RunLog log = writeSyntheticLog(false);
+        new Report(log, dir).render();
+        String json = Files.readString(dir.resolve(Report.SUMMARY), StandardCharsets.UTF_8);
+        String html = Files.readString(dir.resolve(Report.INDEX), StandardCharsets.UTF_8);
+        Files.delete(dir.resolve(Report.INDEX));
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cl = Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(out));
+        assertThat(cl.execute("report", dir.toString())).isZero();
+        assertThat(dir.resolve(Report.SUMMARY)).content(StandardCharsets.UTF_8).isEqualTo(json);
+        assertThat(dir.resolve(Report.INDEX)).content(StandardCharsets.UTF_8).isEqualTo(html);
+        assertThat(out.toString()).contains("scenario", "mempool-2.5.1", "report: ");
+        assertThat(cl.execute("check", dir.toString())).isZero();
+    }
+
+    @Test
+    void checkFailsOnAFolderWithoutAReport() throws Exception {
+        writeSyntheticLog(false);
+        java.io.StringWriter out = new java.io.StringWriter();
+        picocli.CommandLine cl = Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(out));
+        assertThat(cl.execute("check", dir.toString())).isEqualTo(Main.EXIT_FAILED);
+        assertThat(out.toString()).contains("index.html is missing");
+    }
+
+    @Test
+    void checkNamesWhatIsMissing() throws Exception {
+        RunLog log = writeSyntheticLog(false);
+        assertThat(CheckCommand.problems(log, dir)).contains("index.html is missing in " + dir);
+    }
+
+    @Test
+    void checkNamesATagWhoseValuesDoNotMatchTheRunsCount() throws Exception {
+        long t = 1_700_000_000_000L;
+        try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t, "short")) {
+            log.interval("writeback/mempool-2.5.1/write", interval(t, 100_000));
+            log.run(RunResultTest.sample("mempool-2.5.1", false, 0));
+        }
+        RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
+        new Report(log, dir).render();
+        assertThat(CheckCommand.problems(log, dir)).containsExactly("run writeback.mempool-2.5.1 ended 4 operations"
+                + " of type write but the log holds 1 under tag writeback/mempool-2.5.1/write");
+    }
+
+    @Test
+    void thePercentileAxisCountsNines() {
+        assertThat(PercentilePlot.x(0.9)).isCloseTo(1, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(PercentilePlot.x(0.999)).isCloseTo(3, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(PercentilePlot.x(0)).isZero();
+        assertThat(PercentilePlot.x(1.0)).isFinite().isCloseTo(6, org.assertj.core.data.Offset.offset(1e-6));
+    }
+}

@@ -1,0 +1,50 @@
+package dev.kalloc.stress.workload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kalloc.bio.ElementSource;
+import dev.kalloc.mempool.MempoolAllocFn;
+import dev.kalloc.mempool.Mempools;
+import dev.kalloc.page.Gfp;
+import dev.kalloc.page.Machine;
+import dev.kalloc.page.MachineConfig;
+import dev.kalloc.page.Page;
+import dev.kalloc.page.PhysicalMemory;
+import dev.kalloc.reservation.Reservations;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The memory a guarantee holds idle, and the note of what a thread allocates from. */
+class TrackedGuaranteeTest {
+    private static final int N = 4;
+
+    @ParameterizedTest
+    @EnumSource(GuaranteeKind.class)
+    void idleMemoryIsPoolElementsNotOutOrReservedPagesNotUsed(GuaranteeKind kind) {
+        try (Machine m = Machine.boot(MachineConfig.builder().memory(16 * MachineConfig.MiB).kswapd(false).build())) {
+            Reservations rs = Reservations.boot(m);
+            TrackedGuarantee g = new TrackedGuarantee(kind.create(m, rs), kind, rs);
+            AtomicReference<String> seen = new AtomicReference<>();
+            MempoolAllocFn<Page> pages = Mempools.allocPages(m, 0);
+            ElementSource<Page> src = g.source("pages", N, N, gfp -> {
+                seen.set(g.allocatingIn(Thread.currentThread()));
+                return pages.alloc(gfp);
+            }, Mempools.freePages(m, 0));
+            long expectedIdle = kind == GuaranteeKind.NONE ? 0 : (long) N * PhysicalMemory.PAGE_SIZE;
+            assertThat(g.idleBytes()).isEqualTo(expectedIdle);
+
+            Page p = src.alloc(Gfp.GFP_KERNEL);
+            assertThat(p).isNotNull();
+            assertThat(seen.get()).isEqualTo("pages (" + kind.label() + ")");
+            assertThat(g.allocatingIn(Thread.currentThread())).as("the note ends with the allocation").isNull();
+            // With memory to spare the element comes from the allocator, not from the reserve.
+            assertThat(g.idleBytes()).isEqualTo(expectedIdle);
+            src.free(p);
+            assertThat(g.idleBytes()).isEqualTo(expectedIdle);
+            assertThat(g.failures()).isZero();
+            src.destroy();
+            assertThat(g.idleBytes()).isZero();
+        }
+    }
+}
