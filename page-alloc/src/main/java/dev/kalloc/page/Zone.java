@@ -150,10 +150,10 @@ public final class Zone {
         this.pagesMin = mask;
         this.pagesLow = mask * 2;
         this.pagesHigh = mask * 3;
-        this.pageset = config.perCpuLists() ? buildPagesets(config.nrCpus(), size) : null;
+        this.pageset = config.perCpuLists() ? buildPagesets(config.nrCpus(), size, memMap, startPfn) : null;
     }
 
-    private static PerCpuPages[][] buildPagesets(int nrCpus, int size) {
+    private static PerCpuPages[][] buildPagesets(int nrCpus, int size, Page[] memMap, int startPfn) {
         int batch = size / 1024;
         if ((long) batch * PhysicalMemory.PAGE_SIZE > 256 * 1024) {
             batch = (256 * 1024) / PhysicalMemory.PAGE_SIZE;
@@ -161,8 +161,8 @@ public final class Zone {
         batch = Math.max(1, batch / 4);
         PerCpuPages[][] sets = new PerCpuPages[nrCpus][2];
         for (int cpu = 0; cpu < nrCpus; cpu++) {
-            sets[cpu][0] = new PerCpuPages(2 * batch, 6 * batch, batch);
-            sets[cpu][1] = new PerCpuPages(0, 2 * batch, batch);
+            sets[cpu][0] = new PerCpuPages(memMap, startPfn, 2 * batch, 6 * batch, batch);
+            sets[cpu][1] = new PerCpuPages(memMap, startPfn, 0, 2 * batch, batch);
         }
         return sets;
     }
@@ -371,11 +371,11 @@ public final class Zone {
         int sum = 0;
         for (PerCpuPages[] cpu : pageset) {
             for (PerCpuPages pcp : cpu) {
-                pcp.lock.lock();
+                pcp.lock();
                 try {
                     sum += pcp.count;
                 } finally {
-                    pcp.lock.unlock();
+                    pcp.unlock();
                 }
             }
         }
@@ -481,11 +481,12 @@ public final class Zone {
     }
 
     /**
-     * {@code rmqueue_bulk}: moves up to {@code count} order-0 pages onto {@code list}'s tail.
+     * {@code rmqueue_bulk}: moves up to {@code count} order-0 pages onto the tail of
+     * {@code list}, whose lock the caller holds.
      *
      * @return pages moved
      */
-    int rmqueueBulk(int count, PageList list) {
+    int rmqueueBulk(int count, PerCpuPages list) {
         int moved = 0;
         lock.lock();
         try {
@@ -507,11 +508,11 @@ public final class Zone {
 
     /**
      * {@code free_pages_bulk}: returns up to {@code count} pages from the tail (the cold end) of
-     * {@code list} to the buddy lists.
+     * {@code list} (whose lock the caller holds) to the buddy lists.
      *
      * @return pages freed
      */
-    int freePagesBulk(int count, PageList list) {
+    int freePagesBulk(int count, PerCpuPages list) {
         int freed = 0;
         lock.lock();
         try {
@@ -675,7 +676,7 @@ public final class Zone {
             if (pageset != null) {
                 for (PerCpuPages[] cpu : pageset) {
                     for (PerCpuPages pcp : cpu) {
-                        pcp.lock.lock();
+                        pcp.lock();
                         held++;
                     }
                 }
@@ -693,7 +694,7 @@ public final class Zone {
 
     private void unlockPagesets(int held) {
         for (int i = 0; i < held; i++) {
-            pageset[i / 2][i % 2].lock.unlock();
+            pageset[i / 2][i % 2].unlock();
         }
     }
 
@@ -762,7 +763,7 @@ public final class Zone {
                 allocated += 1L << p.order;
             }
         }
-        long pcpCounted = perCpuPagesUnlockedSum();
+        long pcpCounted = perCpuPagesLockedSum();
         fail(pcp != pcpCounted, "per-cpu counts say " + pcpCounted + " pages, " + pcp + " pages are marked");
         fail(onLists + pcp + allocated != size, "conservation: free " + onLists + " + per-cpu " + pcp
                 + " + allocated " + allocated + " != present " + size);
@@ -804,21 +805,21 @@ public final class Zone {
         }
     }
 
-    private long perCpuPagesUnlockedSum() {
+    /** The per-CPU counts, checked against the lists. The caller holds every per-CPU lock. */
+    private long perCpuPagesLockedSum() {
         if (pageset == null) {
             return 0;
         }
         long sum = 0;
         for (PerCpuPages[] cpu : pageset) {
             for (PerCpuPages pcp : cpu) {
-                pcp.lock.lock();
-                try {
-                    fail(pcp.count != pcp.list.size(), "per-cpu count " + pcp.count + " != list size "
-                            + pcp.list.size());
-                    sum += pcp.count;
-                } finally {
-                    pcp.lock.unlock();
+                fail(pcp.count < 0 || pcp.count > pcp.mask + 1, "per-cpu count " + pcp.count + " outside its ring");
+                for (int i = 0; i < pcp.count; i++) {
+                    Page p = pcp.get(i);
+                    fail(p.state != Page.STATE_PCP || p.list != null, p + " is on a per-cpu list but "
+                            + Page.stateName(p.state) + (p.list != null ? " and on another list" : ""));
                 }
+                sum += pcp.count;
             }
         }
         return sum;

@@ -29,7 +29,7 @@ record MachineState(List<ZoneState> zones, long allocFailures, long allocStalls,
         if (z.pageset != null) {
             for (PerCpuPages[] cpu : z.pageset) {
                 for (PerCpuPages list : cpu) {
-                    pcp.add(pfns(list.list));
+                    pcp.add(pfns(list));
                 }
             }
         }
@@ -65,6 +65,15 @@ record MachineState(List<ZoneState> zones, long allocFailures, long allocStalls,
         return out;
     }
 
+    /** The pages of the per-CPU list {@code list}, head first, as pfns. */
+    static List<Integer> pfns(PerCpuPages list) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < list.count; i++) {
+            out.add(list.get(i).pfn());
+        }
+        return out;
+    }
+
     /** Count of the per-CPU list of {@code cpu}, hot ({@code cold == false}) or cold. */
     static int pcpCount(Zone z, int cpu, boolean cold) {
         return z.pageset[cpu][cold ? 1 : 0].count;
@@ -72,6 +81,6 @@ record MachineState(List<ZoneState> zones, long allocFailures, long allocStalls,
 
     /** Pfns on the per-CPU list of {@code cpu}, head first. */
     static List<Integer> pcpList(Zone z, int cpu, boolean cold) {
-        return pfns(z.pageset[cpu][cold ? 1 : 0].list);
+        return pfns(z.pageset[cpu][cold ? 1 : 0]);
     }
 }
