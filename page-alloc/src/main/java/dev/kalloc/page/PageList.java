@@ -7,13 +7,8 @@ package dev.kalloc.page;
  *
  * <p>A page is on at most one list at a time ({@code page.list} names it, which lets misuse be
  * caught by assertions). The list is not thread-safe: its owner's lock guards it.
- *
- * <p>Its fields follow 128 bytes of padding: a per-CPU list's head and size are written on every
- * order-0 alloc and free, and the garbage collector may move the list next to another CPU's
- * (the per-CPU structure that points to it is padded, but the list is an object of its own).
- * A few dozen lists per machine, so the padding costs a few KiB.
  */
-final class PageList extends PageListPad {
+final class PageList {
     private Page head;
     private Page tail;
     private int size;
@@ -102,25 +97,4 @@ final class PageList extends PageListPad {
     boolean contains(Page p) {
         return p.list == this;
     }
-}
-
-/** The leading padding of {@link PageList}; the int fills the hole after the object header. */
-abstract class PageListPad {
-    int p0;
-    long p01;
-    long p02;
-    long p03;
-    long p04;
-    long p05;
-    long p06;
-    long p07;
-    long p08;
-    long p09;
-    long p10;
-    long p11;
-    long p12;
-    long p13;
-    long p14;
-    long p15;
-    long p16;
 }
