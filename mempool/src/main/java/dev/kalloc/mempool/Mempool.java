@@ -3,7 +3,6 @@ package dev.kalloc.mempool;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
-import dev.kalloc.page.Task;
 import dev.kalloc.page.WaitQueue;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -71,9 +70,7 @@ import java.util.function.Predicate;
  *       ({@code smp_wmb}) after taking an element and before returning it, and
  *       {@code mempool_free} a load-load fence ({@code smp_rmb}) between receiving the element
  *       and reading {@code curr_nr}. Each fence's comment names the other.</li>
- *   <li>The counters are {@link LongAdder}s, and for the level-1 allocation and the free to the
- *       allocator per-CPU cells written by one thread each ({@link PoolCounters}): no lock, no
- *       atomic instruction on the fast path, no garbage once warm, exact at a quiescent
+ *   <li>The counters are {@link LongAdder}s: no lock, no garbage once warm, exact at a quiescent
  *       point.</li>
  * </ul>
  *
@@ -189,8 +186,9 @@ public final class Mempool<E> {
     /** Set under {@code lock} by {@link #destroy()}; read unlocked on every call. */
     private volatile boolean destroyed;
 
-    /** Served per level, freed to the pool and to the allocator: see {@link PoolCounters}. */
-    private final PoolCounters counters;
+    private final LongAdder[] served = new LongAdder[MempoolLevel.values().length];
+    private final LongAdder freedToPool = new LongAdder();
+    private final LongAdder freedToAllocator = new LongAdder();
     private final LongAdder waits = new LongAdder();
     private final LongAdder waitNanos = new LongAdder();
     private final LongAdder failures = new LongAdder();
@@ -208,7 +206,9 @@ public final class Mempool<E> {
         this.clock = b.clock;
         this.elements = new Object[b.minNr];
         this.minNr = b.minNr;
-        this.counters = new PoolCounters(b.machine == null ? 0 : b.machine.config().nrCpus());
+        for (int i = 0; i < served.length; i++) {
+            served[i] = new LongAdder();
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -306,13 +306,11 @@ public final class Mempool<E> {
      * @throws KernelBug for a sleeping allocation in interrupt context, or after destroy
      */
     public E alloc(int gfp) {
-        Task task = machine == null ? null : machine.current();
-        checkAllocContext(Gfp.check(gfp), "mempool_alloc", task);
+        checkAllocContext(Gfp.check(gfp), "mempool_alloc");
         int gfpNowait = gfp & ~(Gfp.__GFP_WAIT | Gfp.__GFP_IO);
         E element = allocFn.alloc(gfpNowait);
         if (element != null) {
-            counters.increment(MempoolLevel.NOWAIT.ordinal(), task);
-            return element;
+            return served(MempoolLevel.NOWAIT, element);
         }
         return policy == MempoolPolicy.LINUX_2_5_1 ? allocSlow251(gfp, gfpNowait) : allocSlowModern(gfp, gfpNowait);
     }
@@ -493,7 +491,7 @@ public final class Mempool<E> {
     }
 
     private E served(MempoolLevel level, E element) {
-        counters.incrementShared(level.ordinal());
+        served[level.ordinal()].increment();
         return element;
     }
 
@@ -515,22 +513,13 @@ public final class Mempool<E> {
 
     /** {@code might_sleep_if(gfp & __GFP_WAIT)}, and the use-after-destroy check. */
     private void checkAllocContext(int gfp, String what) {
-        checkAllocContext(gfp, what, machine == null ? null : machine.current());
-    }
-
-    /** The same, with the caller's task (null without a machine) already looked up. */
-    private void checkAllocContext(int gfp, String what, Task task) {
-        if (destroyed || (task != null && (gfp & Gfp.__GFP_WAIT) != 0 && task.inInterrupt())) {
-            throw allocContextBug(gfp, what, task);
-        }
-    }
-
-    private KernelBug allocContextBug(int gfp, String what, Task task) {
         if (destroyed) {
-            return new KernelBug(what + " on pool '" + name + "' after mempool_destroy");
+            throw new KernelBug(what + " on pool '" + name + "' after mempool_destroy");
         }
-        return new KernelBug(what + " on pool '" + name + "' with sleeping gfp " + Gfp.toString(gfp)
-                + " from interrupt context in " + task);
+        if (machine != null && (gfp & Gfp.__GFP_WAIT) != 0 && machine.current().inInterrupt()) {
+            throw new KernelBug(what + " on pool '" + name + "' with sleeping gfp " + Gfp.toString(gfp)
+                    + " from interrupt context in " + machine.current());
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -564,11 +553,11 @@ public final class Mempool<E> {
         // in alloc(): curr_nr is read no older than the decrement that gave the element out.
         VarHandle.loadLoadFence();
         if (currNrOpaque() < minNrOpaque() && refill(element)) {
-            counters.incrementShared(PoolCounters.FREED_TO_POOL);
+            freedToPool.increment();
             return;
         }
         freeFn.free(element);
-        counters.increment(PoolCounters.FREED_TO_ALLOCATOR, machine == null ? null : machine.current());
+        freedToAllocator.increment();
     }
 
     /**
@@ -798,17 +787,17 @@ public final class Mempool<E> {
     public long nrOut() {
         // Frees first: an element is counted as allocated before it can be freed, so reading
         // the frees before the allocations never yields a negative count under traffic.
-        long freed = counters.sum(PoolCounters.FREED_TO_POOL) + counters.sum(PoolCounters.FREED_TO_ALLOCATOR);
+        long freed = freedToPool.sum() + freedToAllocator.sum();
         long allocated = 0;
-        for (MempoolLevel level : MempoolLevel.values()) {
-            allocated += counters.sum(level.ordinal());
+        for (LongAdder a : served) {
+            allocated += a.sum();
         }
         return allocated - freed;
     }
 
     /** Allocations served by {@code level} so far. */
     public long served(MempoolLevel level) {
-        return counters.sum(level.ordinal());
+        return served[level.ordinal()].sum();
     }
 
     /** Tasks sleeping in {@link #alloc} on this pool right now. */
@@ -839,9 +828,8 @@ public final class Mempool<E> {
     public MempoolStats stats() {
         return new MempoolStats(name, policy, minNrOpaque(), currNrOpaque(), nrOut(),
                 served(MempoolLevel.NOWAIT), served(MempoolLevel.POOL_HALF_FULL), served(MempoolLevel.FULL_GFP),
-                served(MempoolLevel.POOL_NONEMPTY), served(MempoolLevel.AFTER_WAIT),
-                counters.sum(PoolCounters.FREED_TO_POOL), counters.sum(PoolCounters.FREED_TO_ALLOCATOR), waits.sum(),
-                waitNanos.sum(), failures.sum());
+                served(MempoolLevel.POOL_NONEMPTY), served(MempoolLevel.AFTER_WAIT), freedToPool.sum(),
+                freedToAllocator.sum(), waits.sum(), waitNanos.sum(), failures.sum());
     }
 
     /**
