@@ -466,6 +466,12 @@ public final class KmemCache<T extends SlabObject> {
         freeChecked(slabp, indexOf(slabp, objp), objp, who);
     }
 
+    /** {@code kfree}'s way in: it has looked the page up already to find this cache. */
+    void free(Page page, long objp, String who) {
+        Slab slabp = lookup(page, objp, who);
+        freeChecked(slabp, indexOf(slabp, objp), objp, who);
+    }
+
     /**
      * Typed {@code kmem_cache_free}: gives back the object {@link #allocObject(int)} returned.
      *
@@ -643,7 +649,11 @@ public final class KmemCache<T extends SlabObject> {
         if (objp == 0) {
             throw nullObject(who);
         }
-        Page page = allocator.pageOf(objp);
+        return lookup(allocator.pageOf(objp), objp, who);
+    }
+
+    /** {@link #lookup(long, String)} with the page of {@code objp} (null outside RAM) in hand. */
+    private Slab lookup(Page page, long objp, String who) {
         Object slab = page == null ? null : page.slab();
         if (page == null || page.slabCache() != this || !(slab instanceof Slab) || !page.testFlag(Page.PG_slab)) {
             throw notOurSlab(objp, who, page);

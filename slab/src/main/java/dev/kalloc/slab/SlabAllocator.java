@@ -441,7 +441,7 @@ public final class SlabAllocator {
         if (!(owner instanceof KmemCache) || !page.testFlag(Page.PG_slab)) {
             cacheOf(objp, "kfree"); // throws
         }
-        ((KmemCache<?>) owner).free(objp, "kfree");
+        ((KmemCache<?>) owner).free(page, objp, "kfree");
     }
 
     /**
