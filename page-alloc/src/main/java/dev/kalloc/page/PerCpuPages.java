@@ -7,7 +7,7 @@ package dev.kalloc.page;
  *
  * <p>Invariants: {@code 0 <= count <} the ring's capacity; the {@code count} entries from
  * {@code head} name distinct pages of the zone, each in state {@link Page#STATE_PCP} and on no
- * {@link PageList} ({@code page.list == null}); none of them is counted in
+ * {@link PageList} ({@code page.listId == 0}); none of them is counted in
  * {@code zone.free_pages}; no other page is in that state.
  *
  * <p>Where it differs from the kernel: the kernel guards a CPU's list by disabling interrupts,

@@ -129,7 +129,7 @@ public final class Zone {
      */
     private volatile int nrClean;
     /** LRU list of this zone's page-cache pages, head = most recently added. Page cache lock. */
-    final PageList lru = new PageList();
+    final PageList lru;
 
     Zone(Machine machine, int index, int startPfn, int size, MachineConfig config) {
         this.machine = machine;
@@ -143,8 +143,9 @@ public final class Zone {
         }
         this.freeArea = new FreeArea[maxOrder];
         for (int k = 0; k < maxOrder; k++) {
-            freeArea[k] = new FreeArea(size, k, k == maxOrder - 1);
+            freeArea[k] = new FreeArea(memMap, startPfn, size, k, k == maxOrder - 1);
         }
+        this.lru = new PageList(memMap, startPfn);
         int mask = size / config.zoneBalanceRatio();
         mask = Math.max(config.zoneBalanceMin(), Math.min(config.zoneBalanceMax(), mask));
         this.pagesMin = mask;
@@ -704,7 +705,8 @@ public final class Zone {
         long onLists = 0;
         for (int k = 0; k < maxOrder; k++) {
             freeHead[k] = new boolean[size];
-            for (Page p = freeArea[k].freeList.first(); p != null; p = p.next) {
+            PageList list = freeArea[k].freeList;
+            for (Page p = list.first(); p != null; p = list.next(p)) {
                 int idx = p.pfn() - startPfn;
                 // Messages are built only on failure: this loop runs over every page.
                 if (idx < 0 || idx + (1 << k) > size) {
@@ -816,8 +818,8 @@ public final class Zone {
                 fail(pcp.count < 0 || pcp.count > pcp.mask + 1, "per-cpu count " + pcp.count + " outside its ring");
                 for (int i = 0; i < pcp.count; i++) {
                     Page p = pcp.get(i);
-                    fail(p.state != Page.STATE_PCP || p.list != null, p + " is on a per-cpu list but "
-                            + Page.stateName(p.state) + (p.list != null ? " and on another list" : ""));
+                    fail(p.state != Page.STATE_PCP || p.listId != 0, p + " is on a per-cpu list but "
+                            + Page.stateName(p.state) + (p.listId != 0 ? " and on another list" : ""));
                 }
                 sum += pcp.count;
             }

@@ -59,7 +59,7 @@ record MachineState(List<ZoneState> zones, long allocFailures, long allocStalls,
     /** The pages of {@code list}, head first, as pfns. */
     static List<Integer> pfns(PageList list) {
         List<Integer> out = new ArrayList<>();
-        for (Page p = list.first(); p != null; p = p.next) {
+        for (Page p = list.first(); p != null; p = list.next(p)) {
             out.add(p.pfn());
         }
         return out;
