@@ -17,7 +17,7 @@ import org.openjdk.jcstress.infra.results.III_Result;
  * {@code Machine.current()}'s table of tasks by thread id against {@code bindCurrentThread}, on a
  * fresh machine whose table is still small: both threads' first calls may grow it at once (a
  * grow copies the other thread's slot, or loses a store made to the old table meanwhile), and
- * each thread then rebinds itself to the other CPU, retiring a task that a copy may still hold.
+ * each thread then binds itself to the other CPU, retiring a task that a copy may still hold.
  * Whatever the interleaving, each thread must find exactly the task it bound last.
  *
  * <p>Each actor binds to CPU 0, looks itself up, then binds to CPU 1 and looks itself up again;
@@ -62,7 +62,6 @@ public class TaskTableBindTest {
     public void arbiter(III_Result r) {
         r.r1 = a1;
         r.r2 = a2;
-        // A third thread: it must get a task of its own, not an actor's.
         // jcstress runs the arbiter on one of the actors' threads (or a third): whichever, it
         // must not be handed a retired task.
         Task mine = m.current();
