@@ -10,11 +10,12 @@ package dev.kalloc.page;
  * Guarded by the zone lock.
  */
 final class FreeArea {
-    final PageList freeList = new PageList();
+    final PageList freeList;
     /** One bit per buddy pair; null for the top order. */
     private final long[] map;
 
-    FreeArea(int zoneSize, int order, boolean topOrder) {
+    FreeArea(Page[] memMap, int startPfn, int zoneSize, int order, boolean topOrder) {
+        this.freeList = new PageList(memMap, startPfn);
         // LONG_ALIGN(((size-1) >> (order+4)) + 1) bytes in the kernel: here rounded to whole longs.
         this.map = topOrder ? null : new long[(((zoneSize - 1) >> (order + 1)) >> 6) + 1];
     }

@@ -59,11 +59,14 @@ public final class Gfp {
      */
     public static int check(int gfp) {
         if ((gfp & ~GFP_VALID_MASK) != 0) {
-            throw new IllegalArgumentException(String.format(
-                    "gfp mask 0x%x has unknown bits 0x%x (valid bits: 0x%x)",
-                    gfp, gfp & ~GFP_VALID_MASK, GFP_VALID_MASK));
+            throw unknownBits(gfp);
         }
         return gfp;
+    }
+
+    private static IllegalArgumentException unknownBits(int gfp) {
+        return new IllegalArgumentException(String.format("gfp mask 0x%x has unknown bits 0x%x (valid bits: 0x%x)",
+                gfp, gfp & ~GFP_VALID_MASK, GFP_VALID_MASK));
     }
 
     /** True if the mask lets the caller sleep. */

@@ -16,8 +16,9 @@ import java.lang.invoke.VarHandle;
  *   <li>{@code order}, {@code state}: the allocator's view, guarded by the zone lock while the
  *       page is in the buddy lists and by the per-CPU list's lock while it is on one; for an
  *       allocated block they are written before the page is handed out and read by its owner;</li>
- *   <li>{@code next}, {@code prev}, {@code list}: the intrusive {@code list_head}, guarded by the
- *       lock of whatever list the page is on (buddy, per-CPU, LRU);</li>
+ *   <li>{@code nextIdx}, {@code prevIdx}, {@code listId}: the intrusive {@code list_head} (as
+ *       {@code mem_map} indexes, see {@link PageList}), guarded by the lock of whatever list the
+ *       page is on (buddy, LRU);</li>
  *   <li>{@code mapping}, {@code index}: page-cache identity, guarded by the page cache lock;</li>
  *   <li>{@code slabCache}, {@code slab}: the back-pointers {@code mm/slab.c} keeps in
  *       {@code page->list.next/prev}, set by the slab allocator while {@code PG_slab} is set;</li>
@@ -83,9 +84,10 @@ public final class Page {
     byte state = STATE_TAIL;
     int order;
 
-    Page next;
-    Page prev;
-    PageList list;
+    /** The {@code list_head}: {@code mem_map} indexes of the neighbours, and the list's id (0: none). */
+    int nextIdx = PageList.NONE;
+    int prevIdx = PageList.NONE;
+    int listId;
 
     AddressSpace mapping;
     long index;

@@ -143,8 +143,7 @@ public final class PageAllocator {
         Gfp.check(gfp);
         Task task = machine.current();
         if ((gfp & Gfp.__GFP_WAIT) != 0 && task.inInterrupt()) {
-            throw new KernelBug("sleeping allocation (" + Gfp.toString(gfp) + ", order " + order
-                    + ") from interrupt context in " + task);
+            throw sleepingInInterrupt(gfp, order, task);
         }
         Zone[] zl = zonelists[Gfp.highestZone(gfp)];
         if (failPageAlloc.shouldFail(gfp, order)) {
@@ -164,6 +163,11 @@ public final class PageAllocator {
             }
         }
         return allocPagesSlow(gfp, order, zl, task);
+    }
+
+    private static KernelBug sleepingInInterrupt(int gfp, int order, Task task) {
+        return new KernelBug("sleeping allocation (" + Gfp.toString(gfp) + ", order " + order
+                + ") from interrupt context in " + task);
     }
 
     /** fail_page_alloc said fail: the normal passes count as failed, the reservation still serves. */
@@ -345,19 +349,18 @@ public final class PageAllocator {
     private Page bufferedRmqueue(Zone zone, int order, int gfp, Task task) {
         if (order == 0 && zone.pageset != null) {
             PerCpuPages pcp = zone.pageset[task.cpu()][(gfp & Gfp.__GFP_COLD) != 0 ? 1 : 0];
-            pcp.lock.lock();
+            pcp.lock();
             try {
                 if (pcp.count <= pcp.low) {
-                    pcp.count += zone.rmqueueBulk(pcp.batch, pcp.list);
+                    zone.rmqueueBulk(pcp.batch, pcp);
                 }
-                Page page = pcp.list.removeFirst();
+                Page page = pcp.removeFirst();
                 if (page != null) {
-                    pcp.count--;
                     prepNewPage(page, 0);
                     return page;
                 }
             } finally {
-                pcp.lock.unlock();
+                pcp.unlock();
             }
         }
         zone.lock.lock();
@@ -375,12 +378,19 @@ public final class PageAllocator {
     private static final int PREP_CLEARED = 1 << Page.PG_referenced | 1 << Page.PG_dirty | 1 << Page.PG_uptodate
             | 1 << Page.PG_error;
 
-    /** {@code prep_new_page}: the block is the caller's now, with one reference. */
+    /**
+     * {@code prep_new_page}: the block is the caller's now, with one reference. The four
+     * {@code clear_bit} calls are one atomic operation, and none at all when the bits are clear
+     * already (the common case: a free clears two of them); nobody else may change the flags of
+     * a free page, so a clear that finds nothing to clear is the same as one made atomically.
+     */
     static void prepNewPage(Page page, int order) {
         assert page.reserve == null : page + " comes off the free lists still recording " + page.reserve;
         page.state = Page.STATE_ALLOCATED;
         page.order = order;
-        page.clearFlags(PREP_CLEARED); // one atomic operation for the four clear_bit calls
+        if ((page.flags() & PREP_CLEARED) != 0) {
+            page.clearFlags(PREP_CLEARED);
+        }
         page.setCount(1);
     }
 
@@ -400,11 +410,15 @@ public final class PageAllocator {
         checkOrder(order);
         checkFreeable(page, order);
         if (!page.casCount(1, 0)) {
-            int count = page.count();
-            throw new KernelBug(count <= 0 ? "double free of " + page
-                    : "freeing " + page + " with " + count + " references (put_page the others first)");
+            throw notSoleReference(page);
         }
         freePagesOk(page, order);
+    }
+
+    private static KernelBug notSoleReference(Page page) {
+        int count = page.count();
+        return new KernelBug(count <= 0 ? "double free of " + page
+                : "freeing " + page + " with " + count + " references (put_page the others first)");
     }
 
     /** {@code __free_page(page)}. */
@@ -441,7 +455,32 @@ public final class PageAllocator {
         }
     }
 
+    /** Flags a block must not have when it is freed; any of them sends the check to {@link #freeableBug}. */
+    private static final int NOT_FREEABLE = 1 << Page.PG_reserved | 1 << Page.PG_lru | 1 << Page.PG_slab
+            | 1 << Page.PG_writeback | 1 << Page.PG_locked;
+
+    /**
+     * The misuse checks of a free, nothing changed if one fails. The common case is one read of
+     * each field (the flags once, not once per bit); the messages are built out of line so that
+     * this stays small enough to inline.
+     */
     private void checkFreeable(Page page, int order) {
+        if (page.zone().machine() != machine || page.state != Page.STATE_ALLOCATED || page.order != order
+                || (page.flags() & NOT_FREEABLE) != 0 || page.mapping != null) {
+            throw freeableBug(page, order);
+        }
+    }
+
+    private RuntimeException freeableBug(Page page, int order) {
+        try {
+            checkFreeableSlow(page, order);
+        } catch (RuntimeException e) {
+            return e;
+        }
+        return new KernelBug("freeing " + page + ": it changed while it was being checked (a racing free?)");
+    }
+
+    private void checkFreeableSlow(Page page, int order) {
         if (page.zone().machine() != machine) {
             throw new IllegalArgumentException(page + " belongs to another machine");
         }
@@ -480,7 +519,13 @@ public final class PageAllocator {
      * bit; it pairs with the page cache setting that bit before dropping its reference.
      */
     void freePagesOk(Page page, int order, boolean cold) {
-        int old = page.clearFlags(FREE_CLEARED);
+        // The count already dropped to 0 with a volatile RMW that read the page cache's own
+        // decrement, made after it set PG_orphan, so a plain read sees that bit; the atomic
+        // clear is needed only when there is something to clear.
+        int old = page.flags();
+        if ((old & FREE_CLEARED) != 0) {
+            old = page.clearFlags(FREE_CLEARED);
+        }
         Zone zone = page.zone();
         boolean orphan = (old & 1 << Page.PG_orphan) != 0;
         if (page.reserve != null || orphan || zone.nrDepleted != 0) {
@@ -512,17 +557,16 @@ public final class PageAllocator {
     /** {@code free_hot_cold_page}: over {@code high}, return a batch from the cold end first. */
     private void freeHotColdPage(Zone zone, Page page, boolean cold) {
         PerCpuPages pcp = zone.pageset[machine.current().cpu()][cold ? 1 : 0];
-        pcp.lock.lock();
+        pcp.lock();
         try {
             if (pcp.count >= pcp.high) {
-                pcp.count -= zone.freePagesBulk(pcp.batch, pcp.list);
+                zone.freePagesBulk(pcp.batch, pcp);
             }
             page.state = Page.STATE_PCP;
             page.order = 0;
-            pcp.list.addFirst(page);
-            pcp.count++;
+            pcp.addFirst(page);
         } finally {
-            pcp.lock.unlock();
+            pcp.unlock();
         }
     }
 
@@ -549,13 +593,12 @@ public final class PageAllocator {
             }
             for (PerCpuPages[] cpu : zone.pageset) {
                 for (PerCpuPages pcp : cpu) {
-                    pcp.lock.lock();
+                    pcp.lock();
                     try {
-                        int n = zone.freePagesBulk(pcp.count, pcp.list);
-                        pcp.count -= n;
+                        int n = zone.freePagesBulk(pcp.count, pcp);
                         drained += n;
                     } finally {
-                        pcp.lock.unlock();
+                        pcp.unlock();
                     }
                 }
             }
@@ -598,8 +641,12 @@ public final class PageAllocator {
 
     private void checkOrder(int order) {
         if (order < 0 || order >= maxOrder) {
-            throw new IllegalArgumentException("order " + order + " is outside [0, MAX_ORDER=" + maxOrder + ")");
+            throw badOrder(order);
         }
+    }
+
+    private IllegalArgumentException badOrder(int order) {
+        return new IllegalArgumentException("order " + order + " is outside [0, MAX_ORDER=" + maxOrder + ")");
     }
 
     // ---------------------------------------------------------------------------------------

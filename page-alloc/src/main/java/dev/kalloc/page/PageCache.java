@@ -285,7 +285,7 @@ public final class PageCache {
         AddressSpace mapping = null;
         lock.lock();
         try {
-            for (Page p = z.lru.last(); p != null; p = p.prev) {
+            for (Page p = z.lru.last(); p != null; p = z.lru.prev(p)) {
                 if (p.testFlag(Page.PG_dirty) && !p.testFlag(Page.PG_locked) && p.mapping.ops() != null) {
                     victim = p;
                     mapping = p.mapping;
@@ -517,7 +517,7 @@ public final class PageCache {
     }
 
     private static Page coldestDroppableLocked(Zone zone) {
-        for (Page p = zone.lru.last(); p != null; p = p.prev) {
+        for (Page p = zone.lru.last(); p != null; p = zone.lru.prev(p)) {
             if (isDroppable(p)) {
                 return p;
             }
@@ -629,7 +629,7 @@ public final class PageCache {
                         clean++;
                     }
                 }
-                for (Page p = z.lru.first(); p != null; p = p.next) {
+                for (Page p = z.lru.first(); p != null; p = z.lru.next(p)) {
                     if (p.mapping == null || !p.testFlag(Page.PG_lru) || !p.isAllocated() || p.zone() != z
                             || p.mapping.pages.get(p.index) != p) {
                         throw new AssertionError("page cache: " + p + " on the LRU of zone " + z.name()

@@ -1,85 +1,123 @@
 package dev.kalloc.page;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * A doubly linked list of pages threaded through the pages themselves: the kernel's
- * {@code list_head} as used by free lists, per-CPU lists and LRU lists. No node is ever
+ * {@code list_head} as used by the buddy free lists and the LRU lists. No node is ever
  * allocated, so adding and removing are O(1) and garbage-free.
  *
- * <p>A page is on at most one list at a time ({@code page.list} names it, which lets misuse be
- * caught by assertions). The list is not thread-safe: its owner's lock guards it.
+ * <p>The links are {@code mem_map} indexes ({@code int}s in {@link Page}), not references: a
+ * reference store into an old {@code Page} from another heap region costs a G1 write barrier
+ * with a fence, and a buddy split or merge makes several such stores at every order it passes.
+ * All pages of a list belong to one zone, whose {@code mem_map} the list resolves indexes with.
+ *
+ * <p>A page is on at most one list at a time: {@code page.listId} names it (0 for none), which
+ * lets misuse be caught by assertions. The list is not thread-safe: its owner's lock guards it.
  */
 final class PageList {
-    private Page head;
-    private Page tail;
+    /** No page: the end of a list, or a page on none. */
+    static final int NONE = -1;
+
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    /** This list's name in {@code page.listId}: unique, never 0. */
+    private final int id = IDS.incrementAndGet();
+    private final Page[] memMap;
+    private final int startPfn;
+    private int head = NONE;
+    private int tail = NONE;
     private int size;
+
+    /** An empty list of pages of the zone whose {@code mem_map} starts at {@code startPfn}. */
+    PageList(Page[] memMap, int startPfn) {
+        this.memMap = memMap;
+        this.startPfn = startPfn;
+    }
 
     int size() {
         return size;
     }
 
     boolean isEmpty() {
-        return head == null;
+        return head == NONE;
     }
 
     Page first() {
-        return head;
+        return head == NONE ? null : memMap[head];
     }
 
     Page last() {
-        return tail;
+        return tail == NONE ? null : memMap[tail];
+    }
+
+    /** The page after {@code p} on this list (towards the tail), or null. */
+    Page next(Page p) {
+        assert p.listId == id : p + " is not on this list";
+        return p.nextIdx == NONE ? null : memMap[p.nextIdx];
+    }
+
+    /** The page before {@code p} on this list (towards the head), or null. */
+    Page prev(Page p) {
+        assert p.listId == id : p + " is not on this list";
+        return p.prevIdx == NONE ? null : memMap[p.prevIdx];
     }
 
     /** {@code list_add}: insert at the head. */
     void addFirst(Page p) {
-        assert p.list == null : p + " is already on a list";
-        p.prev = null;
-        p.next = head;
-        if (head != null) {
-            head.prev = p;
+        assert p.listId == 0 : p + " is already on a list";
+        int i = p.pfn() - startPfn;
+        p.prevIdx = NONE;
+        p.nextIdx = head;
+        if (head != NONE) {
+            memMap[head].prevIdx = i;
         } else {
-            tail = p;
+            tail = i;
         }
-        head = p;
-        p.list = this;
+        head = i;
+        p.listId = id;
         size++;
     }
 
     /** {@code list_add_tail}: insert at the tail. */
     void addLast(Page p) {
-        assert p.list == null : p + " is already on a list";
-        p.next = null;
-        p.prev = tail;
-        if (tail != null) {
-            tail.next = p;
+        assert p.listId == 0 : p + " is already on a list";
+        int i = p.pfn() - startPfn;
+        p.nextIdx = NONE;
+        p.prevIdx = tail;
+        if (tail != NONE) {
+            memMap[tail].nextIdx = i;
         } else {
-            head = p;
+            head = i;
         }
-        tail = p;
-        p.list = this;
+        tail = i;
+        p.listId = id;
         size++;
     }
 
     /** {@code list_del}. */
     void remove(Page p) {
-        assert p.list == this : p + " is not on this list";
-        if (p.prev != null) {
-            p.prev.next = p.next;
+        assert p.listId == id : p + " is not on this list";
+        int next = p.nextIdx;
+        int prev = p.prevIdx;
+        if (prev != NONE) {
+            memMap[prev].nextIdx = next;
         } else {
-            head = p.next;
+            head = next;
         }
-        if (p.next != null) {
-            p.next.prev = p.prev;
+        if (next != NONE) {
+            memMap[next].prevIdx = prev;
         } else {
-            tail = p.prev;
+            tail = prev;
         }
-        p.next = null;
-        p.prev = null;
-        p.list = null;
+        p.nextIdx = NONE;
+        p.prevIdx = NONE;
+        p.listId = 0;
         size--;
     }
 
     Page removeFirst() {
-        Page p = head;
+        Page p = first();
         if (p != null) {
             remove(p);
         }
@@ -87,7 +125,7 @@ final class PageList {
     }
 
     Page removeLast() {
-        Page p = tail;
+        Page p = last();
         if (p != null) {
             remove(p);
         }
@@ -95,6 +133,6 @@ final class PageList {
     }
 
     boolean contains(Page p) {
-        return p.list == this;
+        return p.listId == id;
     }
 }

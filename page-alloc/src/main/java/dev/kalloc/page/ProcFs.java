@@ -62,11 +62,11 @@ public final class ProcFs {
                     for (int hotCold = 0; hotCold < 2; hotCold++) {
                         PerCpuPages pcp = z.pageset[cpu][hotCold];
                         int count;
-                        pcp.lock.lock();
+                        pcp.lock();
                         try {
                             count = pcp.count;
                         } finally {
-                            pcp.lock.unlock();
+                            pcp.unlock();
                         }
                         line(sb, "    cpu: %d pcp: %d", cpu, hotCold);
                         line(sb, "              count: %d", count);

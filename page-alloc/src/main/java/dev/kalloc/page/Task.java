@@ -18,12 +18,17 @@ public final class Task {
 
     private final String name;
     private final int cpu;
+    /** The thread this task stands for; {@link Machine#current()} checks it to trust a table hit. */
+    final Thread thread;
+    /** Set (by the task's own thread) when {@link Machine#bindCurrentThread} replaces the task. */
+    boolean retired;
     private int flags;
     private int irqDepth;
     private PageReservation pageReservation;
 
-    Task(String name, int cpu) {
-        this.name = name;
+    Task(Thread thread, int cpu) {
+        this.thread = thread;
+        this.name = thread.getName();
         this.cpu = cpu;
     }
 

@@ -129,7 +129,7 @@ public final class Zone {
      */
     private volatile int nrClean;
     /** LRU list of this zone's page-cache pages, head = most recently added. Page cache lock. */
-    final PageList lru = new PageList();
+    final PageList lru;
 
     Zone(Machine machine, int index, int startPfn, int size, MachineConfig config) {
         this.machine = machine;
@@ -143,17 +143,18 @@ public final class Zone {
         }
         this.freeArea = new FreeArea[maxOrder];
         for (int k = 0; k < maxOrder; k++) {
-            freeArea[k] = new FreeArea(size, k, k == maxOrder - 1);
+            freeArea[k] = new FreeArea(memMap, startPfn, size, k, k == maxOrder - 1);
         }
+        this.lru = new PageList(memMap, startPfn);
         int mask = size / config.zoneBalanceRatio();
         mask = Math.max(config.zoneBalanceMin(), Math.min(config.zoneBalanceMax(), mask));
         this.pagesMin = mask;
         this.pagesLow = mask * 2;
         this.pagesHigh = mask * 3;
-        this.pageset = config.perCpuLists() ? buildPagesets(config.nrCpus(), size) : null;
+        this.pageset = config.perCpuLists() ? buildPagesets(config.nrCpus(), size, memMap, startPfn) : null;
     }
 
-    private static PerCpuPages[][] buildPagesets(int nrCpus, int size) {
+    private static PerCpuPages[][] buildPagesets(int nrCpus, int size, Page[] memMap, int startPfn) {
         int batch = size / 1024;
         if ((long) batch * PhysicalMemory.PAGE_SIZE > 256 * 1024) {
             batch = (256 * 1024) / PhysicalMemory.PAGE_SIZE;
@@ -161,8 +162,8 @@ public final class Zone {
         batch = Math.max(1, batch / 4);
         PerCpuPages[][] sets = new PerCpuPages[nrCpus][2];
         for (int cpu = 0; cpu < nrCpus; cpu++) {
-            sets[cpu][0] = new PerCpuPages(2 * batch, 6 * batch, batch);
-            sets[cpu][1] = new PerCpuPages(0, 2 * batch, batch);
+            sets[cpu][0] = new PerCpuPages(memMap, startPfn, 2 * batch, 6 * batch, batch);
+            sets[cpu][1] = new PerCpuPages(memMap, startPfn, 0, 2 * batch, batch);
         }
         return sets;
     }
@@ -371,11 +372,11 @@ public final class Zone {
         int sum = 0;
         for (PerCpuPages[] cpu : pageset) {
             for (PerCpuPages pcp : cpu) {
-                pcp.lock.lock();
+                pcp.lock();
                 try {
                     sum += pcp.count;
                 } finally {
-                    pcp.lock.unlock();
+                    pcp.unlock();
                 }
             }
         }
@@ -481,11 +482,12 @@ public final class Zone {
     }
 
     /**
-     * {@code rmqueue_bulk}: moves up to {@code count} order-0 pages onto {@code list}'s tail.
+     * {@code rmqueue_bulk}: moves up to {@code count} order-0 pages onto the tail of
+     * {@code list}, whose lock the caller holds.
      *
      * @return pages moved
      */
-    int rmqueueBulk(int count, PageList list) {
+    int rmqueueBulk(int count, PerCpuPages list) {
         int moved = 0;
         lock.lock();
         try {
@@ -507,11 +509,11 @@ public final class Zone {
 
     /**
      * {@code free_pages_bulk}: returns up to {@code count} pages from the tail (the cold end) of
-     * {@code list} to the buddy lists.
+     * {@code list} (whose lock the caller holds) to the buddy lists.
      *
      * @return pages freed
      */
-    int freePagesBulk(int count, PageList list) {
+    int freePagesBulk(int count, PerCpuPages list) {
         int freed = 0;
         lock.lock();
         try {
@@ -675,7 +677,7 @@ public final class Zone {
             if (pageset != null) {
                 for (PerCpuPages[] cpu : pageset) {
                     for (PerCpuPages pcp : cpu) {
-                        pcp.lock.lock();
+                        pcp.lock();
                         held++;
                     }
                 }
@@ -693,7 +695,7 @@ public final class Zone {
 
     private void unlockPagesets(int held) {
         for (int i = 0; i < held; i++) {
-            pageset[i / 2][i % 2].lock.unlock();
+            pageset[i / 2][i % 2].unlock();
         }
     }
 
@@ -703,7 +705,8 @@ public final class Zone {
         long onLists = 0;
         for (int k = 0; k < maxOrder; k++) {
             freeHead[k] = new boolean[size];
-            for (Page p = freeArea[k].freeList.first(); p != null; p = p.next) {
+            PageList list = freeArea[k].freeList;
+            for (Page p = list.first(); p != null; p = list.next(p)) {
                 int idx = p.pfn() - startPfn;
                 // Messages are built only on failure: this loop runs over every page.
                 if (idx < 0 || idx + (1 << k) > size) {
@@ -762,7 +765,7 @@ public final class Zone {
                 allocated += 1L << p.order;
             }
         }
-        long pcpCounted = perCpuPagesUnlockedSum();
+        long pcpCounted = perCpuPagesLockedSum();
         fail(pcp != pcpCounted, "per-cpu counts say " + pcpCounted + " pages, " + pcp + " pages are marked");
         fail(onLists + pcp + allocated != size, "conservation: free " + onLists + " + per-cpu " + pcp
                 + " + allocated " + allocated + " != present " + size);
@@ -804,21 +807,21 @@ public final class Zone {
         }
     }
 
-    private long perCpuPagesUnlockedSum() {
+    /** The per-CPU counts, checked against the lists. The caller holds every per-CPU lock. */
+    private long perCpuPagesLockedSum() {
         if (pageset == null) {
             return 0;
         }
         long sum = 0;
         for (PerCpuPages[] cpu : pageset) {
             for (PerCpuPages pcp : cpu) {
-                pcp.lock.lock();
-                try {
-                    fail(pcp.count != pcp.list.size(), "per-cpu count " + pcp.count + " != list size "
-                            + pcp.list.size());
-                    sum += pcp.count;
-                } finally {
-                    pcp.lock.unlock();
+                fail(pcp.count < 0 || pcp.count > pcp.mask + 1, "per-cpu count " + pcp.count + " outside its ring");
+                for (int i = 0; i < pcp.count; i++) {
+                    Page p = pcp.get(i);
+                    fail(p.state != Page.STATE_PCP || p.listId != 0, p + " is on a per-cpu list but "
+                            + Page.stateName(p.state) + (p.listId != 0 ? " and on another list" : ""));
                 }
+                sum += pcp.count;
             }
         }
         return sum;

@@ -62,8 +62,8 @@ class BadInputTest {
             pa.freePage(hot);
             pa.freeColdPage(cold);
             PerCpuPages[] lists = hot.zone().pageset[m.current().cpu()];
-            assertThat(lists[0].list.contains(hot)).isTrue();
-            assertThat(lists[1].list.contains(cold)).isTrue();
+            assertThat(lists[0].contains(hot)).isTrue();
+            assertThat(lists[1].contains(cold)).isTrue();
             for (Page p : new Page[] {hot, cold}) {
                 assertRejectedUnchanged(m, KernelBug.class, "per-cpu list", () -> pa.freePage(p));
                 assertRejectedUnchanged(m, KernelBug.class, "per-cpu list", () -> pa.freeColdPage(p));

@@ -29,7 +29,7 @@ record MachineState(List<ZoneState> zones, long allocFailures, long allocStalls,
         if (z.pageset != null) {
             for (PerCpuPages[] cpu : z.pageset) {
                 for (PerCpuPages list : cpu) {
-                    pcp.add(pfns(list.list));
+                    pcp.add(pfns(list));
                 }
             }
         }
@@ -59,8 +59,17 @@ record MachineState(List<ZoneState> zones, long allocFailures, long allocStalls,
     /** The pages of {@code list}, head first, as pfns. */
     static List<Integer> pfns(PageList list) {
         List<Integer> out = new ArrayList<>();
-        for (Page p = list.first(); p != null; p = p.next) {
+        for (Page p = list.first(); p != null; p = list.next(p)) {
             out.add(p.pfn());
+        }
+        return out;
+    }
+
+    /** The pages of the per-CPU list {@code list}, head first, as pfns. */
+    static List<Integer> pfns(PerCpuPages list) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < list.count; i++) {
+            out.add(list.get(i).pfn());
         }
         return out;
     }
@@ -72,6 +81,6 @@ record MachineState(List<ZoneState> zones, long allocFailures, long allocStalls,
 
     /** Pfns on the per-CPU list of {@code cpu}, head first. */
     static List<Integer> pcpList(Zone z, int cpu, boolean cold) {
-        return pfns(z.pageset[cpu][cold ? 1 : 0].list);
+        return pfns(z.pageset[cpu][cold ? 1 : 0]);
     }
 }

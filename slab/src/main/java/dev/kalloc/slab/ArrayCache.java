@@ -1,6 +1,6 @@
 package dev.kalloc.slab;
 
-import java.util.concurrent.locks.ReentrantLock;
+import dev.kalloc.page.PerCpuLock;
 
 /**
  * {@code cpucache_t} (Manfred Spraul's per-CPU array caches, 2.4): a LIFO stack of free object
@@ -15,8 +15,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Concurrency: the kernel protects a CPU's array by disabling interrupts, which suffices
  * because only that CPU touches it. Here two threads may share a CPU id, so every field is
- * guarded by {@link #lock}: uncontended in the common case (one CAS in, one release out), correct
- * under the collision, and taken by other CPUs' threads when they drain or tune the cache. Lock
+ * guarded by the array cache's own lock (it is a {@link PerCpuLock}, whose class comment says
+ * why a lock and why this one): uncontended in the common case (one CAS in, a release store out),
+ * correct under the collision, and taken by other CPUs' threads when they drain, reap or tune
+ * the cache. 128 bytes of padding on each side of the fields (the lock's ahead, this class's
+ * behind) keep two CPUs' arrays off each other's cache lines: FastPathBench showed
+ * kmem_cache_alloc+free of one cache costing 2.5x the one-thread time with two threads on two
+ * CPUs when they shared lines. Lock
  * order: an array cache's lock before its cache's spinlock, never the other way; a thread holds
  * at most one array cache lock except in {@code checkInvariants} and {@code destroy}, which take
  * them all in CPU order.
@@ -27,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * 2.4. Statistics are per CPU, under the lock, where 2.4 keeps atomic counters per cache.
  */
 final class ArrayCache extends ArrayCacheFields {
-    // Trailing padding: see ArrayCachePad.
+    // Trailing padding: see PerCpuLock.
     long q00;
     long q01;
     long q02;
@@ -50,38 +55,10 @@ final class ArrayCache extends ArrayCacheFields {
     }
 }
 
-/**
- * Leading padding of an {@link ArrayCache}: 128 bytes on each side of its fields keep two CPUs'
- * arrays (and the lock objects allocated beside them) off each other's cache lines and the
- * adjacent-line prefetch pair. FastPathBench showed the need: with two threads on two CPUs,
- * kmem_cache_alloc+free of one cache cost 2.5x the one-thread time when the arrays shared lines.
- * The JVM lays out a superclass's fields before a subclass's, so the padding goes in the classes
- * around the one holding the fields.
- */
-abstract class ArrayCachePad {
-    long p00;
-    long p01;
-    long p02;
-    long p03;
-    long p04;
-    long p05;
-    long p06;
-    long p07;
-    long p08;
-    long p09;
-    long p10;
-    long p11;
-    long p12;
-    long p13;
-    long p14;
-    long p15;
-}
-
 /** The fields of {@link ArrayCache}, between its two paddings. */
-abstract class ArrayCacheFields extends ArrayCachePad {
+abstract class ArrayCacheFields extends PerCpuLock {
     static final long[] EMPTY = new long[0];
 
-    final ReentrantLock lock = new ReentrantLock();
     final int cpu;
     long[] entry = EMPTY;
     int avail;

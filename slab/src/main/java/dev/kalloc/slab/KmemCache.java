@@ -115,11 +115,19 @@ public final class KmemCache<T extends SlabObject> {
     private final int usable;
     private final boolean redZone;
     private final boolean poison;
+    /** {@code redZone || poison}: the array hits skip straight past all of it when false. */
+    private final boolean debugChecks;
     private final boolean debugInitial;
     private final boolean general;
     private final boolean cacheCache;
     /** This cache's {@code kmem_cache_t} in {@code cache_cache}; 0 for {@code cache_cache} itself. */
     private final long descAddr;
+    /**
+     * Division by {@code objsize} as a multiply and a shift ({@link #divide}): a hardware divide
+     * costs tens of cycles, and every alloc+free needed two or three of them.
+     */
+    private final long divMagic;
+    private final int divShift;
 
     final ReentrantLock spinlock = new ReentrantLock();
     final SlabList slabsFull = new SlabList("slabs_full");
@@ -169,11 +177,19 @@ public final class KmemCache<T extends SlabObject> {
         this.redZone = (g.flags & SlabFlags.SLAB_RED_ZONE) != 0;
         this.poison = (g.flags & SlabFlags.SLAB_POISON) != 0;
         this.debugInitial = (g.flags & SlabFlags.SLAB_DEBUG_INITIAL) != 0;
+        this.debugChecks = redZone || poison;
         this.redOff = redZone ? WORD : 0;
         this.usable = objsize - 2 * redOff;
         this.general = general;
         this.cacheCache = cacheCache;
         this.descAddr = descAddr;
+        // Granlund-Montgomery: for 0 <= n < 2^N and d < 2^L, with s = N + L and
+        // m = ceil(2^s / d), (n * m) >>> s == n / d exactly; m < 2^(N+1), so n * m < 2^(2N+1)
+        // fits a long for the N <= 12 + MAX_GFP_ORDER bits of an offset within a slab.
+        int nBits = PhysicalMemory.PAGE_SHIFT + g.gfporder;
+        int lBits = 32 - Integer.numberOfLeadingZeros(g.objsize - 1);
+        this.divShift = nBits + lBits;
+        this.divMagic = ((1L << divShift) + g.objsize - 1) / g.objsize;
         this.cpudata = new ArrayCache[machine.config().nrCpus()];
         for (int cpu = 0; cpu < cpudata.length; cpu++) {
             cpudata[cpu] = new ArrayCache(cpu);
@@ -201,22 +217,51 @@ public final class KmemCache<T extends SlabObject> {
      */
     public long alloc(int flags) {
         if ((flags & ~SlabFlags.ALLOC_VALID_MASK) != 0) {
-            throw new IllegalArgumentException(String.format("kmem_cache_alloc(%s): flags 0x%x have unknown bits 0x%x",
-                    name, flags, flags & ~SlabFlags.ALLOC_VALID_MASK));
+            throw badAllocFlags(flags);
         }
         Task task = machine.current();
-        allocHead(flags, task);
+        if (((flags & Gfp.__GFP_WAIT) != 0 && task.inInterrupt()) || ((flags ^ gfpflags) & Gfp.__GFP_DMA) != 0) {
+            allocHead(flags, task); // throws the SlabBug that says which
+        }
         if (allocator.failslab().shouldFail(this, flags)) {
             return 0;
         }
         ArrayCache cc = cpudata[task.cpu()];
+        if (!debugChecks) {
+            // The per-CPU hit (kmem_cache_alloc_one's cc_entry pop), straight through; a miss,
+            // a cache without arrays and the debug checks go the general way below.
+            cc.lock();
+            try {
+                int avail = cc.avail;
+                if (avail > 0) {
+                    long objp = cc.entry[avail - 1];
+                    cc.avail = avail - 1;
+                    cc.allochit++;
+                    Slab slabp = slabOf(objp);
+                    slabp.setState(indexOf(slabp, objp), Slab.OBJ_ALLOC);
+                    return objp;
+                }
+            } finally {
+                cc.unlock();
+            }
+        }
+        return allocSlow(flags, cc);
+    }
+
+    private IllegalArgumentException badAllocFlags(int flags) {
+        return new IllegalArgumentException(String.format("kmem_cache_alloc(%s): flags 0x%x have unknown bits 0x%x",
+                name, flags, flags & ~SlabFlags.ALLOC_VALID_MASK));
+    }
+
+    /** Everything but the array hit: refill, grow, no array cache, red zones and poison. */
+    private long allocSlow(int flags, ArrayCache cc) {
         for (;;) {
             long objp;
-            cc.lock.lock();
+            cc.lock();
             try {
                 objp = cc.limit != 0 ? allocFromArray(cc) : allocFromSlabs();
             } finally {
-                cc.lock.unlock();
+                cc.unlock();
             }
             if (objp != 0) {
                 return objp;
@@ -421,6 +466,12 @@ public final class KmemCache<T extends SlabObject> {
         freeChecked(slabp, indexOf(slabp, objp), objp, who);
     }
 
+    /** {@code kfree}'s way in: it has looked the page up already to find this cache. */
+    void free(Page page, long objp, String who) {
+        Slab slabp = lookup(page, objp, who);
+        freeChecked(slabp, indexOf(slabp, objp), objp, who);
+    }
+
     /**
      * Typed {@code kmem_cache_free}: gives back the object {@link #allocObject(int)} returned.
      *
@@ -455,7 +506,31 @@ public final class KmemCache<T extends SlabObject> {
             ctor.apply(objp, this, SlabFlags.SLAB_CTOR_CONSTRUCTOR | SlabFlags.SLAB_CTOR_VERIFY);
         }
         ArrayCache cc = cpudata[machine.current().cpu()];
-        cc.lock.lock();
+        if (!debugChecks) {
+            // The per-CPU hit: room in the array. The CAS is what catches a double free racing
+            // on another CPU (that one holds another array's lock): exactly one of them wins.
+            cc.lock();
+            try {
+                int avail = cc.avail;
+                if (avail < cc.limit) {
+                    if (!slabp.casState(idx, Slab.OBJ_ALLOC, Slab.OBJ_CPU)) {
+                        throw doubleFree(who, objp, slabp.state(idx)); // raced with another free of it
+                    }
+                    cc.entry[avail] = objp;
+                    cc.avail = avail + 1;
+                    cc.freehit++;
+                    return;
+                }
+            } finally {
+                cc.unlock();
+            }
+        }
+        freeSlow(slabp, idx, objp, who, cc);
+    }
+
+    /** Everything but the array hit: a full array, no array cache, red zones and poison. */
+    private void freeSlow(Slab slabp, int idx, long objp, String who, ArrayCache cc) {
+        cc.lock();
         try {
             if (redZone && slabp.state(idx) != Slab.OBJ_ALLOC) {
                 throw doubleFree(who, objp, slabp.state(idx)); // raced with another free of it
@@ -490,7 +565,7 @@ public final class KmemCache<T extends SlabObject> {
                 }
             }
         } finally {
-            cc.lock.unlock();
+            cc.unlock();
         }
     }
 
@@ -552,11 +627,11 @@ public final class KmemCache<T extends SlabObject> {
     /** {@code drain_cpu_caches}: every CPU's array cache back into the slabs. */
     void drainCpuCaches() {
         for (ArrayCache cc : cpudata) {
-            cc.lock.lock();
+            cc.lock();
             try {
                 drainLocked(cc);
             } finally {
-                cc.lock.unlock();
+                cc.unlock();
             }
         }
     }
@@ -572,39 +647,62 @@ public final class KmemCache<T extends SlabObject> {
      */
     private Slab lookup(long objp, String who) {
         if (objp == 0) {
-            throw bug(0, who + "(" + name + ", NULL)");
+            throw nullObject(who);
         }
-        Page page = allocator.pageOf(objp);
-        if (page == null) {
-            throw bug(objp, String.format("%s(%s, 0x%x): out of range pointer, outside RAM", who, name, objp));
-        }
-        Object owner = page.slabCache();
-        Object slab = page.slab();
-        if (!page.testFlag(Page.PG_slab) || owner == null || slab == null) {
-            throw bug(objp, String.format("%s(%s, 0x%x): bad pointer: %s is not a slab page", who, name, objp, page));
-        }
-        if (owner != this) {
-            throw bug(objp, String.format("%s(%s, 0x%x): the object belongs to cache %s: free into the wrong cache",
-                    who, name, objp, ((KmemCache<?>) owner).name));
+        return lookup(allocator.pageOf(objp), objp, who);
+    }
+
+    /** {@link #lookup(long, String)} with the page of {@code objp} (null outside RAM) in hand. */
+    private Slab lookup(Page page, long objp, String who) {
+        Object slab = page == null ? null : page.slab();
+        if (page == null || page.slabCache() != this || !(slab instanceof Slab) || !page.testFlag(Page.PG_slab)) {
+            throw notOurSlab(objp, who, page);
         }
         Slab slabp = (Slab) slab;
         long off = objp - redOff - slabp.sMem;
-        if (off < 0 || off % objsize != 0 || off / objsize >= num) {
-            throw bug(objp, String.format("%s(%s, 0x%x): not the start of an object (objects of %d bytes start at "
-                    + "0x%x + n*%d, n < %d%s)", who, name, objp, objsize, slabp.sMem + redOff, objsize, num,
-                    off >= 0 && off / objsize < num ? String.format("; this is byte %d of object 0x%x", off % objsize,
-                    slabp.sMem + redOff + off / objsize * objsize) : ""));
+        // off is below the slab's size here (objp lies in one of its pages), which divide needs.
+        int idx = off < 0 ? num : divide(off);
+        if (idx >= num || (long) idx * objsize != off) {
+            throw notAnObject(objp, who, slabp, off);
         }
         return slabp;
+    }
+
+    private SlabBug nullObject(String who) {
+        return bug(0, who + "(" + name + ", NULL)");
+    }
+
+    private SlabBug notOurSlab(long objp, String who, Page page) {
+        if (page == null) {
+            return bug(objp, String.format("%s(%s, 0x%x): out of range pointer, outside RAM", who, name, objp));
+        }
+        Object owner = page.slabCache();
+        if (!page.testFlag(Page.PG_slab) || owner == null || page.slab() == null) {
+            return bug(objp, String.format("%s(%s, 0x%x): bad pointer: %s is not a slab page", who, name, objp, page));
+        }
+        return bug(objp, String.format("%s(%s, 0x%x): the object belongs to cache %s: free into the wrong cache",
+                who, name, objp, ((KmemCache<?>) owner).name));
+    }
+
+    private SlabBug notAnObject(long objp, String who, Slab slabp, long off) {
+        return bug(objp, String.format("%s(%s, 0x%x): not the start of an object (objects of %d bytes start at "
+                + "0x%x + n*%d, n < %d%s)", who, name, objp, objsize, slabp.sMem + redOff, objsize, num,
+                off >= 0 && off / objsize < num ? String.format("; this is byte %d of object 0x%x", off % objsize,
+                slabp.sMem + redOff + off / objsize * objsize) : ""));
     }
 
     private Slab slabOf(long objp) {
         return (Slab) allocator.pageOf(objp).slab();
     }
 
-    /** The offset in a slab (at most 2^MAX_GFP_ORDER pages) fits an int, and int division is the cheaper one. */
+    /** The index of the object at {@code objp}, which must be an object of {@code slabp}. */
     private int indexOf(Slab slabp, long objp) {
-        return (int) (objp - redOff - slabp.sMem) / objsize;
+        return divide(objp - redOff - slabp.sMem);
+    }
+
+    /** {@code off / objsize} for {@code 0 <= off <} the slab's size in bytes (see the constructor). */
+    private int divide(long off) {
+        return (int) ((off * divMagic) >>> divShift);
     }
 
     private long objAddr(Slab slabp, int idx) {
@@ -948,7 +1046,7 @@ public final class KmemCache<T extends SlabObject> {
             return -1;
         }
         ArrayCache cc = cpudata[cpu];
-        cc.lock.lock();
+        cc.lock();
         try {
             spinlock.lock();
             try {
@@ -968,7 +1066,7 @@ public final class KmemCache<T extends SlabObject> {
                 spinlock.unlock();
             }
         } finally {
-            cc.lock.unlock();
+            cc.unlock();
         }
     }
 
@@ -1033,7 +1131,7 @@ public final class KmemCache<T extends SlabObject> {
             long[] old = new long[cpudata.length];
             for (int cpu = 0; cpu < cpudata.length; cpu++) {
                 ArrayCache cc = cpudata[cpu];
-                cc.lock.lock();
+                cc.lock();
                 try {
                     drainLocked(cc);
                     old[cpu] = cc.backing;
@@ -1042,7 +1140,7 @@ public final class KmemCache<T extends SlabObject> {
                     cc.batchcount = batchcount;
                     cc.backing = backings[cpu];
                 } finally {
-                    cc.lock.unlock();
+                    cc.unlock();
                 }
             }
             for (long b : old) {
@@ -1150,13 +1248,13 @@ public final class KmemCache<T extends SlabObject> {
 
     private void lockAllArrays() {
         for (ArrayCache cc : cpudata) {
-            cc.lock.lock();
+            cc.lock();
         }
     }
 
     private void unlockAllArrays() {
         for (int i = cpudata.length - 1; i >= 0; i--) {
-            cpudata[i].lock.unlock();
+            cpudata[i].unlock();
         }
     }
 
@@ -1492,11 +1590,11 @@ public final class KmemCache<T extends SlabObject> {
     public int cpuCachedObjects() {
         int sum = 0;
         for (ArrayCache cc : cpudata) {
-            cc.lock.lock();
+            cc.lock();
             try {
                 sum += cc.avail;
             } finally {
-                cc.lock.unlock();
+                cc.unlock();
             }
         }
         return sum;
@@ -1505,11 +1603,11 @@ public final class KmemCache<T extends SlabObject> {
     /** Objects in CPU {@code cpu}'s array cache. */
     public int cpuCachedObjects(int cpu) {
         ArrayCache cc = cpudata[cpu];
-        cc.lock.lock();
+        cc.lock();
         try {
             return cc.avail;
         } finally {
-            cc.lock.unlock();
+            cc.unlock();
         }
     }
 
@@ -1603,14 +1701,14 @@ public final class KmemCache<T extends SlabObject> {
     public long[] cpuStats() {
         long[] s = new long[4];
         for (ArrayCache cc : cpudata) {
-            cc.lock.lock();
+            cc.lock();
             try {
                 s[0] += cc.allochit;
                 s[1] += cc.allocmiss;
                 s[2] += cc.freehit;
                 s[3] += cc.freemiss;
             } finally {
-                cc.lock.unlock();
+                cc.unlock();
             }
         }
         return s;

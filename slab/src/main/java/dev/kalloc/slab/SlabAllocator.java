@@ -407,12 +407,20 @@ public final class SlabAllocator {
         if (size < 0) {
             throw new IllegalArgumentException("kmalloc(" + size + "): negative size");
         }
-        for (int i = 0; i < CACHE_SIZES.length; i++) {
-            if (size <= CACHE_SIZES[i]) {
-                return ((flags & Gfp.__GFP_DMA) != 0 ? sizeDmaCaches[i] : sizeCaches[i]).alloc(flags);
-            }
+        int i = sizeIndex(size);
+        if (i >= CACHE_SIZES.length) {
+            return 0;
         }
-        return 0;
+        return ((flags & Gfp.__GFP_DMA) != 0 ? sizeDmaCaches[i] : sizeCaches[i]).alloc(flags);
+    }
+
+    /**
+     * The index in {@link #CACHE_SIZES} of the smallest general cache of at least {@code size}
+     * bytes (the sizes are 32 doubling), or past the end for a size over the largest: computed
+     * from the highest bit rather than by the walk over the sizes 2.4 makes.
+     */
+    static int sizeIndex(int size) {
+        return size <= CACHE_SIZES[0] ? 0 : 32 - Integer.numberOfLeadingZeros(size - 1) - 5;
     }
 
     /**
@@ -426,7 +434,14 @@ public final class SlabAllocator {
         if (objp == 0) {
             return;
         }
-        cacheOf(objp, "kfree").free(objp, "kfree");
+        // The owner straight from the page, one lookup; a page that is not a slab's goes
+        // through cacheOf for its message.
+        Page page = pageOf(objp);
+        Object owner = page == null ? null : page.slabCache();
+        if (!(owner instanceof KmemCache) || !page.testFlag(Page.PG_slab)) {
+            cacheOf(objp, "kfree"); // throws
+        }
+        ((KmemCache<?>) owner).free(page, objp, "kfree");
     }
 
     /**
