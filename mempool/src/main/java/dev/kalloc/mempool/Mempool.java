@@ -95,9 +95,22 @@ import java.util.function.Predicate;
  *
  * <h2>The fast path</h2>
  * When the underlying allocator succeeds without sleeping (level 1), {@link #alloc} takes no pool
- * lock and allocates nothing: a gfp check, one volatile read, one thread-local read for a
- * sleeping gfp on a pool bound to a machine, the allocator call and one counter increment.
+ * lock and allocates nothing: a gfp check, an OR (the modern modifiers, 0 for 2.5.1), one
+ * volatile read, one thread-local read for a sleeping gfp on a pool bound to a machine, the
+ * allocator call and one counter increment.
  * {@link #lockAcquisitions()} lets tests prove the lock was not taken; JMH measures the cost.
+ *
+ * <h2>The masks given to the underlying allocator</h2>
+ * The modern policy, like the kernel since 2.6, ORs {@link #MODERN_GFP_MODIFIERS}
+ * ({@code __GFP_NOMEMALLOC|__GFP_NORETRY|__GFP_NOWARN}) into every mask {@link #alloc} gives the
+ * underlying allocator; not into the caller's mask it checks, nor into the prefill's or a
+ * resize's, as there. Over pages or a slab cache its full-gfp attempt therefore makes one
+ * reclaim round and fails rather than looping in the page allocator, and does not take the
+ * {@code PF_MEMALLOC} reserve, so the pool's own wait queue is reached even when the machine's
+ * OOM policy is {@code OomPolicy.waitForFree()} (an allocation there would otherwise sleep until
+ * pages are freed, which may be never). The 2.5.1 policy passes the caller's mask unchanged, as
+ * 2.5.1 did (the bits did not exist): its level-3 call with the full gfp sleeps in the page
+ * allocator for as long as that allocator's OOM policy makes it, before the pool's wait queue.
  *
  * <h2>Where it differs from the kernel, and why</h2>
  * <ul>
@@ -116,9 +129,6 @@ import java.util.function.Predicate;
  *   <li>{@code wakeup_bdflush()} and {@code run_task_queue(&tq_disk)} are hooks,
  *       {@link Builder#kickVm} and {@link Builder#unplugIo}, supplied by whoever owns the VM or
  *       the block layer; see {@link Builder#kickVm} for what a page-backed pool does instead.</li>
- *   <li>The modern policy cannot OR in {@code __GFP_NOMEMALLOC|__GFP_NORETRY|__GFP_NOWARN}: the
- *       port's page allocator has no such bits. Its full-gfp retry is an ordinary sleeping
- *       allocation.</li>
  *   <li>{@code mempool_resize} removes all excess elements under one hold of the lock and frees
  *       them after dropping it; 2.5.1 drops and retakes the lock per element. Same result, and
  *       invariant 1 then holds at every unlock.</li>
@@ -147,6 +157,14 @@ public final class Mempool<E> {
     /** {@code 5*HZ}: the modern kernel's wait before retrying. */
     public static final Duration DEFAULT_WAIT_TIMEOUT = Duration.ofSeconds(5);
 
+    /**
+     * What the modern {@code mempool_alloc} ORs into the caller's mask before any underlying
+     * allocation: {@code __GFP_NOMEMALLOC} (the pool is the reserve; leave the VM's emergency
+     * pages to reclaim), {@code __GFP_NORETRY} (do not loop in {@code __alloc_pages}: the pool's
+     * wait queue is the fallback) and {@code __GFP_NOWARN} (failures are expected).
+     */
+    public static final int MODERN_GFP_MODIFIERS = Gfp.__GFP_NOMEMALLOC | Gfp.__GFP_NORETRY | Gfp.__GFP_NOWARN;
+
     private static final VarHandle CURR_NR;
     private static final VarHandle MIN_NR;
 
@@ -170,6 +188,12 @@ public final class Mempool<E> {
     private final Runnable unplugIo;
     private final long waitTimeoutNanos;
     private final LongSupplier clock;
+    /**
+     * Bits ORed into every mask given to {@code allocFn} by {@link #alloc}: the modern kernel's
+     * {@link #MODERN_GFP_MODIFIERS}, 0 for 2.5.1. A field rather than a branch on the policy,
+     * so the fast path pays one OR.
+     */
+    private final int allocGfpModifiers;
 
     /** {@code pool->lock}. */
     private final ReentrantLock lock = new ReentrantLock();
@@ -204,6 +228,7 @@ public final class Mempool<E> {
         this.unplugIo = b.unplugIo;
         this.waitTimeoutNanos = b.waitTimeout.toNanos();
         this.clock = b.clock;
+        this.allocGfpModifiers = b.policy == MempoolPolicy.MODERN ? MODERN_GFP_MODIFIERS : 0;
         this.elements = new Object[b.minNr];
         this.minNr = b.minNr;
         for (int i = 0; i < served.length; i++) {
@@ -301,12 +326,18 @@ public final class Mempool<E> {
      * <p>Failure: never returns null when {@code gfp} has {@code __GFP_WAIT}; without it,
      * returns null iff the underlying allocator failed and the pool was empty.
      *
+     * <p>The underlying allocator sees {@code gfp} as given (2.5.1), or with
+     * {@link #MODERN_GFP_MODIFIERS} ORed in (modern); see the class comment.
+     *
      * @return an element, which the caller gives back with {@link #free}
      * @throws IllegalArgumentException for unknown gfp bits
      * @throws KernelBug for a sleeping allocation in interrupt context, or after destroy
      */
     public E alloc(int gfp) {
         checkAllocContext(Gfp.check(gfp), "mempool_alloc");
+        // Modern: gfp_mask |= __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN, after might_sleep_if.
+        // Both masks below carry the bits, so "gfp != gfpNowait" still means "may reclaim".
+        gfp |= allocGfpModifiers;
         int gfpNowait = gfp & ~(Gfp.__GFP_WAIT | Gfp.__GFP_IO);
         E element = allocFn.alloc(gfpNowait);
         if (element != null) {

@@ -2,7 +2,11 @@ package dev.kalloc.page;
 
 /**
  * The gfp ("get free pages") flags of include/linux/mm.h as Linux 2.4.15 / 2.5.1 define them,
- * plus {@code __GFP_COLD} from the 2.5.45 hot/cold page work.
+ * plus {@code __GFP_COLD} from the 2.5.45 hot/cold page work, and three 2.6 modifiers the
+ * modern {@code mempool_alloc} ORs into every mask it passes down ({@link #__GFP_NOWARN},
+ * {@link #__GFP_NORETRY}, {@link #__GFP_NOMEMALLOC}): without them a pool's full-gfp attempt is
+ * an ordinary sleeping allocation that may never return, and the pool's own wait queue, which
+ * is what guarantees progress, is never reached.
  *
  * <p>A gfp mask is a plain {@code int}, exactly as in the kernel, so masks compose with {@code |}
  * and cost nothing to pass around. The low nibble ({@link #GFP_ZONEMASK}) picks the zonelist; the
@@ -32,6 +36,36 @@ public final class Gfp {
     public static final int __GFP_FS = 0x100;
     /** 2.5.45: a cache-cold page is good enough; taken from and freed to the cold per-CPU list. */
     public static final int __GFP_COLD = 0x200;
+    /*
+     * The three 2.6 modifiers below take this port's own values, not 2.6's (0x200, 0x1000,
+     * 0x10000): here 0x200 is __GFP_COLD (the 2.4 layout keeps __GFP_HIGHIO at 0x80, so the later
+     * bits sit one place higher than in 2.6) and 0x1000 is the slab's SLAB_NO_GROW, which shares
+     * the mask word in kmem_cache_alloc. They go above SLAB_NO_GROW.
+     */
+    /**
+     * 2.6: do not report a failure, the caller has a fallback. The port prints no
+     * allocation-failure report anywhere ({@code warn_alloc} has no counterpart; a failure is
+     * only counted in {@link PageAllocator#allocFailures()}, and the OOM listener hears of
+     * fruitless reclaim rounds, which {@link #__GFP_NORETRY} callers never reach), so the bit is
+     * accepted and has nothing to silence. It is carried so a modern mask reads as the kernel's.
+     */
+    public static final int __GFP_NOWARN = 0x2000;
+    /**
+     * 2.6: do not loop. The slow path gives up after one direct-reclaim round and the third
+     * watermark pass, as it always does above order 3: no retry, no {@code out_of_memory()}
+     * (here: no OOM round, no report to the OOM listener), and never a sleep under
+     * {@link OomPolicy#waitForFree()}. Reclaim itself still runs, so the caller may block in it
+     * (writing back, shrinking); only the open-ended loop is gone.
+     */
+    public static final int __GFP_NORETRY = 0x4000;
+    /**
+     * 2.6: never use the emergency reserve. A task with {@code PF_MEMALLOC} or {@code PF_MEMDIE}
+     * normally takes any free page, ignoring watermarks; with this bit it gets null there
+     * instead, as in 2.6's {@code __alloc_pages}, and does not go on to direct reclaim (it is
+     * reclaiming already). A caller with its own reserve (a mempool) sets it so that it does not
+     * drain the one the VM needs to free memory.
+     */
+    public static final int __GFP_NOMEMALLOC = 0x20000;
 
     /** The bits that select a zonelist. */
     public static final int GFP_ZONEMASK = 0x0f;
@@ -49,7 +83,13 @@ public final class Gfp {
 
     /** Every bit this port knows; anything else in a mask is a caller's mistake. */
     public static final int GFP_VALID_MASK = __GFP_DMA | __GFP_HIGHMEM | __GFP_WAIT | __GFP_HIGH
-            | __GFP_IO | __GFP_HIGHIO | __GFP_FS | __GFP_COLD;
+            | __GFP_IO | __GFP_HIGHIO | __GFP_FS | __GFP_COLD | __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC;
+
+    /**
+     * Modifiers that say how hard to try, not what the caller may do: a mask with them still
+     * reads as its composite ({@code GFP_NOIO|__GFP_NORETRY}), and they never select a zone.
+     */
+    private static final int MODIFIERS = __GFP_COLD | __GFP_NOWARN | __GFP_NORETRY | __GFP_NOMEMALLOC;
 
     /**
      * Rejects a mask with bits this port does not define.
@@ -90,9 +130,9 @@ public final class Gfp {
     private static final String[] NAMED_NAMES = {"GFP_KERNEL", "GFP_NOFS", "GFP_NOHIGHIO", "GFP_NOIO",
         "GFP_HIGHUSER", "GFP_USER", "GFP_KSWAPD", "GFP_ATOMIC"};
     private static final int[] BITS = {__GFP_DMA, __GFP_HIGHMEM, __GFP_WAIT, __GFP_HIGH, __GFP_IO,
-        __GFP_HIGHIO, __GFP_FS, __GFP_COLD};
+        __GFP_HIGHIO, __GFP_FS, __GFP_COLD, __GFP_NOWARN, __GFP_NORETRY, __GFP_NOMEMALLOC};
     private static final String[] BIT_NAMES = {"__GFP_DMA", "__GFP_HIGHMEM", "__GFP_WAIT", "__GFP_HIGH",
-        "__GFP_IO", "__GFP_HIGHIO", "__GFP_FS", "__GFP_COLD"};
+        "__GFP_IO", "__GFP_HIGHIO", "__GFP_FS", "__GFP_COLD", "__GFP_NOWARN", "__GFP_NORETRY", "__GFP_NOMEMALLOC"};
 
     /**
      * Names a mask the way a kernel developer writes it: the largest composite it contains
@@ -103,7 +143,7 @@ public final class Gfp {
         int rest = gfp;
         for (int i = 0; i < NAMED.length; i++) {
             int behaviour = NAMED[i] & ~GFP_ZONEMASK;
-            if ((gfp & NAMED[i]) == NAMED[i] && (gfp & ~GFP_ZONEMASK & ~__GFP_COLD) == behaviour) {
+            if ((gfp & NAMED[i]) == NAMED[i] && (gfp & ~GFP_ZONEMASK & ~MODIFIERS) == behaviour) {
                 sb.append(NAMED_NAMES[i]);
                 rest &= ~NAMED[i];
                 break;

@@ -14,7 +14,8 @@ package dev.kalloc.page;
  *       mempool-free writeback path deadlocks, visibly: every round is reported to the
  *       machine's OOM listener, so a watchdog sees the stall rather than a silent hang.</li>
  * </ul>
- * Either way, allocations of order above 3 give up after one round, as 2.4 does.
+ * Either way, allocations of order above 3 give up after one round, as 2.4 does, and so do
+ * allocations with 2.6's {@link Gfp#__GFP_NORETRY} of any order: neither reaches the policy.
  */
 public final class OomPolicy {
     private final int rounds;

@@ -49,6 +49,15 @@ import java.util.concurrent.atomic.LongAdder;
  * its reservation and gets the page from there; only allocations outside a reservation (or
  * beyond its quota) fail.
  *
+ * <h2>The 2.6 modifiers</h2>
+ * Two bits from 2.6's {@code __alloc_pages}, for the modern mempool (see {@link Gfp}):
+ * {@link Gfp#__GFP_NORETRY} ends the slow path after its one direct-reclaim round and third
+ * pass, as an order above 3 does, so it never reaches the {@link OomPolicy} (no OOM round, no
+ * report, no sleep on {@link #allocWait}); {@link Gfp#__GFP_NOMEMALLOC} gives a
+ * {@code PF_MEMALLOC}/{@code PF_MEMDIE} task null where it would have taken pages below the
+ * watermarks. Neither touches the passes before rebalance, nor a task's reservation (its own
+ * pages, not the emergency reserve). {@link Gfp#__GFP_NOWARN} has nothing to silence here.
+ *
  * <h2>Where it differs from the kernel</h2>
  * <ul>
  *   <li>When reclaim frees nothing, 2.4 calls {@code out_of_memory()} and loops with
@@ -130,7 +139,8 @@ public final class PageAllocator {
      *
      * <p>Context: may sleep if {@code gfp} has {@code __GFP_WAIT}; then it must not be called
      * from interrupt context. Returns null if the request cannot be met: always possible without
-     * {@code __GFP_WAIT}, possible for sleeping requests above order 3 or when the machine's
+     * {@code __GFP_WAIT}, possible for sleeping requests above order 3 or with
+     * {@code __GFP_NORETRY} (after one reclaim round), or when the machine's
      * {@link OomPolicy} gives up, and at once when the machine has no zone the mask may use
      * ({@code GFP_DMA} on a machine without ZONE_DMA).
      *
@@ -239,6 +249,11 @@ public final class PageAllocator {
     private Page rebalance(int gfp, int order, Zone[] zl, Task task) {
         int fruitless = 0;
         for (;;) {
+            // 2.6: __GFP_NOMEMALLOC refuses the reserve, and the task, reclaiming already, does
+            // not recurse into direct reclaim either: it fails here.
+            if ((gfp & Gfp.__GFP_NOMEMALLOC) != 0 && (task.flags() & (Task.PF_MEMALLOC | Task.PF_MEMDIE)) != 0) {
+                return failed();
+            }
             if ((task.flags() & (Task.PF_MEMALLOC | Task.PF_MEMDIE)) != 0) {
                 for (Zone z : zl) {
                     Page page = bufferedRmqueue(z, order, gfp, task);
@@ -258,7 +273,9 @@ public final class PageAllocator {
             if (page != null) {
                 return page;
             }
-            if (order > COSTLY_ORDER) {
+            // 2.6's __GFP_NORETRY: one reclaim round, then give up before the OOM policy, so a
+            // caller with a fallback (a mempool's own wait queue) gets to use it.
+            if (order > COSTLY_ORDER || (gfp & Gfp.__GFP_NORETRY) != 0) {
                 return failed();
             }
             if (freed > 0) {

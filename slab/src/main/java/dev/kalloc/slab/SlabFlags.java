@@ -29,9 +29,14 @@ public final class SlabFlags {
     public static final int SLAB_KERNEL = Gfp.GFP_KERNEL;
     public static final int SLAB_NFS = Gfp.GFP_NFS;
     public static final int SLAB_DMA = Gfp.GFP_DMA;
-    /** The gfp bits a slab allocation passes on to the page allocator. */
+    /**
+     * The gfp bits a slab allocation passes on to the page allocator when the cache grows. With
+     * 2.6's modifiers, as 2.6's {@code SLAB_LEVEL_MASK} has them: a modern mempool over a slab
+     * cache ORs them into its mask, and they must reach {@code __alloc_pages} (a grow for a pool
+     * must give up rather than loop, and must not take the emergency reserve).
+     */
     public static final int SLAB_LEVEL_MASK = Gfp.__GFP_WAIT | Gfp.__GFP_HIGH | Gfp.__GFP_IO
-            | Gfp.__GFP_HIGHIO | Gfp.__GFP_FS;
+            | Gfp.__GFP_HIGHIO | Gfp.__GFP_FS | Gfp.__GFP_NOWARN | Gfp.__GFP_NORETRY | Gfp.__GFP_NOMEMALLOC;
     /** kmem_cache_alloc flag: do not grow the cache; fail if no object is free. */
     public static final int SLAB_NO_GROW = 0x00001000;
 

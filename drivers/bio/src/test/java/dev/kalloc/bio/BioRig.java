@@ -22,11 +22,17 @@ final class BioRig implements AutoCloseable {
 
     BioRig(MachineConfig.Builder config, Guarantee.Kind kind, UnaryOperator<BioSet.Builder> options, long sectors,
             Duration serviceTime) {
+        this(config, kind, MempoolPolicy.LINUX_2_5_1, options, sectors, serviceTime);
+    }
+
+    /** As above, with the mempool policy a {@code MEMPOOL} guarantee uses. */
+    BioRig(MachineConfig.Builder config, Guarantee.Kind kind, MempoolPolicy policy, UnaryOperator<BioSet.Builder> options,
+            long sectors, Duration serviceTime) {
         this.machine = Machine.boot(config.build());
         try {
             this.slab = SlabAllocator.boot(machine);
             this.reservations = Reservations.boot(machine);
-            this.set = options.apply(BioSet.builder(slab, guarantee(kind, MempoolPolicy.LINUX_2_5_1))).create();
+            this.set = options.apply(BioSet.builder(slab, guarantee(kind, policy))).create();
             this.disk = RamDisk.create(machine, "rd0", sectors, serviceTime);
         } catch (RuntimeException | Error e) {
             machine.close();

@@ -2,6 +2,7 @@ package dev.kalloc.bio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kalloc.mempool.MempoolPolicy;
 import dev.kalloc.page.AddressSpace;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.MachineConfig;
@@ -118,6 +119,37 @@ class WritebackDeadlockTest {
             assertThat(wb.awaitIdle(Duration.ofSeconds(20))).isTrue();
             assertThat(rounds.get()).isPositive();
             assertThat(wb.completed()).isEqualTo(f.dirty.size());
+        }
+    }
+
+    /**
+     * The modern mempool under {@code waitForFree()}: its full-gfp bio allocation carries
+     * {@code __GFP_NORETRY}, so when the pool is empty it gives up after one reclaim round and
+     * sleeps on the pool's queue, where completing bios wake it, instead of in the page
+     * allocator, where nothing would. (The 2.5.1 pool's level 3 sleeps in the page allocator
+     * here; {@code mempool}'s {@code GfpModifiersTest} shows that deterministically.)
+     */
+    @Test
+    void modernMempoolWritebackCompletesWhenAllocationsWait() throws Exception {
+        MachineConfig.Builder cfg = TinyMachines.normalOnly(PAGES).oomPolicy(OomPolicy.waitForFree());
+        try (BioRig rig = new BioRig(cfg, Guarantee.Kind.MEMPOOL, MempoolPolicy.MODERN,
+                b -> b.name("wb").maxVecs(1).poolEntries(4).inFlight(4), (long) PAGES * BioWriteback.SECTORS_PER_PAGE,
+                Duration.ofMillis(1))) {
+            BioWriteback wb = new BioWriteback(rig.set, rig.disk);
+            Filled f = fill(rig, new AddressSpace("file", wb));
+            assertThat(f.dirty.size()).isGreaterThan(PAGES / 2);
+            Thread writer = new Thread(() -> writeAll(rig, f), "writeback");
+            writer.setDaemon(true);
+            writer.start();
+            writer.join(60_000); // failure guard only: a writer stuck in the page allocator never ends
+            assertThat(writer.isAlive()).as("the writer finished").isFalse();
+            assertThat(wb.awaitIdle(Duration.ofSeconds(30))).isTrue();
+            assertThat(wb.allocFailures()).isZero();
+            assertThat(wb.completed()).isEqualTo(f.dirty.size());
+            assertThat(rig.machine.pageAlloc().oomRounds()).isZero();
+            assertThat(rig.machine.pageAlloc().waiters()).isZero();
+            assertThat(rig.set.inUse()).isZero();
+            rig.machine.checkInvariants();
         }
     }
 
