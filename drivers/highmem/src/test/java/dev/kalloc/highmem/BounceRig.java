@@ -1,5 +1,6 @@
 package dev.kalloc.highmem;
 
+import dev.kalloc.bio.StandardGuarantee;
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.BlockLayer;
@@ -36,11 +37,11 @@ final class BounceRig implements AutoCloseable {
     final Bounce bounce;
     final RamDisk disk;
 
-    BounceRig(GuaranteeCase g) {
+    BounceRig(StandardGuarantee g) {
         this(g, TinyMachines.threeZones().memory(MEMORY).zoneLimits(2 * MachineConfig.MiB, 8 * MachineConfig.MiB));
     }
 
-    BounceRig(GuaranteeCase g, MachineConfig.Builder config) {
+    BounceRig(StandardGuarantee g, MachineConfig.Builder config) {
         this.machine = Machine.boot(config.build());
         try {
             this.slab = SlabAllocator.boot(machine);
@@ -52,8 +53,8 @@ final class BounceRig implements AutoCloseable {
             }
             baselineSlab = slab.slabPages();
             this.highmem = Highmem.boot(machine, 16);
-            this.set = BioSet.builder(slab, g.make(machine, reservations)).maxVecs(16).inFlight(16).create();
-            this.bounce = Bounce.init(highmem, g.make(machine, reservations), slab);
+            this.set = BioSet.builder(slab, g.create(machine, reservations)).maxVecs(16).inFlight(16).create();
+            this.bounce = Bounce.init(highmem, g.create(machine, reservations), slab);
             this.disk = RamDisk.create(machine, "rd0", SECTORS, Duration.ZERO);
         } catch (RuntimeException | Error e) {
             machine.close();

@@ -1,5 +1,6 @@
 package dev.kalloc.raid1;
 
+import dev.kalloc.bio.StandardGuarantee;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.RamDisk;
@@ -15,8 +16,8 @@ class MirrorFailureTest {
     static final long MEMBER_SECTORS = 2048 + 256;
 
     @ParameterizedTest
-    @EnumSource(Raid1Rig.Kind.class)
-    void aMirrorFailingMidRunLosesNothing(Raid1Rig.Kind kind) throws Exception {
+    @EnumSource(StandardGuarantee.class)
+    void aMirrorFailingMidRunLosesNothing(StandardGuarantee kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 3, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             RamDisk victim = rig.disks.get(1);
@@ -48,8 +49,8 @@ class MirrorFailureTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Raid1Rig.Kind.class)
-    void aFailedReadIsRedirectedToAnotherMirror(Raid1Rig.Kind kind) throws Exception {
+    @EnumSource(StandardGuarantee.class)
+    void aFailedReadIsRedirectedToAnotherMirror(StandardGuarantee kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] data = new byte[2 * Raid1Rig.PAGE];
             new SplittableRandom(9).nextBytes(data);
@@ -69,8 +70,8 @@ class MirrorFailureTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Raid1Rig.Kind.class)
-    void theLastWorkingDiskIsNeverFailedAndItsErrorsGoUp(Raid1Rig.Kind kind) throws Exception {
+    @EnumSource(StandardGuarantee.class)
+    void theLastWorkingDiskIsNeverFailedAndItsErrorsGoUp(StandardGuarantee kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             RamDisk rd0 = rig.disks.get(0);
             RamDisk rd1 = rig.disks.get(1);
@@ -97,7 +98,7 @@ class MirrorFailureTest {
 
     @Test
     void aWriteSucceedsWhenOneMirrorFailsItAndFailsWhenAllDo() throws Exception {
-        try (Raid1Rig rig = new Raid1Rig(Raid1Rig.Kind.MEMPOOL_2_5_1, 2, MEMBER_SECTORS)) {
+        try (Raid1Rig rig = new Raid1Rig(StandardGuarantee.MEMPOOL_2_5_1, 2, MEMBER_SECTORS)) {
             Page[] pages = rig.pages(1);
             byte[] data = new byte[Raid1Rig.PAGE];
             new SplittableRandom(2).nextBytes(data);

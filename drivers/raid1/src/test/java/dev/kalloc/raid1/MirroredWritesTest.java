@@ -1,5 +1,6 @@
 package dev.kalloc.raid1;
 
+import dev.kalloc.bio.StandardGuarantee;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.RamDisk;
@@ -19,8 +20,8 @@ class MirroredWritesTest {
     static final long MEMBER_SECTORS = 4096 + 256; // 2 MiB of array
 
     @ParameterizedTest
-    @EnumSource(Raid1Rig.Kind.class)
-    void randomWritesLeaveIdenticalMirrors(Raid1Rig.Kind kind) throws Exception {
+    @EnumSource(StandardGuarantee.class)
+    void randomWritesLeaveIdenticalMirrors(StandardGuarantee kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 3, MEMBER_SECTORS)) {
             long size = rig.array.sectors();
             assertThat(size).isEqualTo(4096 + 128);

@@ -1,12 +1,11 @@
 package dev.kalloc.raid1;
 
+import dev.kalloc.bio.StandardGuarantee;
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.BlockLayer;
 import dev.kalloc.bio.Guarantee;
-import dev.kalloc.bio.Guarantees;
 import dev.kalloc.bio.RamDisk;
-import dev.kalloc.mempool.MempoolPolicy;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
@@ -27,11 +26,6 @@ import java.util.function.UnaryOperator;
  * read the array synchronously through the block layer.
  */
 final class Raid1Rig implements AutoCloseable {
-    /** The guarantees every test runs on: mempool with each policy, reservation, none. */
-    enum Kind {
-        MEMPOOL_2_5_1, MEMPOOL_MODERN, RESERVATION, NONE
-    }
-
     static final int PAGE = PhysicalMemory.PAGE_SIZE;
     static final int SECTORS_PER_PAGE = PAGE / Bio.SECTOR_SIZE;
 
@@ -43,16 +37,16 @@ final class Raid1Rig implements AutoCloseable {
     final List<RamDisk> disks = new ArrayList<>();
     final Raid1Array array;
 
-    Raid1Rig(Kind kind, int members, long memberSectors) {
+    Raid1Rig(StandardGuarantee kind, int members, long memberSectors) {
         this(kind, members, memberSectors, b -> b);
     }
 
-    Raid1Rig(Kind kind, int members, long memberSectors, UnaryOperator<Raid1Array.Builder> options) {
+    Raid1Rig(StandardGuarantee kind, int members, long memberSectors, UnaryOperator<Raid1Array.Builder> options) {
         this.machine = Machine.boot(TinyMachines.normalOnly(4096).build());
         try {
             this.slab = SlabAllocator.boot(machine);
             this.reservations = Reservations.boot(machine);
-            this.guarantee = guarantee(kind);
+            this.guarantee = kind.create(machine, reservations);
             this.bios = BioSet.builder(slab, guarantee).maxVecs(16).inFlight(64).create();
             for (int i = 0; i < members; i++) {
                 disks.add(RamDisk.create(machine, "rd" + i, memberSectors));
@@ -62,19 +56,6 @@ final class Raid1Rig implements AutoCloseable {
             closeDisks();
             machine.close();
             throw e;
-        }
-    }
-
-    private Guarantee guarantee(Kind kind) {
-        switch (kind) {
-            case MEMPOOL_2_5_1:
-                return Guarantees.mempool(machine, MempoolPolicy.LINUX_2_5_1);
-            case MEMPOOL_MODERN:
-                return Guarantees.mempool(machine, MempoolPolicy.MODERN);
-            case RESERVATION:
-                return Guarantees.reservation(reservations);
-            default:
-                return Guarantees.none();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.kalloc.raid1;
 
+import dev.kalloc.bio.StandardGuarantee;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.RamDisk;
@@ -21,8 +22,8 @@ class ResyncTest {
     static final long MEMBER_SECTORS = 8192 + 256; // 4 MiB of array: four windows of resync
 
     @ParameterizedTest
-    @EnumSource(Raid1Rig.Kind.class)
-    void resyncUnderLoadCompletesAndVerifies(Raid1Rig.Kind kind) throws Exception {
+    @EnumSource(StandardGuarantee.class)
+    void resyncUnderLoadCompletesAndVerifies(StandardGuarantee kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(11), 40);
@@ -68,8 +69,8 @@ class ResyncTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Raid1Rig.Kind.class)
-    void aReplacementThatFailsAbortsItsResync(Raid1Rig.Kind kind) throws Exception {
+    @EnumSource(StandardGuarantee.class)
+    void aReplacementThatFailsAbortsItsResync(StandardGuarantee kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(21), 20);
@@ -101,8 +102,8 @@ class ResyncTest {
      * requested copies A whole.
      */
     @ParameterizedTest
-    @EnumSource(Raid1Rig.Kind.class)
-    void aTargetFailedAndReAddedDuringItsResyncIsNotActivatedWithStaleData(Raid1Rig.Kind kind) throws Exception {
+    @EnumSource(StandardGuarantee.class)
+    void aTargetFailedAndReAddedDuringItsResyncIsNotActivatedWithStaleData(StandardGuarantee kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(31), 20);
@@ -159,8 +160,8 @@ class ResyncTest {
      * again, the resync buffers are freed, the error is recorded, and a later resync works.
      */
     @ParameterizedTest
-    @EnumSource(Raid1Rig.Kind.class)
-    void anExceptionInTheResyncLeavesTheArrayWorking(Raid1Rig.Kind kind) throws Exception {
+    @EnumSource(StandardGuarantee.class)
+    void anExceptionInTheResyncLeavesTheArrayWorking(StandardGuarantee kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(41), 20);

@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ final class Campaign {
 
     private String labels() {
         List<String> l = new ArrayList<>();
-        for (GuaranteeKind k : config.guarantees()) {
+        for (StandardGuarantee k : config.guarantees()) {
             l.add(k.label());
         }
         return String.join(",", l);
@@ -92,7 +93,7 @@ final class Campaign {
             int done = 0;
             for (String name : config.scenarios()) {
                 Scenario scenario = Scenarios.byName(name);
-                for (GuaranteeKind kind : config.guarantees()) {
+                for (StandardGuarantee kind : config.guarantees()) {
                     RunExecutor run = new RunExecutor(config, scenario, kind, log, out.resolve(PROC));
                     int base = done * 100;
                     bar.setExtraMessage(run.status());

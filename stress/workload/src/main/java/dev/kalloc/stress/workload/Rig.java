@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import dev.kalloc.bio.RamDisk;
 import dev.kalloc.page.Machine;
 import dev.kalloc.reservation.Reservations;
@@ -27,7 +28,7 @@ final class Rig implements AutoCloseable {
     private final List<RamDisk> disks = new ArrayList<>();
     private final List<AutoCloseable> drivers = new ArrayList<>();
 
-    Rig(RunConfig config, GuaranteeKind kind, String scenario) {
+    Rig(RunConfig config, StandardGuarantee kind, String scenario) {
         this.config = config;
         this.seed = config.seed() * 0x9E3779B97F4A7C15L + scenario.hashCode() * 31L + kind.ordinal();
         this.machine = Machine.boot(config.machine());

@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -111,12 +112,12 @@ final class RunCommand implements Callable<Integer> {
                 sc.add(Scenarios.byName(s).name());
             }
         }
-        List<GuaranteeKind> gs = new ArrayList<>();
+        List<StandardGuarantee> gs = new ArrayList<>();
         if (guarantees.isEmpty()) {
-            gs.addAll(List.of(GuaranteeKind.values()));
+            gs.addAll(List.of(StandardGuarantee.values()));
         } else {
             for (String g : guarantees) {
-                gs.add(GuaranteeKind.parse(g));
+                gs.add(StandardGuarantee.parse(g));
             }
         }
         boolean oomWaits;

@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.OomPolicy;
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ import java.util.List;
  * @param warmup load time of an unrecorded run of each scenario before the campaign, zero for none
  * @param out the output folder
  */
-record RunConfig(List<String> scenarios, List<GuaranteeKind> guarantees, Duration duration, double rate,
+record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Duration duration, double rate,
         int memoryMiB, int cpus, long seed, double diskErrorRate, int pageFailPercent, int pageFailInterval,
         int workers, Duration watchdog, Duration stallThreshold, Duration serviceTime, boolean kswapd,
         boolean oomWaits, Duration warmup, Path out) {
@@ -51,7 +52,7 @@ record RunConfig(List<String> scenarios, List<GuaranteeKind> guarantees, Duratio
         for (String s : scenarios) {
             Scenarios.byName(s);
         }
-        require(!guarantees.isEmpty(), "--guarantees: name at least one guarantee (" + GuaranteeKind.labels() + ")");
+        require(!guarantees.isEmpty(), "--guarantees: name at least one guarantee (" + StandardGuarantee.labels() + ")");
         require(!duration.isNegative() && !duration.isZero() && duration.compareTo(Duration.ofHours(24)) <= 0,
                 "--duration " + Text.duration(duration) + ": must be in (0, 24h]");
         require(rate > 0 && rate <= 1_000_000 && Double.isFinite(rate), "--rate " + rate + ": must be in (0, 1000000] ops/s");

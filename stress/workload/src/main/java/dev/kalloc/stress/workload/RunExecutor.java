@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import dev.kalloc.page.ProcFs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,7 @@ final class RunExecutor {
 
     private final RunConfig config;
     private final Scenario scenario;
-    private final GuaranteeKind kind;
+    private final StandardGuarantee kind;
     private final LatencyLog log;
     private final Path procDir;
     private final String id;
@@ -65,7 +66,7 @@ final class RunExecutor {
     private double idleSum;
     private long idleSamples;
 
-    RunExecutor(RunConfig config, Scenario scenario, GuaranteeKind kind, LatencyLog log, Path procDir) {
+    RunExecutor(RunConfig config, Scenario scenario, StandardGuarantee kind, LatencyLog log, Path procDir) {
         this.config = config;
         this.scenario = scenario;
         this.kind = kind;

@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,7 +59,7 @@ record RunResult(String scenario, String guarantee, double offeredRate, double p
 
     /** A failure of the command: a deadlock or mismatch where progress was promised, or any error. */
     boolean failsCommand() {
-        boolean promised = GuaranteeKind.parse(guarantee).promisesProgress();
+        boolean promised = StandardGuarantee.parse(guarantee).promisesProgress();
         return !error.isEmpty() || (promised && (deadlocked || mismatches > 0));
     }
 

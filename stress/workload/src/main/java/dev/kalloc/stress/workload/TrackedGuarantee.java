@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import dev.kalloc.bio.ElementSource;
 import dev.kalloc.bio.Guarantee;
 import dev.kalloc.mempool.MempoolAllocFn;
@@ -39,12 +40,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TrackedGuarantee implements Guarantee {
     private final Guarantee inner;
-    private final GuaranteeKind kind;
+    private final StandardGuarantee kind;
     private final Reservations reservations;
     private final List<Tracked<?>> sources = new CopyOnWriteArrayList<>();
     private final Map<Thread, String> allocating = new ConcurrentHashMap<>();
 
-    TrackedGuarantee(Guarantee inner, GuaranteeKind kind, Reservations reservations) {
+    TrackedGuarantee(Guarantee inner, StandardGuarantee kind, Reservations reservations) {
         this.inner = inner;
         this.kind = kind;
         this.reservations = reservations;

@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -43,7 +44,7 @@ final class Verdict {
             RunResult most = clean.stream().max(Comparator.comparingDouble(RunResult::throughput)).orElseThrow();
             lines.add(String.format(Locale.ROOT, "highest throughput: %s (%.0f of %.0f ops/s offered)",
                     most.guarantee(), most.throughput(), most.offeredRate()));
-            Optional<RunResult> leanest = clean.stream().filter(r -> GuaranteeKind.parse(r.guarantee()).promisesProgress())
+            Optional<RunResult> leanest = clean.stream().filter(r -> StandardGuarantee.parse(r.guarantee()).promisesProgress())
                     .min(Comparator.comparingDouble(RunResult::idleBytes));
             leanest.ifPresent(r -> lines.add("least memory held idle among the guarantees: " + r.guarantee() + " ("
                     + Text.bytes(r.idleBytes()) + " on average)"));
@@ -53,7 +54,7 @@ final class Verdict {
 
     /** What happened to one run, and whether that fails the command. */
     static String describe(RunResult r) {
-        boolean promised = GuaranteeKind.parse(r.guarantee()).promisesProgress();
+        boolean promised = StandardGuarantee.parse(r.guarantee()).promisesProgress();
         if (!r.error().isEmpty()) {
             return "FAILED: the run broke with " + r.error();
         }

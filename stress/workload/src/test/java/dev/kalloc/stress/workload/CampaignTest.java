@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -21,7 +22,7 @@ class CampaignTest {
 
     @Test
     void writebackCompletesOnAMempoolAndLosesDataOnNone() throws Exception {
-        RunConfig config = new RunConfig(List.of("writeback"), List.of(GuaranteeKind.MEMPOOL_251, GuaranteeKind.NONE),
+        RunConfig config = new RunConfig(List.of("writeback"), List.of(StandardGuarantee.MEMPOOL_2_5_1, StandardGuarantee.NONE),
                 Duration.ofMillis(300), 500, 16, 2, 7, 0, 0, 1, 2, Duration.ofSeconds(2), Duration.ofMillis(100),
                 Duration.ofNanos(50_000), false, false, Duration.ofMillis(100), dir).validate();
         ByteArrayOutputStream progress = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.PrintWriter;
@@ -58,7 +59,7 @@ class CommandLineTest {
         new CommandLine(cmd).registerConverter(Duration.class, new DurationConverter()).parseArgs();
         RunConfig c = cmd.config();
         assertThat(c.scenarios()).containsExactlyElementsOf(Scenarios.all().stream().map(Scenario::name).toList());
-        assertThat(c.guarantees()).containsExactly(GuaranteeKind.values());
+        assertThat(c.guarantees()).containsExactly(StandardGuarantee.values());
         assertThat(c.duration()).isEqualTo(Duration.ofMillis(2500));
         assertThat(c.out().toString()).startsWith("results");
         assertThat(c.machine().memory()).isEqualTo(64L << 20);
@@ -70,7 +71,7 @@ class CommandLineTest {
         new CommandLine(cmd).registerConverter(Duration.class, new DurationConverter())
                 .parseArgs("-g", "NONE,reservation", "-s", "writeback", "-d", "300ms", "--rate", "250", "-o", "x");
         RunConfig c = cmd.config();
-        assertThat(c.guarantees()).containsExactly(GuaranteeKind.NONE, GuaranteeKind.RESERVATION);
+        assertThat(c.guarantees()).containsExactly(StandardGuarantee.NONE, StandardGuarantee.RESERVATION);
         assertThat(c.scenarios()).containsExactly("writeback");
         assertThat(c.duration()).isEqualTo(Duration.ofMillis(300));
         assertThat(c.rate()).isEqualTo(250);

@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -19,7 +20,7 @@ class DeviceScenariosTest {
     @TempDir
     Path dir;
 
-    private List<RunResult> campaign(String scenario, List<GuaranteeKind> kinds) throws Exception {
+    private List<RunResult> campaign(String scenario, List<StandardGuarantee> kinds) throws Exception {
         RunConfig config = new RunConfig(List.of(scenario), kinds, Duration.ofMillis(600), 400, 32, 2, 3, 0, 0, 1, 2,
                 Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofNanos(50_000), false, false, Duration.ZERO,
                 dir).validate();
@@ -28,8 +29,8 @@ class DeviceScenariosTest {
 
     @Test
     void bounceGoesThroughThePoolOnAGuaranteeAndFailsOnNone() throws Exception {
-        List<RunResult> r = campaign("bounce", List.of(GuaranteeKind.MEMPOOL_251, GuaranteeKind.RESERVATION,
-                GuaranteeKind.NONE));
+        List<RunResult> r = campaign("bounce", List.of(StandardGuarantee.MEMPOOL_2_5_1, StandardGuarantee.RESERVATION,
+                StandardGuarantee.NONE));
         for (RunResult guarded : r.subList(0, 2)) {
             assertThat(guarded.outcome()).as(guarded.id()).isEqualTo("ok");
             assertThat(guarded.counters().get("pages_bounced")).as(guarded.id()).isEqualTo(guarded.completed());
@@ -45,7 +46,7 @@ class DeviceScenariosTest {
 
     @Test
     void raid1SurvivesAMirrorFailureAndResyncsTheSpare() throws Exception {
-        RunResult r = campaign("raid1", List.of(GuaranteeKind.MEMPOOL_MODERN)).get(0);
+        RunResult r = campaign("raid1", List.of(StandardGuarantee.MEMPOOL_MODERN)).get(0);
         assertThat(r.outcome()).isEqualTo("ok");
         assertThat(r.counters()).containsEntry("md_disk_failures", 1L).containsEntry("md_resyncs_completed", 1L)
                 .containsEntry("spare_in_sync", 1L);

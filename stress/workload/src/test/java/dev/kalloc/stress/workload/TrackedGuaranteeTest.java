@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload;
 
+import dev.kalloc.bio.StandardGuarantee;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.ElementSource;
@@ -20,8 +21,8 @@ class TrackedGuaranteeTest {
     private static final int N = 4;
 
     @ParameterizedTest
-    @EnumSource(GuaranteeKind.class)
-    void idleMemoryIsPoolElementsNotOutOrReservedPagesNotUsed(GuaranteeKind kind) {
+    @EnumSource(StandardGuarantee.class)
+    void idleMemoryIsPoolElementsNotOutOrReservedPagesNotUsed(StandardGuarantee kind) {
         try (Machine m = Machine.boot(MachineConfig.builder().memory(16 * MachineConfig.MiB).kswapd(false).build())) {
             Reservations rs = Reservations.boot(m);
             TrackedGuarantee g = new TrackedGuarantee(kind.create(m, rs), kind, rs);
@@ -31,7 +32,7 @@ class TrackedGuaranteeTest {
                 seen.set(g.allocatingIn(Thread.currentThread()));
                 return pages.alloc(gfp);
             }, Mempools.freePages(m, 0));
-            long expectedIdle = kind == GuaranteeKind.NONE ? 0 : (long) N * PhysicalMemory.PAGE_SIZE;
+            long expectedIdle = kind == StandardGuarantee.NONE ? 0 : (long) N * PhysicalMemory.PAGE_SIZE;
             assertThat(g.idleBytes()).isEqualTo(expectedIdle);
 
             Page p = src.alloc(Gfp.GFP_KERNEL);
