@@ -1,5 +1,6 @@
 package dev.kalloc.page;
 
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -55,9 +56,15 @@ public final class Machine implements AutoCloseable {
      * a slot is written by its own thread only, a hit counts only if the task is the caller's and
      * not retired by {@link #bindCurrentThread}, and anything else (a slot lost to a racing
      * grow, an id beyond {@link #MAX_TASK_TABLE}, a {@code Thread} subclass that overrides
-     * {@code getId}) falls back to the {@code ThreadLocal} and refills the slot.
+     * {@code getId}, a cleared slot) falls back to the {@code ThreadLocal} and refills the slot.
+     *
+     * <p>Slots hold their tasks weakly. Thread ids are never reused, so a strong slot would keep
+     * every task that ever called in (its {@code Thread}, and whatever reservation a thread left
+     * behind when it died) for the machine's lifetime. The thread's {@code ThreadLocal} entry
+     * holds its task strongly while the thread lives, so a live thread's slot is never cleared;
+     * once the thread has ended, its task, and through it its {@code Thread}, can be collected.
      */
-    private volatile Task[] tasksById = new Task[64];
+    private volatile TaskRef[] tasksById = new TaskRef[64];
     private final Object tasksByIdGrow = new Object();
     /** Thread ids at or above this use the {@code ThreadLocal} alone: the table stays small. */
     static final int MAX_TASK_TABLE = 1 << 16;
@@ -211,9 +218,10 @@ public final class Machine implements AutoCloseable {
     public Task current() {
         Thread thread = Thread.currentThread();
         long id = thread.getId();
-        Task[] tab = tasksById;
+        TaskRef[] tab = tasksById;
         if (id >= 0 && id < tab.length) {
-            Task t = tab[(int) id];
+            TaskRef r = tab[(int) id];
+            Task t = r == null ? null : r.get();
             if (t != null && t.thread == thread && !t.retired) {
                 return t;
             }
@@ -235,7 +243,7 @@ public final class Machine implements AutoCloseable {
         if (id < 0 || id >= MAX_TASK_TABLE) {
             return;
         }
-        Task[] tab = tasksById;
+        TaskRef[] tab = tasksById;
         if (id >= tab.length) {
             synchronized (tasksByIdGrow) {
                 tab = tasksById;
@@ -245,7 +253,28 @@ public final class Machine implements AutoCloseable {
                 }
             }
         }
-        tab[(int) id] = t;
+        TaskRef r = tab[(int) id];
+        if (r == null || r.get() != t) {
+            tab[(int) id] = new TaskRef(t);
+        }
+    }
+
+    /** A slot of {@link #tasksById}: a weak reference to a task (see there for why weak). */
+    private static final class TaskRef extends WeakReference<Task> {
+        TaskRef(Task t) {
+            super(t);
+        }
+    }
+
+    /** Slots of the task table whose task is still reachable; for tests. */
+    int tasksInTable() {
+        int n = 0;
+        for (TaskRef r : tasksById) {
+            if (r != null && r.get() != null) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**
@@ -317,11 +346,19 @@ public final class Machine implements AutoCloseable {
         pageCache.checkInvariants();
     }
 
-    /** Stops kswapd. The machine's memory stays readable; allocations still work without kswapd. */
+    /**
+     * Stops kswapd and empties the task table. The machine's memory stays readable; allocations
+     * still work without kswapd, each thread's first call after this one refilling its slot.
+     */
     @Override
     public void close() {
         if (kswapd != null) {
             kswapd.stop();
+        }
+        // Nothing in the table is needed for correctness (the ThreadLocal is the truth), and a
+        // closed machine that someone keeps around should not keep the tasks of threads reachable.
+        synchronized (tasksByIdGrow) {
+            tasksById = new TaskRef[64];
         }
     }
 

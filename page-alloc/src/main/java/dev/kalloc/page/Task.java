@@ -18,7 +18,10 @@ public final class Task {
 
     private final String name;
     private final int cpu;
-    /** The thread this task stands for; {@link Machine#current()} checks it to trust a table hit. */
+    /**
+     * The thread this task stands for; {@link Machine#current()} checks it to trust a table hit.
+     * Strong: the machine's table holds tasks weakly, so this keeps no dead thread reachable.
+     */
     final Thread thread;
     /** Set (by the task's own thread) when {@link Machine#bindCurrentThread} replaces the task. */
     boolean retired;
