@@ -19,10 +19,17 @@ public final class Task {
     private final String name;
     private final int cpu;
     /**
-     * The thread this task stands for; {@link Machine#current()} checks it to trust a table hit.
-     * Strong: the machine's table holds tasks weakly, so this keeps no dead thread reachable.
+     * The id and class of the thread this task stands for, which {@link Machine#current()}
+     * checks to trust a table hit. Not the {@code Thread} itself: the machine's table keeps tasks
+     * until the machine closes, and must not keep ended threads reachable with them.
      */
-    final Thread thread;
+    final long threadId;
+    final Class<? extends Thread> threadClass;
+    /**
+     * True if the thread's class inherits {@code Thread.getId}, so that {@link #threadId} is
+     * unique and never reused; only such tasks go in the machine's table.
+     */
+    final boolean idIsTrusted;
     /** Set (by the task's own thread) when {@link Machine#bindCurrentThread} replaces the task. */
     boolean retired;
     private int flags;
@@ -30,9 +37,19 @@ public final class Task {
     private PageReservation pageReservation;
 
     Task(Thread thread, int cpu) {
-        this.thread = thread;
+        this.threadId = thread.getId();
+        this.threadClass = thread.getClass();
+        this.idIsTrusted = inheritsGetId(threadClass);
         this.name = thread.getName();
         this.cpu = cpu;
+    }
+
+    private static boolean inheritsGetId(Class<? extends Thread> c) {
+        try {
+            return c.getMethod("getId").getDeclaringClass() == Thread.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("Thread.getId is public", e);
+        }
     }
 
     /** The thread name this task was created for. */

@@ -16,43 +16,29 @@ import org.junit.jupiter.api.Test;
 class TaskTableTest {
 
     /**
-     * A thread that called in, bound itself and left a reservation installed, then ended: the
-     * machine, still open and referenced, must not keep that thread reachable (nor its task and
-     * reservation). Not timed: the collector is asked until the reference clears, a bounded
-     * number of times; each full collection clears a weakly reachable referent, so one normally
-     * suffices.
+     * A thread that called in and bound itself, then ended: the machine, still open and
+     * referenced, must not keep that thread reachable. Not timed: the collector is asked until
+     * the reference clears, a bounded number of times; a full collection clears a weakly
+     * reachable referent, so one normally suffices.
      */
     @Test
     void aDeadThreadIsNotKeptReachableByTheMachine() throws InterruptedException {
         try (Machine m = Machine.boot(TinyMachines.threeZones().build())) {
             m.current();
             WeakReference<Thread> thread = runAndForget(m);
-            WeakReference<PageReservation> reservation = leftReservation;
-            leftReservation = null;
-            for (int i = 0; i < 50 && (thread.get() != null || reservation.get() != null); i++) {
+            for (int i = 0; i < 50 && thread.get() != null; i++) {
                 System.gc();
                 Thread.sleep(0, 1); // lets the reference handler run; not a wait for anything timed
             }
             assertThat(thread.get()).as("the dead thread").isNull();
-            assertThat(reservation.get()).as("the reservation the dead thread left").isNull();
             // The machine still finds the live caller.
             assertThat(m.current()).isSameAs(m.current());
         }
     }
 
-    private WeakReference<PageReservation> leftReservation;
-
-    /** Runs a thread that binds, calls in and leaves a reservation; returns a weak reference to it. */
+    /** Runs a thread that binds and calls in; returns a weak reference to it. */
     private WeakReference<Thread> runAndForget(Machine m) throws InterruptedException {
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        // An object of its own (a lambda capturing nothing would be a JVM-wide constant).
-        PageReservation r = new PageReservation() {
-            @Override
-            public Page allocFromReservation(int gfp, int order, Zone[] zonelist) {
-                return null;
-            }
-        };
-        leftReservation = new WeakReference<>(r);
         Thread t = new Thread(() -> {
             try {
                 Task task = m.bindCurrentThread(1);
@@ -60,7 +46,6 @@ class TaskTableTest {
                     throw new AssertionError("current() is not the bound task");
                 }
                 m.pageAlloc().freePage(m.pageAlloc().allocPage(Gfp.GFP_KERNEL));
-                task.setPageReservation(r);
             } catch (Throwable e) {
                 failure.set(e);
             }
@@ -113,7 +98,10 @@ class TaskTableTest {
         }
     }
 
-    /** A thread that claims another thread's id never gets that thread's task. */
+    /**
+     * A thread that claims another thread's id never gets that thread's task, and never takes
+     * a slot: its id is not trusted.
+     */
     @Test
     void aThreadLyingAboutItsIdGetsItsOwnTask() throws InterruptedException {
         try (Machine m = Machine.boot(TinyMachines.threeZones().build())) {
@@ -134,6 +122,7 @@ class TaskTableTest {
             assertThat(seen.get()).isNotNull().isNotSameAs(mine);
             assertThat(seen.get().cpu()).isEqualTo(1);
             assertThat(m.current()).isSameAs(mine);
+            assertThat(m.tasksInTable()).isEqualTo(1);
         }
     }
 }
