@@ -58,7 +58,7 @@ public final class Machine implements AutoCloseable {
      * {@code getId}) falls back to the {@code ThreadLocal} and refills the slot.
      *
      * <p>A hit is recognised without a reference to the {@code Thread}: only tasks of threads
-     * whose class inherits {@code Thread.getId} are stored (see {@link Task#idIsTrusted}), and
+     * whose class inherits {@code Thread.getId} are stored (see {@link Task#tableKey}), and
      * a hit needs the caller's id and class to be the task's. Equal classes make the caller's
      * {@code getId} the real one too, and real ids are unique and never reused, so the task is
      * the caller's. So a slot keeps no {@code Thread} reachable after its thread ends; it does
@@ -224,7 +224,7 @@ public final class Machine implements AutoCloseable {
         Task[] tab = tasksById;
         if (id >= 0 && id < tab.length) {
             Task t = tab[(int) id];
-            if (t != null && t.threadId == id && t.threadClass == thread.getClass() && !t.retired) {
+            if (t != null && t.tableKey == id && t.threadClass == thread.getClass()) {
                 return t;
             }
         }
@@ -242,7 +242,7 @@ public final class Machine implements AutoCloseable {
      * old table without it; the next {@link #current()} then misses and stores again.
      */
     private void remember(Task t, long id) {
-        if (id < 0 || id >= MAX_TASK_TABLE || !t.idIsTrusted) {
+        if (id < 0 || id >= MAX_TASK_TABLE || t.tableKey != id) {
             return;
         }
         Task[] tab = tasksById;
@@ -286,8 +286,8 @@ public final class Machine implements AutoCloseable {
                         + "force; it cannot move to cpu " + cpu + " now");
             }
             // Retired first: a grow may have copied the old task into a table this thread reads
-            // next; the flag (this thread's own write) makes current() skip it there.
-            t.retired = true;
+            // next; its key of -1 (this thread's own write) makes current() skip it there.
+            t.tableKey = -1;
             t = new Task(Thread.currentThread(), cpu);
             current.set(t);
             remember(t, Thread.currentThread().getId());

@@ -19,27 +19,24 @@ public final class Task {
     private final String name;
     private final int cpu;
     /**
-     * The id and class of the thread this task stands for, which {@link Machine#current()}
-     * checks to trust a table hit. Not the {@code Thread} itself: the machine's table keeps tasks
-     * until the machine closes, and must not keep ended threads reachable with them.
+     * What {@link Machine#current()} checks to trust a table hit, instead of the {@code Thread}
+     * itself: the machine's table keeps tasks until the machine closes, and must not keep ended
+     * threads reachable with them. {@code tableKey} is the thread's id if the thread's class
+     * inherits {@code Thread.getId} (so the id is unique and never reused), and -1 if it does
+     * not or once {@link Machine#bindCurrentThread} has replaced the task (written then by the
+     * task's own thread, the only one whose lookups can match it): only a task whose key is its
+     * thread's id goes in the table, and a hit needs the caller's id and class to be the task's.
+     * One field for both conditions keeps the hit to two loads and two compares.
      */
-    final long threadId;
+    long tableKey;
     final Class<? extends Thread> threadClass;
-    /**
-     * True if the thread's class inherits {@code Thread.getId}, so that {@link #threadId} is
-     * unique and never reused; only such tasks go in the machine's table.
-     */
-    final boolean idIsTrusted;
-    /** Set (by the task's own thread) when {@link Machine#bindCurrentThread} replaces the task. */
-    boolean retired;
     private int flags;
     private int irqDepth;
     private PageReservation pageReservation;
 
     Task(Thread thread, int cpu) {
-        this.threadId = thread.getId();
         this.threadClass = thread.getClass();
-        this.idIsTrusted = inheritsGetId(threadClass);
+        this.tableKey = inheritsGetId(threadClass) ? thread.getId() : -1;
         this.name = thread.getName();
         this.cpu = cpu;
     }
