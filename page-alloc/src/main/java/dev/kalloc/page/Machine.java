@@ -54,18 +54,20 @@ public final class Machine implements AutoCloseable {
      * by every alloc+free pair). The {@code ThreadLocal} stays the truth; this is a cache of it:
      * a slot is written by its own thread only, a hit counts only if the task is the caller's and
      * not retired by {@link #bindCurrentThread}, and anything else (a slot lost to a racing
-     * grow, an id beyond {@link #MAX_TASK_TABLE}, a {@code Thread} subclass that overrides
-     * {@code getId}) falls back to the {@code ThreadLocal} and refills the slot.
+     * grow, an id beyond {@link #MAX_TASK_TABLE}, a {@code Thread} subclass) falls back to the
+     * {@code ThreadLocal} and refills the slot.
      *
-     * <p>A hit is recognised without a reference to the {@code Thread}: only tasks of threads
-     * whose class inherits {@code Thread.getId} are stored (see {@link Task#tableKey}), and
-     * a hit needs the caller's id and class to be the task's. Equal classes make the caller's
-     * {@code getId} the real one too, and real ids are unique and never reused, so the task is
-     * the caller's. So a slot keeps no {@code Thread} reachable after its thread ends; it does
-     * keep the ended thread's task, a few dozen bytes, until {@link #close()}. Weak slots would
-     * let the task go too, but cost more: in a loop of {@code current()} calls on the 2-core
-     * machine, 1.50 ns with a {@code Thread} compare, 1.53 ns with this one, 2.0 ns with a
-     * {@code WeakReference} per slot (a {@code Reference.get} and one more dependent load).
+     * <p>A hit is recognised without a reference to the {@code Thread}: the table serves plain
+     * {@code Thread}s only (the project's own threads all are), whose {@code getId} is the JVM's,
+     * unique and never reused, and a hit needs the slot's task to carry the caller's id as its
+     * {@link Task#tableKey}. So a slot keeps no {@code Thread} reachable after its thread ends; it
+     * does keep the ended thread's task, a few dozen bytes, until {@link #close()}. Measured
+     * (FastPathBench, 1 thread, quiet 2-core machine, ns per alloc+free): page0-pcp 20.1 with a
+     * strong {@code Thread} compare, 20.3-20.5 with this check (slab-64 21.1, 20.1-20.2); a
+     * compare of the caller's class with one kept in the task (to serve {@code Thread}
+     * subclasses that keep {@code getId}) made page0-pcp 24.0, and a {@code WeakReference} per
+     * slot, which would let ended tasks go too, about as much. A {@code Thread} subclass pays
+     * the {@code ThreadLocal} probe on every call instead.
      */
     private volatile Task[] tasksById = new Task[64];
     private final Object tasksByIdGrow = new Object();
@@ -222,9 +224,11 @@ public final class Machine implements AutoCloseable {
         Thread thread = Thread.currentThread();
         long id = thread.getId();
         Task[] tab = tasksById;
-        if (id >= 0 && id < tab.length) {
+        // A plain Thread's id is its own and positive; the class test is one compare with a
+        // constant.
+        if (thread.getClass() == Thread.class && id < tab.length) {
             Task t = tab[(int) id];
-            if (t != null && t.tableKey == id && t.threadClass == thread.getClass()) {
+            if (t != null && t.tableKey == id) {
                 return t;
             }
         }

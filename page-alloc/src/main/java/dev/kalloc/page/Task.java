@@ -21,32 +21,21 @@ public final class Task {
     /**
      * What {@link Machine#current()} checks to trust a table hit, instead of the {@code Thread}
      * itself: the machine's table keeps tasks until the machine closes, and must not keep ended
-     * threads reachable with them. {@code tableKey} is the thread's id if the thread's class
-     * inherits {@code Thread.getId} (so the id is unique and never reused), and -1 if it does
-     * not or once {@link Machine#bindCurrentThread} has replaced the task (written then by the
-     * task's own thread, the only one whose lookups can match it): only a task whose key is its
-     * thread's id goes in the table, and a hit needs the caller's id and class to be the task's.
-     * One field for both conditions keeps the hit to two loads and two compares.
+     * threads reachable with them. The thread's id if the thread is a plain {@code Thread}
+     * (whose {@code getId} is the JVM's: unique, never reused), and -1 if it is a subclass (which
+     * may override {@code getId}) or once {@link Machine#bindCurrentThread} has replaced the task
+     * (written then by the task's own thread, the only one whose lookups can match it). Only a
+     * task whose key is its thread's id goes in the table.
      */
     long tableKey;
-    final Class<? extends Thread> threadClass;
     private int flags;
     private int irqDepth;
     private PageReservation pageReservation;
 
     Task(Thread thread, int cpu) {
-        this.threadClass = thread.getClass();
-        this.tableKey = inheritsGetId(threadClass) ? thread.getId() : -1;
+        this.tableKey = thread.getClass() == Thread.class ? thread.getId() : -1;
         this.name = thread.getName();
         this.cpu = cpu;
-    }
-
-    private static boolean inheritsGetId(Class<? extends Thread> c) {
-        try {
-            return c.getMethod("getId").getDeclaringClass() == Thread.class;
-        } catch (NoSuchMethodException e) {
-            throw new AssertionError("Thread.getId is public", e);
-        }
     }
 
     /** The thread name this task was created for. */
