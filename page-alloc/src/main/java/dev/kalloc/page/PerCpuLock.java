@@ -31,7 +31,11 @@ import java.lang.invoke.VarHandle;
  * until the holder lets go. Holders keep it for a bounded piece of work, but that may include
  * taking a zone lock or a slab cache's spinlock (lock order: per-CPU lock first), so a waiter
  * can spin for as long as such a lock is held; that is the price of the uncommon case. Not
- * reentrant: no path takes a per-CPU lock it holds.
+ * reentrant: no path takes a per-CPU lock it holds, and one that did would wait for itself
+ * forever. So the lock word holds the holder's identity, its thread id (with the top bit set,
+ * so that it is never 0, whatever a {@code Thread} subclass's {@code getId} returns): the CAS
+ * that takes the lock writes it at no extra cost, and the contended path, seeing its own id
+ * there, throws instead of spinning, with or without assertions.
  *
  * <p>Memory: {@link #lock()} is a volatile CAS, {@link #unlock()} a release store of the word the
  * next {@link #lock()} reads, so everything a holder wrote happens-before whatever the next
@@ -42,7 +46,7 @@ public abstract class PerCpuLock extends PerCpuLockPad {
 
     static {
         try {
-            LOCKED = MethodHandles.lookup().findVarHandle(PerCpuLock.class, "locked", int.class);
+            LOCKED = MethodHandles.lookup().findVarHandle(PerCpuLock.class, "locked", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -50,47 +54,47 @@ public abstract class PerCpuLock extends PerCpuLockPad {
 
     /** Spins (with {@link Thread#onSpinWait()}) before yielding to the holder. */
     private static final int SPINS = 100;
+    /** Set in every held lock word: a thread id of 0 (only a lying getId gives one) still locks. */
+    private static final long HELD = Long.MIN_VALUE;
 
-    private volatile int locked;
     /**
-     * The id of the holding thread, or 0, with assertions on: plain, written by the holder only,
-     * read only to turn an attempt to take the lock twice (it is not reentrant) into an
-     * exception instead of a hang. A thread reading its own id here holds the lock: it wrote that id last, and nobody
-     * else writes it. A long, not the {@code Thread}, so that the store has no GC barrier.
+     * 0 when free, else {@link #HELD} | the holder's thread id. Only the holder writes its own
+     * id here, so a thread that reads its own id holds the lock: it wrote that id last and has
+     * not released it. A long (a thread id), not the {@code Thread}, so that the CAS and the
+     * release store have no GC barrier and {@link #lock()} needs no lookup beyond
+     * {@code Thread.currentThread().getId()}, a field load.
      */
-    private long holder;
-    /**
-     * Holder tracking costs two plain stores and a thread-id read per lock and unlock, half a
-     * nanosecond each on the benchmark machine, so it is on only where assertions are (tests).
-     */
-    private static final boolean TRACK_HOLDER = PerCpuLock.class.desiredAssertionStatus();
+    private volatile long locked;
 
     protected PerCpuLock() {
+    }
+
+    /** The lock word the calling thread writes when it takes the lock. */
+    private static long me() {
+        return HELD | Thread.currentThread().getId();
     }
 
     /**
      * Takes the lock, spinning and then yielding while another thread holds it.
      *
-     * @throws IllegalStateException if the calling thread holds it already (detected with
-     *         assertions on; without them that is a hang)
+     * @throws IllegalStateException if the calling thread holds it already (it is not
+     *         reentrant); the lock stays held
      */
     public final void lock() {
-        if (!LOCKED.compareAndSet(this, 0, 1)) {
-            lockContended();
-        }
-        if (TRACK_HOLDER) {
-            holder = Thread.currentThread().getId();
+        long me = me();
+        if (!LOCKED.compareAndSet(this, 0L, me)) {
+            lockContended(me);
         }
     }
 
-    private void lockContended() {
-        if (TRACK_HOLDER && holder == Thread.currentThread().getId()) {
-            throw new IllegalStateException("per-CPU lock taken twice by " + Thread.currentThread().getName()
-                    + ": it is not reentrant");
+    private void lockContended(long me) {
+        if (locked == me && idIsUnique(Thread.currentThread())) {
+            throw new IllegalStateException(this + " taken twice by thread " + Thread.currentThread().getName()
+                    + ": a per-CPU lock is not reentrant");
         }
         int spins = 0;
         for (;;) {
-            if (locked == 0 && LOCKED.compareAndSet(this, 0, 1)) {
+            if (locked == 0 && LOCKED.compareAndSet(this, 0L, me)) {
                 return;
             }
             if (spins < SPINS) {
@@ -102,29 +106,49 @@ public abstract class PerCpuLock extends PerCpuLockPad {
         }
     }
 
-    /** Takes the lock if it is free, without waiting. */
-    public final boolean tryLock() {
-        if (locked == 0 && LOCKED.compareAndSet(this, 0, 1)) {
-            if (TRACK_HOLDER) {
-                holder = Thread.currentThread().getId();
-            }
-            return true;
+    /**
+     * True if {@code t}'s class inherits {@code Thread.getId}, whose ids are unique. A subclass
+     * may override it and give two threads one id; its own id in the word then proves nothing,
+     * and such a thread only waits, as every thread did before the word held an id. Reflection,
+     * but only on the way to the exception (or for such a thread, at the start of a wait).
+     */
+    private static boolean idIsUnique(Thread t) {
+        try {
+            return t.getClass().getMethod("getId").getDeclaringClass() == Thread.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError("Thread.getId is public", e);
         }
-        return false;
+    }
+
+    /** Takes the lock if it is free, without waiting; false if held, by this thread or another. */
+    public final boolean tryLock() {
+        return locked == 0 && LOCKED.compareAndSet(this, 0L, me());
     }
 
     /** Releases the lock; the caller must hold it (checked by assertion only). */
     public final void unlock() {
-        if (TRACK_HOLDER) {
-            assert holder == Thread.currentThread().getId() : "per-CPU lock released by a thread that does not hold it";
-            holder = 0;
-        }
-        LOCKED.setRelease(this, 0);
+        assert locked == me() : this + " released by thread " + Thread.currentThread().getName()
+                + ", which does not hold it";
+        LOCKED.setRelease(this, 0L);
     }
 
     /** True while some thread holds the lock; for assertions and tests. */
     public final boolean isLocked() {
         return locked != 0;
+    }
+
+    /** The holder's thread id (as its {@code getId} gave it), or -1 when free; for messages and tests. */
+    public final long holderId() {
+        long w = locked;
+        return w == 0 ? -1 : w & ~HELD;
+    }
+
+    /** Names the lock for messages: its class, identity and holder. */
+    @Override
+    public String toString() {
+        long holder = holderId();
+        return getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(this))
+                + (holder < 0 ? " (free)" : " (held by thread id " + holder + ")");
     }
 }
 

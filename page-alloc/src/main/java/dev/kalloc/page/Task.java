@@ -18,16 +18,22 @@ public final class Task {
 
     private final String name;
     private final int cpu;
-    /** The thread this task stands for; {@link Machine#current()} checks it to trust a table hit. */
-    final Thread thread;
-    /** Set (by the task's own thread) when {@link Machine#bindCurrentThread} replaces the task. */
-    boolean retired;
+    /**
+     * What {@link Machine#current()} checks to trust a table hit, instead of the {@code Thread}
+     * itself: the machine's table keeps tasks until the machine closes, and must not keep ended
+     * threads reachable with them. The thread's id if the thread is a plain {@code Thread}
+     * (whose {@code getId} is the JVM's: unique, never reused), and -1 if it is a subclass (which
+     * may override {@code getId}) or once {@link Machine#bindCurrentThread} has replaced the task
+     * (written then by the task's own thread, the only one whose lookups can match it). Only a
+     * task whose key is its thread's id goes in the table.
+     */
+    long tableKey;
     private int flags;
     private int irqDepth;
     private PageReservation pageReservation;
 
     Task(Thread thread, int cpu) {
-        this.thread = thread;
+        this.tableKey = thread.getClass() == Thread.class ? thread.getId() : -1;
         this.name = thread.getName();
         this.cpu = cpu;
     }

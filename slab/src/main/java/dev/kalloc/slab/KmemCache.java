@@ -123,7 +123,7 @@ public final class KmemCache<T extends SlabObject> {
     /** This cache's {@code kmem_cache_t} in {@code cache_cache}; 0 for {@code cache_cache} itself. */
     private final long descAddr;
     /**
-     * Division by {@code objsize} as a multiply and a shift ({@link #divide}): a hardware divide
+     * Division by {@code objsize} as a multiply and a shift ({@link #divMagic}): a hardware divide
      * costs tens of cycles, and every alloc+free needed two or three of them.
      */
     private final long divMagic;
@@ -183,13 +183,8 @@ public final class KmemCache<T extends SlabObject> {
         this.general = general;
         this.cacheCache = cacheCache;
         this.descAddr = descAddr;
-        // Granlund-Montgomery: for 0 <= n < 2^N and d < 2^L, with s = N + L and
-        // m = ceil(2^s / d), (n * m) >>> s == n / d exactly; m < 2^(N+1), so n * m < 2^(2N+1)
-        // fits a long for the N <= 12 + MAX_GFP_ORDER bits of an offset within a slab.
-        int nBits = PhysicalMemory.PAGE_SHIFT + g.gfporder;
-        int lBits = 32 - Integer.numberOfLeadingZeros(g.objsize - 1);
-        this.divShift = nBits + lBits;
-        this.divMagic = ((1L << divShift) + g.objsize - 1) / g.objsize;
+        this.divShift = divShift(g.objsize, g.gfporder);
+        this.divMagic = divMagic(g.objsize, g.gfporder);
         this.cpudata = new ArrayCache[machine.config().nrCpus()];
         for (int cpu = 0; cpu < cpudata.length; cpu++) {
             cpudata[cpu] = new ArrayCache(cpu);
@@ -700,9 +695,32 @@ public final class KmemCache<T extends SlabObject> {
         return divide(objp - redOff - slabp.sMem);
     }
 
-    /** {@code off / objsize} for {@code 0 <= off <} the slab's size in bytes (see the constructor). */
+    /** {@code off / objsize} for {@code 0 <= off <} the slab's size in bytes (see {@link #divMagic}). */
     private int divide(long off) {
-        return (int) ((off * divMagic) >>> divShift);
+        return divide(off, divMagic, divShift);
+    }
+
+    // Granlund-Montgomery: for 0 <= n < 2^N and d < 2^L, with s = N + L and m = ceil(2^s / d),
+    // (n * m) >>> s == n / d exactly; m < 2^(N+1), so n * m < 2^(2N+1) fits a long for the
+    // N <= 12 + MAX_GFP_ORDER bits of an offset within a slab. Static and package-private so
+    // that KmemCacheDivideTest checks these very lines against plain division.
+
+    /** The shift for dividing offsets within an order-{@code gfporder} slab by {@code objsize}. */
+    static int divShift(int objsize, int gfporder) {
+        int nBits = PhysicalMemory.PAGE_SHIFT + gfporder;
+        int lBits = 32 - Integer.numberOfLeadingZeros(objsize - 1);
+        return nBits + lBits;
+    }
+
+    /** The multiplier that goes with {@link #divShift}: {@code ceil(2^shift / objsize)}. */
+    static long divMagic(int objsize, int gfporder) {
+        int shift = divShift(objsize, gfporder);
+        return ((1L << shift) + objsize - 1) / objsize;
+    }
+
+    /** {@code off / objsize} with that cache's multiplier and shift. */
+    static int divide(long off, long magic, int shift) {
+        return (int) ((off * magic) >>> shift);
     }
 
     private long objAddr(Slab slabp, int idx) {

@@ -434,14 +434,15 @@ public final class SlabAllocator {
         if (objp == 0) {
             return;
         }
-        // The owner straight from the page, one lookup; a page that is not a slab's goes
-        // through cacheOf for its message.
+        // The owner straight from the page, one lookup. Anything else goes through cacheOf,
+        // which reads the page again and either throws the SlabBug or returns the cache that now
+        // owns it: a slab grown on that page since the read above (a racing misuse) must end in
+        // the cache's own checks, never in a cast of whatever was read first.
         Page page = pageOf(objp);
         Object owner = page == null ? null : page.slabCache();
-        if (!(owner instanceof KmemCache) || !page.testFlag(Page.PG_slab)) {
-            cacheOf(objp, "kfree"); // throws
-        }
-        ((KmemCache<?>) owner).free(page, objp, "kfree");
+        KmemCache<?> cachep = owner instanceof KmemCache<?> c && page.testFlag(Page.PG_slab) ? c
+                : cacheOf(objp, "kfree");
+        cachep.free(page, objp, "kfree"); // page is not null here: cacheOf throws for that
     }
 
     /**
@@ -462,10 +463,10 @@ public final class SlabAllocator {
             throw new SlabBug("?", objp, String.format("%s: out of range pointer 0x%x, outside RAM", who, objp));
         }
         Object owner = page.slabCache();
-        if (!page.testFlag(Page.PG_slab) || owner == null) {
+        if (!page.testFlag(Page.PG_slab) || !(owner instanceof KmemCache<?> c)) {
             throw new SlabBug("?", objp, String.format("%s: bad pointer 0x%x: %s is not a slab page", who, objp, page));
         }
-        return (KmemCache<?>) owner;
+        return c;
     }
 
     /**

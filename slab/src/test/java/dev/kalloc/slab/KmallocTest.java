@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
+import dev.kalloc.page.Page;
+import dev.kalloc.page.ProcFs;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,51 @@ class KmallocTest {
             SlabAllocator s = SlabAllocator.boot(m);
             s.kfree(0);
             assertThat(s.ksize(0)).isZero();
+        }
+    }
+
+    /**
+     * kfree of anything that is not a slab object is a SlabBug naming the address, and changes
+     * nothing: never a NullPointerException or ClassCastException from the page's owner field.
+     */
+    @Test
+    void kfreeOfNonSlabAddressesIsASlabBugAndChangesNothing() {
+        try (Machine m = Tiny.machine()) {
+            SlabAllocator s = SlabAllocator.boot(m);
+            KmemCache<SlabObject> c = s.kmemCacheCreate("kfree_probe", 64, 0, 0, null, null);
+            long obj = c.alloc(SLAB_KERNEL);
+            Page slabPage = m.physToPage(obj);
+            Page plain = m.pageAlloc().allocPage(Gfp.GFP_KERNEL);
+            Page free = m.pageAlloc().allocPage(Gfp.GFP_KERNEL);
+            m.pageAlloc().freePage(free);
+            m.pageAlloc().drainAllPages();
+            String slabinfo = s.slabinfo();
+            String buddyinfo = ProcFs.buddyinfo(m);
+            long[] bad = {plain.physAddr(), plain.physAddr() + 64, free.physAddr(), 8, -64,
+                m.memory().size(), m.memory().size() + 4096};
+            for (long p : bad) {
+                assertThatThrownBy(() -> s.kfree(p)).as("kfree(0x%x)", p).isInstanceOf(SlabBug.class)
+                        .satisfies(e -> assertThat(((SlabBug) e).address()).isEqualTo(p));
+            }
+            // A slab page whose owner field holds something other than a cache (what a kfree
+            // racing with a grow on that page can read): still the SlabBug.
+            Object slab = slabPage.slab();
+            slabPage.setSlab("not a cache", slab);
+            try {
+                assertThatThrownBy(() -> s.kfree(obj)).isInstanceOf(SlabBug.class)
+                        .hasMessageContaining("not a slab page");
+                assertThatThrownBy(() -> s.ksize(obj)).isInstanceOf(SlabBug.class);
+            } finally {
+                slabPage.setSlab(c, slab);
+            }
+            assertThat(s.slabinfo()).isEqualTo(slabinfo);
+            assertThat(ProcFs.buddyinfo(m)).isEqualTo(buddyinfo);
+            assertThat(plain.isAllocated()).isTrue();
+            assertThat(plain.count()).isEqualTo(1);
+            assertThat(c.isAllocated(obj)).isTrue();
+            s.kfree(obj);
+            m.pageAlloc().freePage(plain);
+            Tiny.check(m, s);
         }
     }
 
