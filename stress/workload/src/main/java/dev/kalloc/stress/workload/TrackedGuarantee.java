@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -59,8 +60,21 @@ final class TrackedGuarantee implements Guarantee {
     @Override
     public <E> ElementSource<E> source(String name, int minNr, int reservePages, MempoolAllocFn<E> alloc,
             MempoolFreeFn<E> free) {
+        return track(alloc, free, t -> inner.source(name, minNr, reservePages, t::underlyingAlloc, t::underlyingFree));
+    }
+
+    /** Forwards the zone mask too (the ISA bounce pool reserves in ZONE_DMA through it). */
+    @Override
+    public <E> ElementSource<E> source(String name, int minNr, int reservePages, int zoneGfp, MempoolAllocFn<E> alloc,
+            MempoolFreeFn<E> free) {
+        return track(alloc, free,
+                t -> inner.source(name, minNr, reservePages, zoneGfp, t::underlyingAlloc, t::underlyingFree));
+    }
+
+    private <E> ElementSource<E> track(MempoolAllocFn<E> alloc, MempoolFreeFn<E> free,
+            Function<Tracked<E>, ElementSource<E>> innerSource) {
         Tracked<E> t = new Tracked<>(alloc, free);
-        t.source = inner.source(name, minNr, reservePages, t::underlyingAlloc, t::underlyingFree);
+        t.source = innerSource.apply(t);
         sources.add(t);
         return t;
     }

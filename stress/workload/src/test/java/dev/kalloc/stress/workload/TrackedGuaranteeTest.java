@@ -4,6 +4,9 @@ import dev.kalloc.bio.StandardGuarantee;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.ElementSource;
+import dev.kalloc.bio.Guarantee;
+import dev.kalloc.bio.Guarantees;
+import dev.kalloc.mempool.MempoolFreeFn;
 import dev.kalloc.mempool.MempoolAllocFn;
 import dev.kalloc.mempool.Mempools;
 import dev.kalloc.page.Gfp;
@@ -46,6 +49,38 @@ class TrackedGuaranteeTest {
             assertThat(g.failures()).isZero();
             src.destroy();
             assertThat(g.idleBytes()).isZero();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void theZoneMaskReachesTheWrappedGuarantee() {
+        try (Machine m = Machine.boot(MachineConfig.builder().memory(16 * MachineConfig.MiB).kswapd(false).build())) {
+            java.util.concurrent.atomic.AtomicInteger zoneGfp = new java.util.concurrent.atomic.AtomicInteger(-1);
+            Guarantee none = Guarantees.none();
+            Guarantee recording = new Guarantee() {
+                @Override
+                public Kind kind() {
+                    return none.kind();
+                }
+
+                @Override
+                public <E> ElementSource<E> source(String name, int minNr, int reservePages, MempoolAllocFn<E> alloc,
+                        MempoolFreeFn<E> free) {
+                    return none.source(name, minNr, reservePages, alloc, free);
+                }
+
+                @Override
+                public <E> ElementSource<E> source(String name, int minNr, int reservePages, int gfp,
+                        MempoolAllocFn<E> alloc, MempoolFreeFn<E> free) {
+                    zoneGfp.set(gfp);
+                    return source(name, minNr, reservePages, alloc, free);
+                }
+            };
+            TrackedGuarantee g = new TrackedGuarantee(recording, StandardGuarantee.NONE, null);
+            ElementSource<Page> src = g.source("isa", N, N, Gfp.GFP_NOIO | Gfp.__GFP_DMA, Mempools.allocPages(m, 0),
+                    Mempools.freePages(m, 0));
+            assertThat(zoneGfp.get()).isEqualTo(Gfp.GFP_NOIO | Gfp.__GFP_DMA);
+            src.destroy();
         }
     }
 }
