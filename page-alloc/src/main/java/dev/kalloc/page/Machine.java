@@ -232,10 +232,10 @@ public final class Machine implements AutoCloseable {
                 return t;
             }
         }
-        return currentSlow(thread, id);
+        return currentSlow(id);
     }
 
-    private Task currentSlow(Thread thread, long id) {
+    private Task currentSlow(long id) {
         Task t = current.get();
         remember(t, id);
         return t;

@@ -249,12 +249,12 @@ public final class PageAllocator {
     private Page rebalance(int gfp, int order, Zone[] zl, Task task) {
         int fruitless = 0;
         for (;;) {
-            // 2.6: __GFP_NOMEMALLOC refuses the reserve, and the task, reclaiming already, does
-            // not recurse into direct reclaim either: it fails here.
-            if ((gfp & Gfp.__GFP_NOMEMALLOC) != 0 && (task.flags() & (Task.PF_MEMALLOC | Task.PF_MEMDIE)) != 0) {
-                return failed();
-            }
             if ((task.flags() & (Task.PF_MEMALLOC | Task.PF_MEMDIE)) != 0) {
+                // 2.6: __GFP_NOMEMALLOC refuses the reserve, and the task, reclaiming already,
+                // does not recurse into direct reclaim either: it fails here.
+                if ((gfp & Gfp.__GFP_NOMEMALLOC) != 0) {
+                    return failed();
+                }
                 for (Zone z : zl) {
                     Page page = bufferedRmqueue(z, order, gfp, task);
                     if (page != null) {

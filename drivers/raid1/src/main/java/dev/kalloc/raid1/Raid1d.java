@@ -107,15 +107,6 @@ final class Raid1d {
         return handled;
     }
 
-    /** Requests waiting on the list. */
-    synchronized int queued() {
-        int n = 0;
-        for (R1Bio r = head; r != null; r = r.nextR1) {
-            n++;
-        }
-        return n;
-    }
-
     /** Stops the thread once the list is empty and joins it; a no-op without a thread. */
     void stop() {
         synchronized (this) {

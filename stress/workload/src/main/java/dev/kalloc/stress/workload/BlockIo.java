@@ -54,7 +54,7 @@ final class BlockIo {
     private final RunMetrics.OpType write;
     private final RunMetrics.OpType read;
     private final ArrayBlockingQueue<Page> buffers;
-    private final List<Page> allBuffers = new ArrayList<>();
+    private final long highmemBuffers;
     private final AtomicLongArray committedCrc;
     private final AtomicLongArray versions;
     private final AtomicIntegerArray busy;
@@ -86,14 +86,16 @@ final class BlockIo {
         this.write = ops.opType("write");
         this.read = ops.opType("read");
         this.buffers = new ArrayBlockingQueue<>(nrBuffers);
+        long high = 0;
         for (int i = 0; i < nrBuffers; i++) {
             Page p = machine.pageAlloc().allocPage(bufferGfp);
             if (p == null) {
                 throw new IllegalStateException("cannot allocate buffer page " + i + " of " + nrBuffers);
             }
-            allBuffers.add(p);
+            high += p.isHighMem() ? 1 : 0;
             buffers.add(p);
         }
+        this.highmemBuffers = high;
         this.committedCrc = new AtomicLongArray(blocks);
         this.versions = new AtomicLongArray(blocks);
         this.busy = new AtomicIntegerArray(blocks);
@@ -104,7 +106,7 @@ final class BlockIo {
 
     /** Buffer pages in highmem. */
     long highmemBuffers() {
-        return allBuffers.stream().filter(Page::isHighMem).count();
+        return highmemBuffers;
     }
 
     /** Issues operation {@code index} (see the class comment); returns once it is submitted. */

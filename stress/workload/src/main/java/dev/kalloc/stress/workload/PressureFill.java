@@ -5,7 +5,6 @@ import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PageCache;
-import dev.kalloc.page.Zone;
 
 /**
  * Memory pressure for the scenarios that do not bring their own: page-cache pages of a mapping
@@ -50,11 +49,7 @@ final class PressureFill {
 
     /** Free pages in every zone now. */
     static long freePages(Machine m) {
-        long free = 0;
-        for (Zone z : m.zones()) {
-            free += z.freePages();
-        }
-        return free;
+        return m.pageAlloc().nrFreePages();
     }
 
     /**

@@ -77,7 +77,7 @@ final class Raid1Scenario implements Scenario {
 
             @Override
             public void applyPressure(boolean takeAll) {
-                filled = PressureFill.fill(rig.machine, "r1-pinned", PressureFill.freePages(rig.machine) / 2, true);
+                filled = PressureFill.fillShare(rig.machine, "r1-pinned", false);
                 if (takeAll) {
                     filled += PressureFill.fill(rig.machine, "r1-cache", Long.MAX_VALUE, false);
                 }
