@@ -27,21 +27,32 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try {
-            RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
-            Report report = new Report(log, dir);
-            Path index = report.render();
-            out.print(SummaryTable.text(log));
-            out.println();
-            report.printVerdicts(out);
-            out.println();
-            out.println(report.outcomeLine() + "; report: " + index.toAbsolutePath());
-            out.flush();
-            return report.failed() ? Main.EXIT_FAILED : 0;
+            return renderAndPrint(dir, out, "");
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "kalloc report: " + e.getMessage(), e);
         } catch (IOException e) {
             spec.commandLine().getErr().println("kalloc report: cannot read or write in " + dir + ": " + e.getMessage());
             return Main.EXIT_IO;
         }
+    }
+
+    /**
+     * Renders the report of the run in {@code dir} from its log and prints the summary table, the
+     * verdicts and the outcome line ({@code elapsed} is inserted after the outcome, e.g.
+     * {@code " in 57.3s"}); shared by {@code run} and {@code report} so the two print the same.
+     *
+     * @return the exit status: {@link Main#EXIT_FAILED} if a guarantee failed its promise, else 0
+     */
+    static int renderAndPrint(Path dir, PrintWriter out, String elapsed) throws IOException {
+        RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
+        Report report = new Report(log, dir);
+        Path index = report.render();
+        out.print(SummaryTable.text(log));
+        out.println();
+        report.printVerdicts(out);
+        out.println();
+        out.println(report.outcomeLine() + elapsed + "; report: " + index.toAbsolutePath());
+        out.flush();
+        return report.failed() ? Main.EXIT_FAILED : 0;
     }
 }

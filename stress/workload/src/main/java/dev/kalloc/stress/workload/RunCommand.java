@@ -147,17 +147,9 @@ final class RunCommand implements Callable<Integer> {
         try {
             long start = System.nanoTime();
             new Campaign(config, System.err).run();
-            RunLog log = RunLog.read(config.out().resolve(Campaign.LOG));
-            Report report = new Report(log, config.out());
-            Path index = report.render();
+            String elapsed = String.format(java.util.Locale.ROOT, " in %.1fs", (System.nanoTime() - start) / 1e9);
             stdout.println();
-            stdout.print(SummaryTable.text(log));
-            stdout.println();
-            report.printVerdicts(stdout);
-            stdout.printf(java.util.Locale.ROOT, "%n%s in %.1fs; report: %s%n", report.outcomeLine(),
-                    (System.nanoTime() - start) / 1e9, index.toAbsolutePath());
-            stdout.flush();
-            return report.failed() ? Main.EXIT_FAILED : 0;
+            return ReportCommand.renderAndPrint(config.out(), stdout, elapsed);
         } catch (IOException | UncheckedIOException e) {
             System.err.println("kalloc run: cannot write the outputs in " + config.out() + ": " + e.getMessage());
             return Main.EXIT_IO;
