@@ -167,6 +167,21 @@ class BlockLayerTest {
     }
 
     @Test
+    void serviceTimeCanBeChangedAndNeverNegative() throws Exception {
+        try (RamDisk d = RamDisk.create(rig.machine, "changed", 64, Duration.ZERO)) {
+            d.setServiceTime(Duration.ofMillis(30));
+            Bio b = rig.set.bioAlloc(Gfp.GFP_NOIO, 1).setDev(d);
+            b.addPage(page, 4096, 0);
+            long t0 = System.nanoTime();
+            BioRig.submitAndWait(Bio.WRITE, b);
+            assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(Duration.ofMillis(30).toNanos());
+            b.put();
+            assertThatThrownBy(() -> d.setServiceTime(Duration.ofNanos(-1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("negative service time");
+        }
+    }
+
+    @Test
     void bounceLimitAndMakeRequestHook() throws Exception {
         RequestQueue q = rig.disk.queue();
         assertThat(q.bouncePfn()).isEqualTo(RequestQueue.BOUNCE_ANY);

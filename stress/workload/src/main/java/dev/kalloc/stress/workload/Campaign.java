@@ -14,9 +14,19 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A campaign: every chosen scenario on every chosen guarantee, one run after another, each on a
- * freshly booted machine, with a progress bar on stderr, then the report rendered from the
- * interval log the runs wrote.
+ * A campaign: every chosen scenario on every chosen guarantee, {@code trials} times, one run
+ * after another, each on a freshly booted machine, with a progress bar on stderr; the report is
+ * then rendered from the interval log the runs wrote.
+ *
+ * <h2>Why trials, in this order</h2>
+ * One run per cell measures one draw of a noisy process: on 2 shared cores the p99 of the same
+ * cell moved twenty-fold between two runs of one commit. So every cell runs {@code trials}
+ * independent trials, each on a fresh machine with its own seed ({@link RunConfig#trialSeed}),
+ * and every figure is a statistic over trials. The loop is trial-major (all cells of trial 1,
+ * then all of trial 2, ...), so slow drifts of the machine (another process, a thermal change,
+ * heap growth) fall on every cell alike rather than on whichever ran last; and within a trial
+ * the order of the guarantees is rotated by one from trial to trial, so that no guarantee always
+ * runs first after a scenario change (when the JIT and the GC have the most catching up to do).
  *
  * <p>Output folder layout: {@code kalloc.hlog} (the interval log), {@code proc/} (the
  * {@code /proc} snapshots at the start and end of each run), and what {@link Report} renders:
@@ -38,10 +48,11 @@ final class Campaign {
 
     /** The settings line recorded in the log. */
     String settings() {
-        return String.format(Locale.ROOT, "scenarios=%s guarantees=%s duration=%s rate=%.0f/s memory=%dMiB cpus=%d"
+        return String.format(Locale.ROOT, "scenarios=%s guarantees=%s duration=%s trials=%d rate=%.0f/s memory=%dMiB cpus=%d"
                 + " seed=%d disk-error-rate=%s page-fail=%d%%/%d workers=%d watchdog=%s stall-threshold=%s"
                 + " service-time=%s kswapd=%s oom=%s warmup=%s",
-                String.join(",", config.scenarios()), labels(), Text.duration(config.duration()), config.rate(),
+                String.join(",", config.scenarios()), labels(), Text.duration(config.duration()), config.trials(),
+                config.rate(),
                 config.memoryMiB(), config.cpus(), config.seed(), config.diskErrorRate(), config.pageFailPercent(),
                 config.pageFailInterval(), config.workers(), Text.duration(config.watchdog()),
                 Text.duration(config.stallThreshold()), Text.duration(config.serviceTime()), config.kswapd(),
@@ -61,7 +72,7 @@ final class Campaign {
         Path out = config.out();
         Files.createDirectories(out.resolve(PROC));
         List<RunResult> results = new ArrayList<>();
-        int total = config.scenarios().size() * config.guarantees().size();
+        int total = config.trials() * config.scenarios().size() * config.guarantees().size();
         try (ProgressBar bar = progressBar(total)) {
             warmUp(bar);
             runAll(bar, results);
@@ -80,7 +91,8 @@ final class Campaign {
         RunConfig short_ = config.withDuration(config.warmup());
         try (LatencyLog discard = new LatencyLog(java.io.OutputStream.nullOutputStream(), 0, "warm-up")) {
             for (String name : config.scenarios()) {
-                RunExecutor run = new RunExecutor(short_, Scenarios.byName(name), config.guarantees().get(0), discard, null);
+                RunExecutor run = new RunExecutor(short_, Scenarios.byName(name), config.guarantees().get(0), 1,
+                        config.trialSeed(0), discard, null);
                 bar.setExtraMessage("warm-up " + name);
                 run.execute(() -> bar.setExtraMessage("warm-up " + run.status()));
             }
@@ -89,25 +101,40 @@ final class Campaign {
 
     private void runAll(ProgressBar bar, List<RunResult> results) throws IOException, InterruptedException {
         Path out = config.out();
+        Environment env = Environment.capture();
         try (LatencyLog log = new LatencyLog(out.resolve(LOG), System.currentTimeMillis(), settings())) {
+            log.comment(env.encode());
             int done = 0;
-            for (String name : config.scenarios()) {
-                Scenario scenario = Scenarios.byName(name);
-                for (StandardGuarantee kind : config.guarantees()) {
-                    RunExecutor run = new RunExecutor(config, scenario, kind, log, out.resolve(PROC));
-                    int base = done * 100;
-                    bar.setExtraMessage(run.status());
-                    RunResult r = run.execute(() -> {
-                        bar.stepTo(base + Math.round(run.loadFraction() * 90));
+            for (int trial = 1; trial <= config.trials(); trial++) {
+                long seed = config.trialSeed(trial);
+                for (String name : config.scenarios()) {
+                    Scenario scenario = Scenarios.byName(name);
+                    for (StandardGuarantee kind : rotated(config.guarantees(), trial - 1)) {
+                        RunExecutor run = new RunExecutor(config, scenario, kind, trial, seed, log, out.resolve(PROC));
+                        int base = done * 100;
                         bar.setExtraMessage(run.status());
-                    });
-                    results.add(r);
-                    done++;
-                    bar.stepTo(done * 100L);
-                    bar.setExtraMessage(r.id() + " " + r.outcome());
+                        RunResult r = run.execute(() -> {
+                            bar.stepTo(base + Math.round(run.loadFraction() * 90));
+                            bar.setExtraMessage(run.status());
+                        });
+                        results.add(r);
+                        done++;
+                        bar.stepTo(done * 100L);
+                        bar.setExtraMessage(r.id() + " " + r.outcome());
+                    }
                 }
             }
+            log.comment(env.with(Environment.LOAD_END, Environment.loadAverage()).encode());
         }
+    }
+
+    /** {@code list} rotated left by {@code by} places: trial t starts with the t-th guarantee. */
+    static <T> List<T> rotated(List<T> list, int by) {
+        List<T> r = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            r.add(list.get((i + by) % list.size()));
+        }
+        return r;
     }
 
     private ProgressBar progressBar(int runs) {

@@ -13,20 +13,33 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code kalloc check DIR}: the CI's check of a run's outputs. The interval log must read back
- * with HdrHistogram's {@code HistogramLogReader}, every operation type that ended operations in a
- * run that was not torn down (its {@code ops.<type>} counter) must have exactly that many values
- * under its tag, and {@code index.html},
- * {@code summary.json} and a {@code .hgrm} per tag must exist. Exit status 0 if all hold, 1
- * otherwise, with one line per problem.
+ * with HdrHistogram's {@code HistogramLogReader}; in every trial that was not torn down, every
+ * operation type must have exactly as many values under its two tags (successes and failures)
+ * as its {@code ops.<type>} counter says ended; {@code index.html}, {@code summary.json} and
+ * every {@code .hgrm} the report writes must exist.
+ *
+ * <p>With {@code --against OTHER}, it also compares the significant verdicts of the two runs
+ * (for example the same settings with two seeds) and reports every pair that contradicts: one
+ * run finding A better than B on a metric in a scenario, the other B better than A. Evidence
+ * that flips between two runs settles nothing; this is the check that it does not.
+ *
+ * <p>Exit status 0 if all hold, 1 otherwise, with one line per problem; 3 if a folder cannot be
+ * read.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
-        description = "Checks that DIR/kalloc.hlog reads back with HistogramLogReader and the report exists.")
+        description = {"Checks that DIR/kalloc.hlog reads back with HistogramLogReader, that every trial's histograms"
+            + " hold every operation it ended, and that the report exists.",
+            "With --against OTHER: also that no significant verdict of DIR contradicts one of OTHER."})
 final class CheckCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
     @Parameters(paramLabel = "DIR", description = "The output folder of a 'kalloc run'")
     private Path dir;
+
+    @CommandLine.Option(names = "--against", paramLabel = "OTHER",
+            description = "Another run's output folder: fail if a significant verdict of one contradicts the other's")
+    private Path against;
 
     @Override
     public Integer call() {
@@ -41,6 +54,18 @@ final class CheckCommand implements Callable<Integer> {
         if (log != null) {
             problems.addAll(problems(log, dir));
         }
+        List<String> contradictions = List.of();
+        if (log != null && against != null) {
+            try {
+                RunLog other = RunLog.read(against.resolve(Campaign.LOG));
+                contradictions = Comparison.contradictions(Analysis.of(log).findings(), Analysis.of(other).findings());
+                for (String c : contradictions) {
+                    problems.add("contradictory verdicts: " + c);
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                problems.add("the interval log of --against " + against + " does not read back: " + e.getMessage());
+            }
+        }
         for (String p : problems) {
             out.println("check: " + p);
         }
@@ -48,6 +73,10 @@ final class CheckCommand implements Callable<Integer> {
             out.printf("check: %s reads back with HistogramLogReader: %d interval histograms, %d tags, %d runs;"
                     + " %s and %s present%n", dir.resolve(Campaign.LOG), log.intervals(), log.tags().size(),
                     log.runs().size(), Report.INDEX, Report.SUMMARY);
+            if (against != null) {
+                out.printf("check: %d significant verdicts here, none contradicted by %s%n",
+                        Analysis.of(log).findings().size(), against);
+            }
         }
         out.flush();
         return problems.isEmpty() ? 0 : Main.EXIT_FAILED;
@@ -62,10 +91,13 @@ final class CheckCommand implements Callable<Integer> {
             }
             for (String op : r.opTypes()) {
                 long ended = r.counters().getOrDefault("ops." + op, 0L);
+                long failedEnded = r.counters().getOrDefault("ops_failed." + op, 0L);
                 long logged = log.total(r.tag(op)).getTotalCount();
-                if (logged != ended) {
-                    problems.add("run " + r.id() + " ended " + ended + " operations of type " + op + " but the log holds "
-                            + logged + " under tag " + r.tag(op));
+                long failedLogged = log.total(r.failedTag(op)).getTotalCount();
+                if (logged != ended - failedEnded || failedLogged != failedEnded) {
+                    problems.add("run " + r.id() + " ended " + ended + " operations of type " + op + " (" + failedEnded
+                            + " failed) but the log holds " + logged + " under tag " + r.tag(op) + " and " + failedLogged
+                            + " under " + r.failedTag(op));
                 }
             }
         }
@@ -74,9 +106,9 @@ final class CheckCommand implements Callable<Integer> {
                 problems.add(f + " is missing in " + dir);
             }
         }
-        for (String tag : log.tags()) {
-            if (!Files.isRegularFile(dir.resolve(Report.hgrmName(tag)))) {
-                problems.add(Report.hgrmName(tag) + " is missing in " + dir);
+        for (String f : new Report(log, dir).hgrmFiles()) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                problems.add(f + " is missing in " + dir);
             }
         }
         return problems;

@@ -61,6 +61,12 @@ final class LatencyLog implements AutoCloseable {
         out.flush();
     }
 
+    /** Writes a comment line of kalloc's own (the environment, a run's memory series). */
+    synchronized void comment(String line) {
+        writer.outputComment(line);
+        out.flush();
+    }
+
     @Override
     public synchronized void close() {
         writer.close();

@@ -12,13 +12,15 @@ import picocli.CommandLine.Command;
  * when one deadlocked, lost data or broke (on none those are reported results, not failures); 2
  * for bad options (picocli's usage error); 3 when the outputs cannot be written or read.
  */
-@Command(name = "kalloc", mixinStandardHelpOptions = true, version = "kalloc 0.1.0-SNAPSHOT",
+@Command(name = "kalloc", mixinStandardHelpOptions = true, version = "kalloc " + Main.VERSION,
         description = {"Runs the kalloc drivers under memory pressure on every guarantee (mempool in the 2.5.1 and"
             + " modern orders, reservation, none) and reports latency, failures, deadlocks, idle memory and"
             + " verified data.", "", "With no arguments: 'kalloc run' with its defaults."},
         subcommands = {RunCommand.class, ReportCommand.class, ProcCommand.class, CheckCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    /** The project version this command belongs to. */
+    static final String VERSION = "0.1.0-SNAPSHOT";
     /** Exit status for a run where a guarantee failed its promise. */
     static final int EXIT_FAILED = 1;
     /** Exit status when outputs cannot be written or read. */

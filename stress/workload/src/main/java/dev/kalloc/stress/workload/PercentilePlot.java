@@ -24,6 +24,11 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * custom labels as wide as "99.999%", so the axis keeps its plain numbers. The latency axis is
  * logarithmic, since one guarantee's stall can be a thousand times another's median; latencies
  * below a microsecond are drawn at a microsecond.
+ *
+ * <p>Each curve ends where the data ends: at the highest percentile with at least
+ * {@link Support#MIN_BEYOND} samples beyond it, the same rule the tables use. Beyond that point
+ * a curve would only repeat the few largest values, flat out to six nines, as if it had been
+ * measured there.
  */
 final class PercentilePlot {
     /** The highest percentile plotted: 100% itself would sit at infinity on this axis. */
@@ -43,17 +48,30 @@ final class PercentilePlot {
         return Math.log10(1 / (1 - Math.min(p, MAX_PERCENTILE)));
     }
 
-    /** The (x, latency ms) points of {@code h}, ticking 5 times per halving of the distance to 100%. */
+    /**
+     * The highest percentile (a fraction) that {@code samples} support: {@code 1 - 10 / samples},
+     * at most {@link #MAX_PERCENTILE}; negative when too few samples support any.
+     */
+    static double lastSupported(long samples) {
+        return samples == 0 ? -1 : Math.min(MAX_PERCENTILE, 1 - Support.MIN_BEYOND / (double) samples);
+    }
+
+    /**
+     * The (x, latency ms) points of {@code h}, ticking 5 times per halving of the distance to
+     * 100%, up to {@link #lastSupported} and ending exactly there.
+     */
     static double[][] points(Histogram h) {
         List<double[]> pts = new ArrayList<>();
-        if (h.getTotalCount() > 0) {
+        double last = lastSupported(h.getTotalCount());
+        if (last >= 0) {
             for (HistogramIterationValue v : h.percentiles(5)) {
                 double p = v.getPercentileLevelIteratedTo() / 100;
-                pts.add(new double[] {x(p), Math.max(MIN_MILLIS, v.getValueIteratedTo() / 1e6)});
-                if (p >= MAX_PERCENTILE) {
+                if (p >= last) {
                     break;
                 }
+                pts.add(new double[] {x(p), Math.max(MIN_MILLIS, v.getValueIteratedTo() / 1e6)});
             }
+            pts.add(new double[] {x(last), Math.max(MIN_MILLIS, h.getValueAtPercentile(100 * last) / 1e6)});
         }
         double[][] out = new double[2][pts.size()];
         for (int i = 0; i < pts.size(); i++) {
@@ -76,7 +94,11 @@ final class PercentilePlot {
         s.setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setXAxisMin(0.0);
-        chart.getStyler().setXAxisMax(Math.ceil(x(MAX_PERCENTILE)));
+        double xMax = 1;
+        for (Histogram h : histograms) {
+            xMax = Math.max(xMax, Math.ceil(x(Math.max(0, lastSupported(h.getTotalCount())))));
+        }
+        chart.getStyler().setXAxisMax(xMax);
         chart.getStyler().setMarkerSize(4);
         boolean any = false;
         for (int i = 0; i < names.size(); i++) {

@@ -13,11 +13,14 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Renders a campaign's outputs from its {@link RunLog} into its folder: a {@code .hgrm}
- * percentile distribution per tag (HdrHistogram's own format, milliseconds), {@code summary.json},
- * one percentile plot per scenario and operation type comparing the guarantees, and
- * {@code index.html} with the verdicts, the summary table, the plots, where deadlocked threads
- * waited, the scenario counters and the {@code /proc} snapshots. Rendering again overwrites the
- * same files, so {@code kalloc report} reproduces what the run wrote.
+ * percentile distribution per cell and operation type, pooled over the cell's trials
+ * (HdrHistogram's own format, milliseconds; failed operations in their own file),
+ * {@code summary.json}, one percentile plot per scenario and operation type comparing the
+ * guarantees, and {@code index.html} with the debate section, the environment, the summary table
+ * with intervals, the verdicts, the plots, where deadlocked threads waited, the counters and the
+ * {@code /proc} snapshots. Everything is computed by {@link Analysis} from the log alone, and
+ * rendering again overwrites the same files, so {@code kalloc report} reproduces what the run
+ * wrote.
  */
 final class Report {
     static final String INDEX = "index.html";
@@ -25,11 +28,17 @@ final class Report {
     private static final double NS_PER_MS = 1e6;
 
     private final RunLog log;
+    private final Analysis analysis;
     private final Path dir;
 
     Report(RunLog log, Path dir) {
         this.log = log;
+        this.analysis = Analysis.of(log);
         this.dir = dir;
+    }
+
+    Analysis analysis() {
+        return analysis;
     }
 
     /** Writes every output; returns the path of {@code index.html}. */
@@ -43,76 +52,194 @@ final class Report {
         return index;
     }
 
-    /** The file name of a tag's {@code .hgrm}: slashes become dots. */
-    static String hgrmName(String tag) {
-        return tag.replace('/', '.') + ".hgrm";
+    /** The {@code .hgrm} file of a cell's operation type: {@code scenario.guarantee.op[.failed].hgrm}. */
+    static String hgrmName(Cell cell, String op, boolean failed) {
+        return cell.scenario() + "." + cell.guarantee() + "." + op + (failed ? "." + RunResult.FAILED : "") + ".hgrm";
+    }
+
+    /** Every operation type any trial of {@code cell} recorded, in first-seen order. */
+    static List<String> opsOf(Cell cell) {
+        List<String> ops = new ArrayList<>();
+        for (RunResult r : cell.trials()) {
+            for (String op : r.opTypes()) {
+                if (!ops.contains(op)) {
+                    ops.add(op);
+                }
+            }
+        }
+        return ops;
+    }
+
+    /** The {@code .hgrm} files the report writes (those with at least one value). */
+    List<String> hgrmFiles() {
+        List<String> files = new ArrayList<>();
+        for (Cell c : log.cells()) {
+            for (String op : opsOf(c)) {
+                if (log.pooled(c, op).getTotalCount() > 0) {
+                    files.add(hgrmName(c, op, false));
+                }
+                if (log.pooledFailed(c, op).getTotalCount() > 0) {
+                    files.add(hgrmName(c, op, true));
+                }
+            }
+        }
+        return files;
     }
 
     private void writeHgrms() throws IOException {
-        for (String tag : log.tags()) {
-            try (PrintStream ps = new PrintStream(Files.newOutputStream(dir.resolve(hgrmName(tag))), false,
-                    StandardCharsets.UTF_8.name())) {
-                log.total(tag).outputPercentileDistribution(ps, 5, NS_PER_MS);
+        for (Cell c : log.cells()) {
+            for (String op : opsOf(c)) {
+                writeHgrm(hgrmName(c, op, false), log.pooled(c, op));
+                writeHgrm(hgrmName(c, op, true), log.pooledFailed(c, op));
             }
         }
     }
 
-    /** {@code summary.json}: the settings, then per run its result and latency percentiles per op type. */
+    private void writeHgrm(String name, Histogram h) throws IOException {
+        if (h.getTotalCount() == 0) {
+            return;
+        }
+        try (PrintStream ps = new PrintStream(Files.newOutputStream(dir.resolve(name)), false, StandardCharsets.UTF_8.name())) {
+            h.outputPercentileDistribution(ps, 5, NS_PER_MS);
+        }
+    }
+
+    /**
+     * {@code summary.json}: the settings and environment; per cell the statistics of every
+     * metric (per-trial values, median, interval and its confidence) and the outcomes; per
+     * scenario the verdict of every metric with its significant findings; per run (trial) its
+     * result, latency percentiles of successful and of failed operations, and counters.
+     */
     String json() {
         Json j = new Json();
         j.beginObject();
         j.name("settings").value(log.settings());
+        j.name("environment").beginObject();
+        log.environment().fields().forEach((k, v) -> j.name(k).value(v));
+        j.endObject();
+        j.name("trials").value(analysis.trials());
         j.name("exit_fails").value(failed());
+        j.name("cells").beginArray();
+        for (CellStats s : analysis.cells()) {
+            j.beginObject();
+            j.name("scenario").value(s.cell().scenario());
+            j.name("guarantee").value(s.cell().guarantee());
+            j.name("outcomes").value(s.cell().outcomes());
+            j.name("trials").value(s.cell().trials().size());
+            j.name("trials_counted").value(s.counted().size());
+            j.name("deadlocks").value(s.cell().deadlocks());
+            j.name("rankable").value(s.cell().rankable());
+            j.name("metrics").beginObject();
+            for (Metric m : Metric.values()) {
+                CellStats.Figure f = s.figure(m);
+                j.name(m.label()).beginObject();
+                j.name("unit").value(m.unit());
+                if (f.present()) {
+                    j.name("median").value(f.estimate().median());
+                    j.name("lo").value(f.estimate().lo());
+                    j.name("hi").value(f.estimate().hi());
+                    j.name("confidence").value(f.estimate().confidence());
+                    j.name("values").beginArray();
+                    for (double v : f.values()) {
+                        j.value(v);
+                    }
+                    j.endArray();
+                } else if (f.unsupported() > 0) {
+                    j.name("unsupported_trials").value(f.unsupported());
+                    j.name("samples_needed_per_trial").value(Support.needed(m.percentile()));
+                }
+                j.endObject();
+            }
+            j.endObject();
+            j.endObject();
+        }
+        j.endArray();
+        j.name("verdicts").beginArray();
+        for (String scenario : log.scenarios()) {
+            for (Comparison c : analysis.comparisons(scenario)) {
+                j.beginObject();
+                j.name("scenario").value(scenario);
+                j.name("metric").value(c.metric().label());
+                j.name("line").value(c.line());
+                j.name("winner").value(c.winner() == null ? "" : c.winner());
+                j.name("findings").beginArray();
+                for (Comparison.Finding f : c.findings()) {
+                    j.beginObject();
+                    j.name("better").value(f.better());
+                    j.name("worse").value(f.worse());
+                    j.name("p").value(f.p());
+                    j.endObject();
+                }
+                j.endArray();
+                j.name("not_ranked").beginObject();
+                c.excluded().forEach((g, why) -> j.name(g).value(why));
+                j.endObject();
+                j.endObject();
+            }
+        }
+        j.endArray();
         j.name("runs").beginArray();
         for (RunResult r : log.runs()) {
-            j.beginObject();
-            j.name("scenario").value(r.scenario());
-            j.name("guarantee").value(r.guarantee());
-            j.name("outcome").value(r.outcome());
-            j.name("fails_command").value(r.failsCommand());
-            j.name("offered_ops_per_s").value(r.offeredRate());
-            j.name("achieved_ops_per_s").value(r.throughput());
-            j.name("load_seconds").value(r.loadSeconds());
-            j.name("started").value(r.started());
-            j.name("completed").value(r.completed());
-            j.name("failed").value(r.failed());
-            j.name("stalls").value(r.stalls());
-            j.name("deadlocked").value(r.deadlocked());
-            j.name("idle_bytes_avg").value(r.idleBytes());
-            j.name("bytes_verified").value(r.bytesVerified());
-            j.name("mismatches").value(r.mismatches());
-            j.name("error").value(r.error());
-            j.name("wait_sites").beginArray();
-            for (String w : r.waitSites()) {
-                j.value(w);
-            }
-            j.endArray();
-            j.name("latency_ms").beginObject();
-            percentiles(j, "all", log.runTotal(r));
-            for (String op : r.opTypes()) {
-                percentiles(j, op, log.total(r.tag(op)));
-            }
-            j.endObject();
-            j.name("counters").beginObject();
-            for (Map.Entry<String, Long> c : r.counters().entrySet()) {
-                j.name(c.getKey()).value(c.getValue());
-            }
-            j.endObject();
-            j.endObject();
+            runJson(j, r);
         }
         j.endArray();
         j.endObject();
         return j.toString();
     }
 
+    private void runJson(Json j, RunResult r) {
+        j.beginObject();
+        j.name("scenario").value(r.scenario());
+        j.name("guarantee").value(r.guarantee());
+        j.name("trial").value(r.trial());
+        j.name("seed").value(r.seed());
+        j.name("outcome").value(r.outcome());
+        j.name("fails_command").value(r.failsCommand());
+        j.name("offered_ops_per_s").value(r.offeredRate());
+        j.name("done_ops_per_s").value(r.goodput());
+        j.name("load_seconds").value(r.loadSeconds());
+        j.name("started").value(r.started());
+        j.name("completed").value(r.completed());
+        j.name("failed").value(r.failed());
+        j.name("stalls").value(r.stalls());
+        j.name("deadlocked").value(r.deadlocked());
+        j.name("held_bytes_avg").value(r.idleBytes());
+        j.name("price_bytes_avg").value(r.priceBytes());
+        j.name("bytes_verified").value(r.bytesVerified());
+        j.name("mismatches").value(r.mismatches());
+        j.name("error").value(r.error());
+        j.name("wait_sites").beginArray();
+        for (String w : r.waitSites()) {
+            j.value(w);
+        }
+        j.endArray();
+        j.name("latency_ms").beginObject();
+        percentiles(j, "all", log.runTotal(r));
+        for (String op : r.opTypes()) {
+            percentiles(j, op, log.total(r.tag(op)));
+        }
+        j.endObject();
+        j.name("failed_latency_ms").beginObject();
+        percentiles(j, "all", log.runFailedTotal(r));
+        j.endObject();
+        j.name("counters").beginObject();
+        for (Map.Entry<String, Long> c : r.counters().entrySet()) {
+            j.name(c.getKey()).value(c.getValue());
+        }
+        j.endObject();
+        j.endObject();
+    }
+
+    /** Count, then each percentile the sample count supports, then max. */
     private static void percentiles(Json j, String name, Histogram h) {
         j.name(name).beginObject();
         j.name("count").value(h.getTotalCount());
+        for (Metric m : List.of(Metric.P50, Metric.P99, Metric.P99_9)) {
+            if (Support.supported(h.getTotalCount(), m.percentile())) {
+                j.name(m.label()).value(h.getValueAtPercentile(m.percentile()) / NS_PER_MS);
+            }
+        }
         if (h.getTotalCount() > 0) {
-            j.name("p50").value(h.getValueAtPercentile(50) / NS_PER_MS);
-            j.name("p99").value(h.getValueAtPercentile(99) / NS_PER_MS);
-            j.name("p99.9").value(h.getValueAtPercentile(99.9) / NS_PER_MS);
-            j.name("p99.99").value(h.getValueAtPercentile(99.99) / NS_PER_MS);
             j.name("max").value(h.getMaxValue() / NS_PER_MS);
         }
         j.endObject();
@@ -120,29 +247,38 @@ final class Report {
 
     /** True if some run fails the command. */
     boolean failed() {
-        for (RunResult r : log.runs()) {
-            if (r.failsCommand()) {
-                return true;
-            }
-        }
-        return false;
+        return analysis.failed();
     }
 
-    /** One plot per scenario and operation type; returns the file names written. */
+    /** One plot per scenario and operation type, trials pooled; returns the file names written. */
     private List<String> writePlots() throws IOException {
         List<String> files = new ArrayList<>();
         for (String scenario : log.scenarios()) {
-            for (String op : opsOf(scenario)) {
-                List<String> names = new ArrayList<>();
-                List<Histogram> hs = new ArrayList<>();
-                for (RunResult r : log.runs()) {
-                    if (r.scenario().equals(scenario) && r.opTypes().contains(op)) {
-                        names.add(r.guarantee() + (r.deadlocked() ? " (deadlocked)" : ""));
-                        hs.add(log.total(r.tag(op)));
+            List<String> ops = new ArrayList<>();
+            for (CellStats s : analysis.cells(scenario)) {
+                for (String op : opsOf(s.cell())) {
+                    if (!ops.contains(op)) {
+                        ops.add(op);
                     }
                 }
+            }
+            for (String op : ops) {
+                List<String> names = new ArrayList<>();
+                List<Histogram> hs = new ArrayList<>();
+                for (CellStats s : analysis.cells(scenario)) {
+                    Histogram h = new Histogram(3);
+                    for (RunResult r : s.counted()) {
+                        h.add(log.total(r.tag(op)));
+                    }
+                    Cell c = s.cell();
+                    String note = c.deadlocks() > 0 ? ", " + c.deadlocks() + " deadlocked trials left out" : "";
+                    names.add(String.format(Locale.ROOT, "%s (%d trials, %d ops%s)", c.guarantee(), s.counted().size(),
+                            h.getTotalCount(), note));
+                    hs.add(h);
+                }
                 String file = "plot-" + scenario + "-" + op + ".png";
-                if (PercentilePlot.write(dir.resolve(file), scenario + ": " + op, names, hs)) {
+                if (PercentilePlot.write(dir.resolve(file), scenario + ": " + op + ", successful operations, trials pooled",
+                        names, hs)) {
                     files.add(file);
                 }
             }
@@ -150,38 +286,25 @@ final class Report {
         return files;
     }
 
-    private List<String> opsOf(String scenario) {
-        List<String> ops = new ArrayList<>();
-        for (RunResult r : log.runs()) {
-            if (r.scenario().equals(scenario)) {
-                for (String op : r.opTypes()) {
-                    if (!ops.contains(op)) {
-                        ops.add(op);
-                    }
-                }
-            }
-        }
-        return ops;
-    }
-
     private String html(List<String> plots) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kalloc workload report</title>\n")
-                .append("<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}")
+                .append("<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}")
                 .append("table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px}")
-                .append("td.n{text-align:right}.fail{color:#b00;font-weight:bold}.ok{color:#070}")
+                .append("td.n{text-align:right;white-space:nowrap}.fail{color:#b00;font-weight:bold}.ok{color:#070}")
                 .append("pre{background:#f6f6f6;padding:6px;overflow-x:auto;font-size:85%}</style></head><body>\n");
         h.append("<h1>kalloc workload report</h1>\n");
         h.append("<p>").append(failed() ? "<span class=\"fail\">FAILED</span>: a guarantee that promises forward"
-                + " progress deadlocked, lost data or broke." : "<span class=\"ok\">PASSED</span>: no deadlock, data"
-                + " mismatch or error on mempool or reservation.").append("</p>\n");
-        h.append("<p>Settings: <code>").append(Text.html(log.settings())).append("</code></p>\n");
+                + " progress deadlocked, lost data or broke in some trial." : "<span class=\"ok\">PASSED</span>: no deadlock,"
+                + " data mismatch or error on mempool or reservation in any trial.").append("</p>\n");
+        h.append(environmentHtml());
         h.append(howToRead());
         h.append("<h2>Summary</h2>\n").append(htmlTable()).append('\n');
+        h.append("<p>").append(Text.html(SummaryTable.legend(analysis))).append("</p>\n");
         for (String scenario : log.scenarios()) {
             h.append("<h2 id=\"").append(Text.html(scenario)).append("\">Scenario ").append(Text.html(scenario))
                     .append("</h2>\n<h3>Verdict</h3>\n<ul>\n");
-            for (String line : Verdict.lines(log, scenario)) {
+            for (String line : Verdict.lines(analysis, scenario)) {
                 boolean fail = line.contains("FAILED");
                 h.append("<li").append(fail ? " class=\"fail\"" : "").append('>').append(Text.html(line)).append("</li>\n");
             }
@@ -199,58 +322,75 @@ final class Report {
             }
         }
         h.append("<h2>Files</h2>\n<p><a href=\"").append(Campaign.LOG).append("\">").append(Campaign.LOG)
-                .append("</a> (HdrHistogram interval log, tags <code>scenario/guarantee/op</code>), <a href=\"")
+                .append("</a> (HdrHistogram interval log, tags <code>scenario/guarantee/tN/op</code> and"
+                        + " <code>.../op/failed</code>), <a href=\"")
                 .append(SUMMARY).append("\">").append(SUMMARY).append("</a>");
-        for (String tag : log.tags()) {
-            h.append(", <a href=\"").append(Text.html(hgrmName(tag))).append("\">").append(Text.html(hgrmName(tag)))
-                    .append("</a>");
+        for (String f : hgrmFiles()) {
+            h.append(", <a href=\"").append(Text.html(f)).append("\">").append(Text.html(f)).append("</a>");
         }
         h.append("</p>\n</body></html>\n");
         return h.toString();
     }
 
-    private static String howToRead() {
+    private String environmentHtml() {
+        StringBuilder e = new StringBuilder("<h2>Settings and environment</h2>\n<p>Settings: <code>")
+                .append(Text.html(log.settings())).append("</code></p>\n<table>");
+        log.environment().fields().forEach((k, v) -> e.append("<tr><td>").append(Text.html(k)).append("</td><td>")
+                .append(Text.html(v)).append("</td></tr>"));
+        return e.append("</table>\n").toString();
+    }
+
+    private String howToRead() {
         return "<details><summary>How to read this report</summary><ul>\n"
-                + "<li>Each scenario ran once on each guarantee, on a freshly booted machine under memory pressure,"
-                + " with load offered at a fixed rate (open loop).</li>\n"
-                + "<li>Latency is measured from each operation's <em>intended</em> start, so time spent waiting"
-                + " behind a stalled operation counts (no coordinated omission).</li>\n"
-                + "<li>The plots put the percentile on an axis of log10(1/(1-p)), the number of nines: 1 = 90%,"
-                + " 2 = 99%, 3 = 99.9%, equally spaced; latency is on a log scale. A curve that climbs on the right"
-                + " is a tail problem.</li>\n"
-                + "<li><em>idle KiB</em> is the memory a guarantee keeps set aside and unused (pool elements, reserved"
-                + " pages), averaged over the run: the price of the guarantee.</li>\n"
-                + "<li>A <em>DEADLOCK</em> means no operation finished for the watchdog's limit; the threads' wait"
-                + " sites are listed under the run. On <em>none</em> that is the expected result; on mempool or"
-                + " reservation it is a failure and the command exits non-zero.</li>\n"
-                + "<li><em>verified MiB</em> counts bytes written, read back and compared by CRC32.</li>\n"
+                + "<li>Each scenario ran " + analysis.trials() + " independent trials on each guarantee, each on a freshly"
+                + " booted machine under memory pressure with its own seed, with load offered at a fixed rate (open loop)."
+                + " The guarantees' order was rotated from trial to trial.</li>\n"
+                + "<li>Every figure is the median over trials with the 95% interval of the median from order statistics"
+                + " (distribution-free; with 5 trials or fewer no interval reaches 95%, and [min-max] is shown).</li>\n"
+                + "<li>A difference is called only when a two-sided Mann-Whitney U test over the trials, Holm-corrected"
+                + " over the pairs of guarantees compared for that scenario and metric, is significant at 5%;"
+                + " otherwise the verdict says no difference was shown. A tie is never a win.</li>\n"
+                + "<li>Latency is of successful operations, measured from each operation's <em>intended</em> start (no"
+                + " coordinated omission). Failed operations have their own histograms. A percentile is shown only where"
+                + " each trial has at least 10 samples beyond it.</li>\n"
+                + "<li>The plots pool the trials that ran to the end; the percentile axis is log10(1/(1-p)), the number of"
+                + " nines: 1 = 90%, 2 = 99%, 3 = 99.9%; each curve ends where 10 samples remain beyond it.</li>\n"
+                + "<li><em>held</em>: what the guarantee set aside and did not use (pool elements, reserved pages R)."
+                + " <em>price</em>: what it took from everyone else: for a mempool the same idle elements, for a"
+                + " reservation max(0, R - C) per zone, since clean page-cache pages C occupy reserved memory until it is"
+                + " needed (LaHaise, 15 Dec 2001). Both time-averaged.</li>\n"
+                + "<li>A trial that <em>DEADLOCK</em>ed (no progress for the watchdog's limit) is marked and its cell is"
+                + " never ranked; on mempool or reservation it fails the command.</li>\n"
                 + "</ul></details>\n";
     }
 
     private String htmlTable() {
         StringBuilder t = new StringBuilder("<table><tr>");
-        for (String c : SummaryTable.HEADER) {
+        for (String c : SummaryTable.header(SummaryTable.HTML_METRICS)) {
             t.append("<th>").append(Text.html(c)).append("</th>");
         }
-        t.append("</tr>\n");
-        List<RunResult> runs = log.runs();
-        List<String[]> rows = SummaryTable.rows(log);
-        for (int i = 0; i < rows.size(); i++) {
-            String[] row = rows.get(i);
-            boolean fail = runs.get(i).failsCommand();
+        t.append("<th>verified MiB/trial</th></tr>\n");
+        for (CellStats s : analysis.cells()) {
+            List<String> row = SummaryTable.row(s, SummaryTable.HTML_METRICS);
+            boolean fail = s.cell().failingTrials() > 0;
             t.append("<tr").append(fail ? " class=\"fail\"" : "").append('>');
-            for (int c = 0; c < row.length; c++) {
-                t.append(c < 3 ? "<td>" : "<td class=\"n\">").append(Text.html(row[c])).append("</td>");
+            for (int c = 0; c < row.size(); c++) {
+                t.append(c < 3 ? "<td>" : "<td class=\"n\">").append(Text.html(row.get(c))).append("</td>");
             }
-            t.append("</tr>\n");
+            long verified = 0;
+            for (RunResult r : s.counted()) {
+                verified += r.bytesVerified();
+            }
+            double perTrial = s.counted().isEmpty() ? 0 : verified / (double) s.counted().size() / (1 << 20);
+            t.append("<td class=\"n\">").append(String.format(Locale.ROOT, "%.1f", perTrial)).append("</td></tr>\n");
         }
         return t.append("</table>").toString();
     }
 
     private String runDetails(RunResult r) throws IOException {
         StringBuilder d = new StringBuilder();
-        d.append("<details><summary>").append(Text.html(r.guarantee())).append(": ").append(Text.html(r.outcome()))
-                .append(", counters and /proc</summary>\n");
+        d.append("<details><summary>").append(Text.html(r.guarantee())).append(", trial ").append(r.trial()).append(": ")
+                .append(Text.html(r.outcome())).append(", counters and /proc</summary>\n");
         if (!r.waitSites().isEmpty()) {
             d.append("<p>Where the run's threads waited when the watchdog fired:</p><pre>");
             for (String w : r.waitSites()) {
@@ -277,14 +417,15 @@ final class Report {
     /** A one-line description, for the terminal. */
     String outcomeLine() {
         long failedRuns = log.runs().stream().filter(RunResult::failsCommand).count();
-        return String.format(Locale.ROOT, "%d runs, %d failing the command", log.runs().size(), failedRuns);
+        return String.format(Locale.ROOT, "%d runs (%d cells x %d trials), %d failing the command", log.runs().size(),
+                analysis.cells().size(), analysis.trials(), failedRuns);
     }
 
     /** Prints the verdicts, one block per scenario. */
     void printVerdicts(java.io.PrintWriter out) {
         for (String scenario : log.scenarios()) {
             out.println(scenario + ":");
-            for (String line : Verdict.lines(log, scenario)) {
+            for (String line : Verdict.lines(analysis, scenario)) {
                 out.println("  " + line);
             }
         }

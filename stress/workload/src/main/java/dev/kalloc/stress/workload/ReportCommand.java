@@ -47,7 +47,7 @@ final class ReportCommand implements Callable<Integer> {
         RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
         Report report = new Report(log, dir);
         Path index = report.render();
-        out.print(SummaryTable.text(log));
+        out.print(SummaryTable.text(report.analysis()));
         out.println();
         report.printVerdicts(out);
         out.println();

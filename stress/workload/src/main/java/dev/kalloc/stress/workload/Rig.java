@@ -23,14 +23,14 @@ final class Rig implements AutoCloseable {
     final SlabAllocator slab;
     final Reservations reservations;
     final TrackedGuarantee guarantee;
-    /** Seed of this run: the campaign's seed mixed with the scenario and guarantee. */
+    /** Seed of this run: the trial's seed mixed with the scenario and guarantee. */
     final long seed;
     private final List<RamDisk> disks = new ArrayList<>();
     private final List<AutoCloseable> drivers = new ArrayList<>();
 
-    Rig(RunConfig config, StandardGuarantee kind, String scenario) {
+    Rig(RunConfig config, StandardGuarantee kind, String scenario, long trialSeed) {
         this.config = config;
-        this.seed = config.seed() * 0x9E3779B97F4A7C15L + scenario.hashCode() * 31L + kind.ordinal();
+        this.seed = trialSeed * 0x9E3779B97F4A7C15L + scenario.hashCode() * 31L + kind.ordinal();
         this.machine = Machine.boot(config.machine());
         try {
             prefault(machine);

@@ -39,6 +39,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Load time of each run (default: ${DEFAULT-VALUE})")
     private Duration duration;
 
+    @Option(names = {"-n", "--trials"}, paramLabel = "N", defaultValue = "6",
+            description = "Independent trials of every scenario x guarantee, each on a fresh machine with its own"
+                + " seed; figures are medians over trials with 95% intervals (default: ${DEFAULT-VALUE})")
+    private int trials;
+
     @Option(names = {"-r", "--rate"}, paramLabel = "OPS", defaultValue = "1000",
             description = "Offered operations per second in each run (default: ${DEFAULT-VALUE})")
     private double rate;
@@ -130,7 +135,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Path dir = out != null ? out
                 : Path.of("results", "kalloc-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        return new RunConfig(sc, gs, duration, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
+        return new RunConfig(sc, gs, duration, trials, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
                 pageFailInterval, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, dir)
                 .validate();
     }

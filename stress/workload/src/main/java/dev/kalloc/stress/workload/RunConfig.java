@@ -15,6 +15,7 @@ import java.util.List;
  * @param scenarios scenario names, each known to {@link Scenarios}
  * @param guarantees the guarantees each scenario runs on
  * @param duration how long each run offers load
+ * @param trials independent trials of every scenario x guarantee cell
  * @param rate offered operations per second, per run
  * @param memoryMiB simulated RAM per run
  * @param cpus simulated CPUs
@@ -31,7 +32,7 @@ import java.util.List;
  * @param warmup load time of an unrecorded run of each scenario before the campaign, zero for none
  * @param out the output folder
  */
-record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Duration duration, double rate,
+record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Duration duration, int trials, double rate,
         int memoryMiB, int cpus, long seed, double diskErrorRate, int pageFailPercent, int pageFailInterval,
         int workers, Duration watchdog, Duration stallThreshold, Duration serviceTime, boolean kswapd,
         boolean oomWaits, Duration warmup, Path out) {
@@ -40,6 +41,8 @@ record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Dur
     static final int MIN_MEMORY_MIB = 16;
     /** Largest machine: its RAM is one direct buffer per GiB, and a run boots a fresh one. */
     static final int MAX_MEMORY_MIB = 4096;
+    /** Most trials per cell: enough for any interval; more only multiplies the run time. */
+    static final int MAX_TRIALS = 1000;
 
     /**
      * Checks every value.
@@ -55,6 +58,7 @@ record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Dur
         require(!guarantees.isEmpty(), "--guarantees: name at least one guarantee (" + StandardGuarantee.labels() + ")");
         require(!duration.isNegative() && !duration.isZero() && duration.compareTo(Duration.ofHours(24)) <= 0,
                 "--duration " + Text.duration(duration) + ": must be in (0, 24h]");
+        require(trials >= 1 && trials <= MAX_TRIALS, "--trials " + trials + ": must be in [1, " + MAX_TRIALS + "]");
         require(rate > 0 && rate <= 1_000_000 && Double.isFinite(rate), "--rate " + rate + ": must be in (0, 1000000] ops/s");
         require(memoryMiB >= MIN_MEMORY_MIB && memoryMiB <= MAX_MEMORY_MIB,
                 "--memory " + memoryMiB + " MiB: must be in [" + MIN_MEMORY_MIB + ", " + MAX_MEMORY_MIB + "]");
@@ -92,9 +96,20 @@ record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Dur
                 .build();
     }
 
+    /**
+     * The seed of trial {@code trial}: the campaign's seed and the trial number mixed (SplitMix64's
+     * finaliser), so that neighbouring seeds and trials give unrelated streams.
+     */
+    long trialSeed(int trial) {
+        long z = seed + trial * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
     /** This configuration with another load time per run (the warm-up's). */
     RunConfig withDuration(Duration d) {
-        return new RunConfig(scenarios, guarantees, d, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
+        return new RunConfig(scenarios, guarantees, d, trials, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
                 pageFailInterval, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, out);
     }
 }

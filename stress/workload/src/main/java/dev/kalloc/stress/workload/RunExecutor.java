@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 
 /**
- * One run: a scenario on a guarantee, from boot to verdict.
+ * One run: one trial of a scenario on a guarantee, from boot to verdict.
  *
  * <h2>Threads</h2>
  * The run's own threads (the runner, the load generator's workers, a sampler, and whatever the
@@ -44,6 +44,8 @@ final class RunExecutor {
     private final RunConfig config;
     private final Scenario scenario;
     private final StandardGuarantee kind;
+    private final int trial;
+    private final long seed;
     private final LatencyLog log;
     private final Path procDir;
     private final String id;
@@ -51,6 +53,7 @@ final class RunExecutor {
     private final ThreadGroup group;
     private final CountDownLatch outcome = new CountDownLatch(1);
     private final Map<String, Histogram> recycled = new HashMap<>();
+    private final Map<String, Histogram> recycledFailed = new HashMap<>();
 
     private volatile String phase = "boot";
     private volatile Rig rig;
@@ -64,15 +67,23 @@ final class RunExecutor {
     private volatile List<String> waitSites = List.of();
     private volatile long deadlockAt;
     private double idleSum;
+    private double priceSum;
     private long idleSamples;
 
-    RunExecutor(RunConfig config, Scenario scenario, StandardGuarantee kind, LatencyLog log, Path procDir) {
+    /**
+     * A run of trial {@code trial} (from 1), whose random choices all derive from {@code seed}.
+     * {@code procDir} null: no {@code /proc} snapshots (a warm-up).
+     */
+    RunExecutor(RunConfig config, Scenario scenario, StandardGuarantee kind, int trial, long seed, LatencyLog log,
+            Path procDir) {
         this.config = config;
         this.scenario = scenario;
         this.kind = kind;
+        this.trial = trial;
+        this.seed = seed;
         this.log = log;
         this.procDir = procDir;
-        this.id = scenario.name() + "." + kind.label();
+        this.id = scenario.name() + "." + kind.label() + ".t" + trial;
         this.metrics = new RunMetrics(config.stallThreshold().toNanos());
         this.group = new ThreadGroup("run-" + id);
         group.setDaemon(false);
@@ -129,7 +140,7 @@ final class RunExecutor {
 
     private void body() {
         try {
-            Rig r = new Rig(config, kind, scenario.name());
+            Rig r = new Rig(config, kind, scenario.name(), seed);
             rig = r;
             snapshot("start");
             step("prepare");
@@ -192,8 +203,11 @@ final class RunExecutor {
             while (!outcome.await(SAMPLE_NANOS, TimeUnit.NANOSECONDS)) {
                 Rig r = rig;
                 if (r != null) {
+                    long idle = r.guarantee.idleBytes();
+                    long price = kind == StandardGuarantee.RESERVATION ? reservationPrice(r) : idle;
                     synchronized (this) {
-                        idleSum += r.guarantee.idleBytes();
+                        idleSum += idle;
+                        priceSum += price;
                         idleSamples++;
                     }
                 }
@@ -208,13 +222,35 @@ final class RunExecutor {
         }
     }
 
-    /** Moves each operation type's interval histogram into the log. Holds this object's lock. */
+    /**
+     * What a reservation takes from everyone else now: per zone its unused reserved pages R not
+     * covered by clean page-cache pages C, {@code max(0, R - C)}, as the page allocator itself
+     * counts them against ordinary callers ({@code Zone.freeUnreserved}).
+     */
+    private static long reservationPrice(Rig r) {
+        long pages = 0;
+        for (dev.kalloc.page.Zone z : r.machine.zones()) {
+            pages += Math.max(0, z.reservedPages() - z.nrCleanReclaimable());
+        }
+        return pages * dev.kalloc.page.PhysicalMemory.PAGE_SIZE;
+    }
+
+    /**
+     * Moves each operation type's interval histograms, successes and failures, into the log.
+     * Holds this object's lock.
+     */
     private void flushIntervals() {
         for (RunMetrics.OpType op : metrics.opTypes()) {
+            String tag = RunResult.tag(scenario.name(), kind.label(), trial, op.name());
             Histogram h = op.takeInterval(recycled.get(op.name()));
             recycled.put(op.name(), h);
             if (h.getTotalCount() > 0) {
-                log.interval(RunResult.tag(scenario.name(), kind.label(), op.name()), h);
+                log.interval(tag, h);
+            }
+            Histogram f = op.takeFailedInterval(recycledFailed.get(op.name()));
+            recycledFailed.put(op.name(), f);
+            if (f.getTotalCount() > 0) {
+                log.interval(tag + "/" + RunResult.FAILED, f);
             }
         }
     }
@@ -308,8 +344,10 @@ final class RunExecutor {
         long end = deadlocked ? deadlockAt : loadEnd;
         double loadSeconds = start == 0 || end == 0 ? 0 : Math.max(0, (end - start) / 1e9);
         double idle;
+        double price;
         synchronized (this) {
             idle = idleSamples == 0 ? 0 : idleSum / idleSamples;
+            price = idleSamples == 0 ? 0 : priceSum / idleSamples;
         }
         Throwable e = deadlocked ? null : error; // after a deadlock, teardown's own exceptions say nothing
         String err = e == null ? "" : e.getClass().getSimpleName() + ": " + e.getMessage();
@@ -318,9 +356,9 @@ final class RunExecutor {
             ops.add(op.name());
         }
         Verification v = verification;
-        return new RunResult(scenario.name(), kind.label(), config.rate(), config.duration().toNanos() / 1e9,
+        return new RunResult(scenario.name(), kind.label(), trial, seed, config.rate(), config.duration().toNanos() / 1e9,
                 loadSeconds, metrics.started(), metrics.ended(), metrics.failed(), metrics.stalls(), deadlocked,
-                deadlocked ? waitSites : List.of(), v.bytesVerified(), v.mismatches(), v.examples(), idle, err,
+                deadlocked ? waitSites : List.of(), v.bytesVerified(), v.mismatches(), v.examples(), idle, price, err,
                 counters, ops);
     }
 }

@@ -22,12 +22,15 @@ import org.HdrHistogram.HistogramLogReader;
  */
 final class RunLog {
     private final String settings;
+    private final Environment environment;
     private final List<RunResult> runs;
     private final Map<String, Histogram> totals;
     private final long intervals;
 
-    private RunLog(String settings, List<RunResult> runs, Map<String, Histogram> totals, long intervals) {
+    private RunLog(String settings, Environment environment, List<RunResult> runs, Map<String, Histogram> totals,
+            long intervals) {
         this.settings = settings;
+        this.environment = environment;
         this.runs = runs;
         this.totals = totals;
         this.intervals = intervals;
@@ -62,6 +65,7 @@ final class RunLog {
             }
         }
         String settings = "";
+        Environment env = new Environment(Map.of());
         List<RunResult> runs = new ArrayList<>();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
@@ -70,6 +74,8 @@ final class RunLog {
                     runs.add(RunResult.decode(line.substring(1)));
                 } else if (line.startsWith("#" + LatencyLog.CONFIG_MARK + "\t")) {
                     settings = RunResult.unescape(line.substring(LatencyLog.CONFIG_MARK.length() + 2));
+                } else if (line.startsWith("#" + Environment.MARK + "\t")) {
+                    env = Environment.decode(line.substring(1)); // the last one has the load at the end
                 }
             }
         }
@@ -77,7 +83,22 @@ final class RunLog {
             throw new IllegalArgumentException(file + " holds no " + RunResult.MARK + " line: not a kalloc run log,"
                     + " or the run was stopped before its first run ended");
         }
-        return new RunLog(settings, runs, totals, intervals);
+        return new RunLog(settings, env, runs, totals, intervals);
+    }
+
+    /** What the campaign ran on (empty for a log written before it was recorded). */
+    Environment environment() {
+        return environment;
+    }
+
+    /** The value of {@code key=} in the settings line, or null. */
+    String setting(String key) {
+        for (String kv : settings.split(" ")) {
+            if (kv.startsWith(key + "=")) {
+                return kv.substring(key.length() + 1);
+            }
+        }
+        return null;
     }
 
     /** The campaign's settings line. */
@@ -104,11 +125,69 @@ final class RunLog {
         return new ArrayList<>(totals.keySet());
     }
 
-    /** All operation types of a run, summed. */
+    /** The successful operations of every type of a run, summed. */
     Histogram runTotal(RunResult r) {
         Histogram sum = new Histogram(3);
         for (String op : r.opTypes()) {
             sum.add(total(r.tag(op)));
+        }
+        return sum;
+    }
+
+    /** The failed operations of every type of a run, summed. */
+    Histogram runFailedTotal(RunResult r) {
+        Histogram sum = new Histogram(3);
+        for (String op : r.opTypes()) {
+            sum.add(total(r.failedTag(op)));
+        }
+        return sum;
+    }
+
+    /**
+     * The cells (scenario x guarantee) with their trials: scenarios in the order they first
+     * appear, guarantees in {@link dev.kalloc.bio.StandardGuarantee}'s order (the campaign rotates
+     * the order it runs them in), trials by number.
+     */
+    List<Cell> cells() {
+        Map<String, Map<String, List<RunResult>>> by = new LinkedHashMap<>();
+        for (String s : scenarios()) {
+            by.put(s, new java.util.TreeMap<>(java.util.Comparator.comparingInt(RunLog::guaranteeRank)
+                    .thenComparing(java.util.Comparator.naturalOrder())));
+        }
+        for (RunResult r : runs) {
+            by.get(r.scenario()).computeIfAbsent(r.guarantee(), g -> new ArrayList<>()).add(r);
+        }
+        List<Cell> cells = new ArrayList<>();
+        by.forEach((s, gs) -> gs.forEach((g, trials) -> {
+            trials.sort(java.util.Comparator.comparingInt(RunResult::trial));
+            cells.add(new Cell(s, g, List.copyOf(trials)));
+        }));
+        return cells;
+    }
+
+    private static int guaranteeRank(String label) {
+        for (dev.kalloc.bio.StandardGuarantee g : dev.kalloc.bio.StandardGuarantee.values()) {
+            if (g.label().equals(label)) {
+                return g.ordinal();
+            }
+        }
+        return Integer.MAX_VALUE;
+    }
+
+    /** The successful operations of type {@code op} of every trial of {@code cell}, summed (for plots). */
+    Histogram pooled(Cell cell, String op) {
+        Histogram sum = new Histogram(3);
+        for (RunResult r : cell.trials()) {
+            sum.add(total(r.tag(op)));
+        }
+        return sum;
+    }
+
+    /** The failed operations of type {@code op} of every trial of {@code cell}, summed. */
+    Histogram pooledFailed(Cell cell, String op) {
+        Histogram sum = new Histogram(3);
+        for (RunResult r : cell.trials()) {
+            sum.add(total(r.failedTag(op)));
         }
         return sum;
     }

@@ -13,8 +13,10 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * What one run measures: per operation type an HdrHistogram {@link Recorder} of latencies (in
- * nanoseconds, from each operation's intended start), and the run's counters: operations
+ * What one run measures: per operation type two HdrHistogram {@link Recorder}s of latencies (in
+ * nanoseconds, from each operation's intended start), one for the operations that succeeded and
+ * one for those that failed, so that a run whose operations fail fast (an allocation refused at
+ * once) does not pass for a run with a low latency; and the run's counters: operations
  * started and ended, failed operations, stalls above the threshold, and a progress count the
  * watchdog watches.
  *
@@ -44,6 +46,7 @@ final class RunMetrics implements OpRegistry {
     final class OpType {
         private final String name;
         private final Recorder recorder = new Recorder(3);
+        private final Recorder failedRecorder = new Recorder(3);
         private final LongAdder count = new LongAdder();
         private final LongAdder failures = new LongAdder();
 
@@ -69,9 +72,11 @@ final class RunMetrics implements OpRegistry {
          */
         void record(long intendedNanos, boolean ok) {
             long latency = Math.max(0, System.nanoTime() - intendedNanos);
-            recorder.recordValue(latency);
             count.increment();
-            if (!ok) {
+            if (ok) {
+                recorder.recordValue(latency);
+            } else {
+                failedRecorder.recordValue(latency);
                 failures.increment();
                 failed.increment();
             }
@@ -90,9 +95,17 @@ final class RunMetrics implements OpRegistry {
             }
         }
 
-        /** The histogram of values recorded since the last call (HdrHistogram interval semantics). */
+        /**
+         * The histogram of successful operations' latencies recorded since the last call
+         * (HdrHistogram interval semantics).
+         */
         Histogram takeInterval(Histogram recycle) {
             return recorder.getIntervalHistogram(recycle);
+        }
+
+        /** As {@link #takeInterval}, for the failed operations. */
+        Histogram takeFailedInterval(Histogram recycle) {
+            return failedRecorder.getIntervalHistogram(recycle);
         }
 
         long count() {

@@ -6,13 +6,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What one run (one scenario on one guarantee) came to, apart from its latency histograms, which
- * live in the interval log under the run's tags. It is written into that log as a comment line
+ * What one run (one trial of one scenario on one guarantee) came to, apart from its latency
+ * histograms, which live in the interval log under the run's tags. It is written into that log as a comment line
  * ({@link #encode()}) and read back by {@link #decode(String)}, so a report can be rendered again
  * from the log alone.
  *
  * @param scenario scenario name
  * @param guarantee guarantee label
+ * @param trial the trial number, from 1
+ * @param seed the seed this trial ran with (derived from the campaign's seed and the trial)
  * @param offeredRate operations per second offered
  * @param plannedSeconds how long load was offered
  * @param loadSeconds from the first intended start to the last operation's end (or to the deadlock)
@@ -25,36 +27,62 @@ import java.util.Map;
  * @param bytesVerified bytes read back and found equal to what was written
  * @param mismatches data checks that failed
  * @param mismatchExamples the first failed checks, described
- * @param idleBytes memory the guarantee held idle, time-averaged over the load
+ * @param idleBytes memory the guarantee held idle, time-averaged over the load: a mempool's idle
+ *        elements, a reservation's unused reserved pages R
+ * @param priceBytes what the guarantee took from everyone else, time-averaged: a mempool's idle
+ *        elements, a reservation's {@code max(0, R - C)} summed over zones (see {@link Metric#PRICE})
  * @param error the exception that broke the run, or empty
  * @param counters the scenario's counters
  * @param opTypes the operation types recorded, in order
  */
-record RunResult(String scenario, String guarantee, double offeredRate, double plannedSeconds, double loadSeconds,
+record RunResult(String scenario, String guarantee, int trial, long seed, double offeredRate, double plannedSeconds, double loadSeconds,
         long started, long completed, long failed, long stalls, boolean deadlocked, List<String> waitSites,
-        long bytesVerified, long mismatches, List<String> mismatchExamples, double idleBytes, String error,
+        long bytesVerified, long mismatches, List<String> mismatchExamples, double idleBytes, double priceBytes,
+        String error,
         Map<String, Long> counters, List<String> opTypes) {
 
     /** The comment line's first word. */
     static final String MARK = "kalloc-run";
 
-    /** {@code scenario.guarantee}: names files of this run. */
+    /** The suffix of the tag of failed operations. */
+    static final String FAILED = "failed";
+
+    /** {@code scenario.guarantee.tN}: names files of this run. */
     String id() {
-        return scenario + "." + guarantee;
+        return scenario + "." + guarantee + ".t" + trial;
     }
 
-    /** The interval-log tag of operation type {@code op} of this run. */
+    /** {@code scenario/guarantee}: the cell this run is a trial of. */
+    String cell() {
+        return scenario + "/" + guarantee;
+    }
+
+    /** The interval-log tag of the successful operations of type {@code op} of this run. */
     String tag(String op) {
-        return tag(scenario, guarantee, op);
+        return tag(scenario, guarantee, trial, op);
     }
 
-    static String tag(String scenario, String guarantee, String op) {
-        return scenario + "/" + guarantee + "/" + op;
+    /** The interval-log tag of the failed operations of type {@code op} of this run. */
+    String failedTag(String op) {
+        return tag(op) + "/" + FAILED;
     }
 
-    /** Completed operations per second of load. */
+    /**
+     * {@code scenario/guarantee/tN/op}: every trial keeps its own histograms, so statistics over
+     * trials can be computed again from the log alone.
+     */
+    static String tag(String scenario, String guarantee, int trial, String op) {
+        return scenario + "/" + guarantee + "/t" + trial + "/" + op;
+    }
+
+    /** Completed operations (successful or not) per second of load. */
     double throughput() {
         return loadSeconds > 0 ? completed / loadSeconds : 0;
+    }
+
+    /** Successful operations per second of load: what the scenario got done. */
+    double goodput() {
+        return loadSeconds > 0 ? (completed - failed) / loadSeconds : 0;
     }
 
     /** A failure of the command: a deadlock or mismatch where progress was promised, or any error. */
@@ -86,6 +114,8 @@ record RunResult(String scenario, String guarantee, double offeredRate, double p
         Map<String, String> kv = new LinkedHashMap<>();
         kv.put("scenario", scenario);
         kv.put("guarantee", guarantee);
+        kv.put("trial", Integer.toString(trial));
+        kv.put("seed", Long.toString(seed));
         kv.put("offered_rate", num(offeredRate));
         kv.put("planned_s", num(plannedSeconds));
         kv.put("load_s", num(loadSeconds));
@@ -99,6 +129,7 @@ record RunResult(String scenario, String guarantee, double offeredRate, double p
         kv.put("mismatches", Long.toString(mismatches));
         kv.put("mismatch_examples", String.join("\n", mismatchExamples));
         kv.put("idle_bytes", num(idleBytes));
+        kv.put("price_bytes", num(priceBytes));
         kv.put("error", error);
         kv.put("op_types", String.join("\n", opTypes));
         counters.forEach((k, v) -> kv.put("counter." + k, Long.toString(v)));
@@ -132,12 +163,19 @@ record RunResult(String scenario, String guarantee, double offeredRate, double p
                 kv.put(k, v);
             }
         }
-        return new RunResult(req(kv, "scenario"), req(kv, "guarantee"), parseDouble(kv, "offered_rate"),
+        String scenario = req(kv, "scenario");
+        String guarantee = req(kv, "guarantee");
+        long trial = parseLong(kv, "trial");
+        if (trial < 1 || trial > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(MARK + " field 'trial' must be a positive number: " + trial);
+        }
+        return new RunResult(scenario, guarantee, (int) trial, parseLong(kv, "seed"),
+                parseDouble(kv, "offered_rate"),
                 parseDouble(kv, "planned_s"), parseDouble(kv, "load_s"), parseLong(kv, "started"),
                 parseLong(kv, "completed"), parseLong(kv, "failed"), parseLong(kv, "stalls"),
                 Boolean.parseBoolean(req(kv, "deadlocked")), lines(req(kv, "wait_sites")),
                 parseLong(kv, "bytes_verified"), parseLong(kv, "mismatches"), lines(req(kv, "mismatch_examples")),
-                parseDouble(kv, "idle_bytes"), req(kv, "error"), counters, lines(req(kv, "op_types")));
+                parseDouble(kv, "idle_bytes"), parseDouble(kv, "price_bytes"), req(kv, "error"), counters, lines(req(kv, "op_types")));
     }
 
     private static String req(Map<String, String> kv, String k) {

@@ -3,77 +3,104 @@ package dev.kalloc.stress.workload;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.HdrHistogram.Histogram;
 
 /**
- * The summary table printed at the end of a run and shown in the report: one row per run
- * (scenario x guarantee), with throughput achieved against offered, latency percentiles over all
- * the run's operation types (milliseconds, from intended start), failures, stalls, the memory
- * the guarantee held idle, the bytes verified end to end, and the outcome.
+ * The summary table printed at the end of a run and shown in the report: one row per cell
+ * (scenario x guarantee) with the outcomes of its trials and, per metric, the median over trials
+ * and its 95% interval ({@code median [lo-hi]}). Latencies are of successful operations, in
+ * milliseconds from their intended start; a percentile that a trial's sample count does not
+ * support shows {@code -}. The terminal gets the columns that fit 120 characters; the report
+ * all of them.
  */
 final class SummaryTable {
-    static final String[] HEADER = {"scenario", "guarantee", "outcome", "offered/s", "done/s", "p50 ms", "p99 ms",
-        "p99.9 ms", "p99.99 ms", "max ms", "failed", "stalls", "idle KiB", "verified MiB"};
+    /** The report's columns. */
+    static final List<Metric> HTML_METRICS = List.of(Metric.DONE, Metric.P50, Metric.P99, Metric.P99_9, Metric.FAILED,
+            Metric.STALLS, Metric.HELD, Metric.PRICE);
+    /** The terminal's columns. */
+    static final List<Metric> TEXT_METRICS = List.of(Metric.DONE, Metric.P50, Metric.P99, Metric.P99_9, Metric.FAILED,
+            Metric.PRICE);
 
     private SummaryTable() {
     }
 
-    /** The cells of one run's row. */
-    static String[] row(RunResult r, Histogram h) {
-        boolean any = h.getTotalCount() > 0;
-        return new String[] {
-            r.scenario(), r.guarantee(), r.outcome(),
-            String.format(Locale.ROOT, "%.0f", r.offeredRate()),
-            String.format(Locale.ROOT, "%.0f", r.throughput()),
-            any ? Text.millis(h.getValueAtPercentile(50)) : "-",
-            any ? Text.millis(h.getValueAtPercentile(99)) : "-",
-            any ? Text.millis(h.getValueAtPercentile(99.9)) : "-",
-            any ? Text.millis(h.getValueAtPercentile(99.99)) : "-",
-            any ? Text.millis(h.getMaxValue()) : "-",
-            Long.toString(r.failed()),
-            Long.toString(r.stalls()),
-            String.format(Locale.ROOT, "%.0f", r.idleBytes() / 1024),
-            String.format(Locale.ROOT, "%.1f", r.bytesVerified() / (1024.0 * 1024.0)),
-        };
+    /** The header of a table of {@code metrics}. */
+    static List<String> header(List<Metric> metrics) {
+        List<String> h = new ArrayList<>(List.of("scenario", "guarantee", "trials"));
+        for (Metric m : metrics) {
+            h.add(m.label() + (m.unit().equals("ms") || m.unit().equals("KiB") ? " " + m.unit() : ""));
+        }
+        return h;
     }
 
-    /** Every row of {@code log}. */
-    static List<String[]> rows(RunLog log) {
-        List<String[]> rows = new ArrayList<>();
-        for (RunResult r : log.runs()) {
-            rows.add(row(r, log.runTotal(r)));
+    /** The cells of one row. */
+    static List<String> row(CellStats s, List<Metric> metrics) {
+        List<String> row = new ArrayList<>(List.of(s.cell().scenario(), s.cell().guarantee(), s.cell().outcomes()));
+        for (Metric m : metrics) {
+            row.add(cell(s.figure(m)));
         }
-        return rows;
+        return row;
+    }
+
+    /** {@code median [lo-hi]}, the median alone when the interval is one point, or {@code -}. */
+    static String cell(CellStats.Figure f) {
+        if (!f.present()) {
+            return "-";
+        }
+        Metric m = f.metric();
+        Estimate e = f.estimate();
+        String med = m.format(e.median());
+        String lo = m.format(e.lo());
+        String hi = m.format(e.hi());
+        return lo.equals(hi) && lo.equals(med) ? med : med + " [" + lo + "-" + hi + "]";
     }
 
     /** The table as fixed-width text: text columns left-aligned, numbers right-aligned. */
-    static String text(RunLog log) {
-        List<String[]> rows = rows(log);
-        int[] width = new int[HEADER.length];
-        for (int c = 0; c < HEADER.length; c++) {
-            width[c] = HEADER[c].length();
-            for (String[] row : rows) {
-                width[c] = Math.max(width[c], row[c].length());
+    static String text(Analysis analysis) {
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(header(TEXT_METRICS));
+        for (CellStats s : analysis.cells()) {
+            rows.add(row(s, TEXT_METRICS));
+        }
+        int cols = rows.get(0).size();
+        int[] width = new int[cols];
+        for (List<String> row : rows) {
+            for (int c = 0; c < cols; c++) {
+                width[c] = Math.max(width[c], row.get(c).length());
             }
         }
         StringBuilder sb = new StringBuilder();
-        line(sb, HEADER, width);
-        for (String[] row : rows) {
-            line(sb, row, width);
+        for (List<String> row : rows) {
+            for (int c = 0; c < cols; c++) {
+                String fmt = c < 3 ? "%-" + width[c] + "s" : "%" + width[c] + "s";
+                sb.append(c == 0 ? "" : "  ").append(String.format(Locale.ROOT, fmt, row.get(c)));
+            }
+            int end = sb.length();
+            while (end > 0 && sb.charAt(end - 1) == ' ') {
+                end--;
+            }
+            sb.setLength(end);
+            sb.append('\n');
         }
+        sb.append(legend(analysis));
         return sb.toString();
     }
 
-    private static void line(StringBuilder sb, String[] cells, int[] width) {
-        for (int c = 0; c < cells.length; c++) {
-            String fmt = c < 3 ? "%-" + width[c] + "s" : "%" + width[c] + "s";
-            sb.append(c == 0 ? "" : "  ").append(String.format(Locale.ROOT, fmt, cells[c]));
+    /** What the figures are, in one or two lines under the table. */
+    static String legend(Analysis analysis) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "median over %d trials [95%% interval of the median, order statistics]; latency of successful operations"
+                        + " in ms; price: memory taken from others (KiB, time-averaged)", analysis.trials()));
+        List<String> needs = new ArrayList<>();
+        for (Metric m : List.of(Metric.P50, Metric.P99, Metric.P99_9)) {
+            boolean missing = analysis.cells().stream().anyMatch(c -> c.figure(m).unsupported() > 0);
+            if (missing) {
+                needs.add(m.label() + " needs " + Support.needed(m.percentile()));
+            }
         }
-        int end = sb.length();
-        while (end > 0 && sb.charAt(end - 1) == ' ') {
-            end--;
+        if (!needs.isEmpty()) {
+            sb.append("\n-: a trial had too few successful operations for that percentile (").append(String.join(", ", needs))
+                    .append(" a trial: raise --duration or --rate)");
         }
-        sb.setLength(end);
-        sb.append('\n');
+        return sb.append('\n').toString();
     }
 }

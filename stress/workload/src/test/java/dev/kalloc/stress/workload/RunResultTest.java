@@ -14,9 +14,9 @@ class RunResultTest {
         counters.put("hog_dirty_pages", 123L);
         counters.put("flushed_pages", 45L);
         counters.put("ops.write", 4L); // what ReportTest's synthetic log holds for the run that is not deadlocked
-        return new RunResult("writeback", guarantee, 1000, 2.5, 2.51, 2500, 2500, 3, 1, deadlocked,
+        return new RunResult("writeback", guarantee, 1, 42, 1000, 2.5, 2.51, 2500, 2500, 3, 1, deadlocked,
                 deadlocked ? List.of("phase load", "w0 [WAITING] a wait queue\twith a tab, 100% stuck") : List.of(),
-                4096 * 10, mismatches, mismatches > 0 ? List.of("page 3: bad") : List.of(), 1536.5, "", counters,
+                4096 * 10, mismatches, mismatches > 0 ? List.of("page 3: bad") : List.of(), 1536.5, 512.25, "", counters,
                 List.of("write"));
     }
 

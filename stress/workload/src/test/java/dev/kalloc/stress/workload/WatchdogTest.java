@@ -92,12 +92,12 @@ class WatchdogTest {
     @Test
     void aStuckRunIsMarkedDeadlockedWithWhereItsThreadsWaitAndTornDown() throws Exception {
         RunConfig config = new RunConfig(List.of("writeback"), List.of(StandardGuarantee.MEMPOOL_2_5_1), Duration.ofSeconds(30),
-                1, 16, 1, 1, 0, 0, 1, 1, Duration.ofMillis(300), Duration.ofMillis(100), Duration.ZERO, false, false,
+                1, 1, 16, 1, 1, 0, 0, 1, 1, Duration.ofMillis(300), Duration.ofMillis(100), Duration.ZERO, false, false,
                 Duration.ZERO, dir).validate();
         StuckScenario stuck = new StuckScenario();
         RunResult r;
         try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), System.currentTimeMillis(), "test")) {
-            r = new RunExecutor(config, stuck, StandardGuarantee.MEMPOOL_2_5_1, log, null).execute(() -> { });
+            r = new RunExecutor(config, stuck, StandardGuarantee.MEMPOOL_2_5_1, 1, 1, log, null).execute(() -> { });
         }
         assertThat(r.deadlocked()).isTrue();
         assertThat(r.outcome()).isEqualTo("DEADLOCK");
@@ -105,7 +105,7 @@ class WatchdogTest {
         assertThat(r.completed()).isZero();
         assertThat(r.started()).isEqualTo(1);
         assertThat(r.waitSites()).anyMatch(l -> l.startsWith("phase load"));
-        assertThat(r.waitSites()).anyMatch(l -> l.startsWith("load-stuck.mempool-2.5.1-w0 [WAITING]")
+        assertThat(r.waitSites()).anyMatch(l -> l.startsWith("load-stuck.mempool-2.5.1.t1-w0 [WAITING]")
                 && l.contains("issue"));
         assertThat(r.counters()).containsEntry("stuck_ops", 1L);
         RunLog back = RunLog.read(dir.resolve(Campaign.LOG));
