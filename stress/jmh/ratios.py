@@ -3,8 +3,9 @@
 
 Usage: python3 ratios.py results-t1.json [results-t2.json ...] > table.md
 
-Standard library only. Results are keyed by (benchmark method, subject, threads), so files from
-runs with -t 1 and -t 2 merge. Every ratio divides two scores of the same run and thread count:
+Standard library only. Results are keyed by (benchmark method, subject, threads), where the
+subject is the `subject` @Param, or CallSiteBench's `mode`, so files from runs with -t 1 and -t 2
+merge. Every ratio divides two scores of the same run and thread count:
 compare ratios, not absolute times, on a noisy machine.
 """
 import json
@@ -13,6 +14,15 @@ import sys
 FAST = "FastPathBench.allocFree"
 LIVE = "PatternBench.randomLiveSet"
 FIFO = "PatternBench.fifoBurst"
+CALL = "CallSiteBench.allocFree"
+
+# CallSiteBench's modes (LaHaise L2), in the order they are printed.
+CALL_MODES = [
+    ("mono", "4 pools, 1 allocator class"),
+    ("mega", "4 pools, 4 allocator classes"),
+    ("reservation", "direct calls in an entered reservation"),
+    ("direct", "direct calls"),
+]
 
 # (operation, benchmark, kalloc subject, Netty peer, new byte[] peer)
 ROWS = [
@@ -39,6 +49,9 @@ INTERNAL = [
     ("mempool 64 B / typed slab 64 B", FAST, "mempool-64", "slabobj-64"),
     ("page in reservation / outside", FAST, "page0-rsv", "page0-pcp"),
     ("page per-CPU lists off / on", FAST, "page0-buddy", "page0-pcp"),
+    ("one call site: 4 allocator classes / 1 (mega / mono)", CALL, "mega", "mono"),
+    ("one call site: pool / reservation (mono / reservation)", CALL, "mono", "reservation"),
+    ("reservation / direct calls", CALL, "reservation", "direct"),
 ]
 
 
@@ -48,7 +61,8 @@ def load(paths):
         with open(path) as f:
             for r in json.load(f):
                 bench = ".".join(r["benchmark"].split(".")[-2:])
-                subject = r.get("params", {}).get("subject")
+                params = r.get("params", {})
+                subject = params.get("subject", params.get("mode"))
                 pm = r["primaryMetric"]
                 gc = r.get("secondaryMetrics", {}).get("gc.alloc.rate.norm")
                 scores[(bench, subject, r["threads"])] = {
@@ -95,6 +109,16 @@ def main(paths):
                 fmt(ratio(scores, bench, subj, "floor", t), 1), fmt(ratio(scores, bench, subj, "floor-tl", t), 1),
                 fmt(scale, 2)))
     out.append("")
+    out.append("| one call site (CallSiteBench) | mode | threads | ns/op | B/op | / direct | / mono |")
+    out.append("|---|---|---|---|---|---|---|")
+    for t in threads:
+        for mode, what in CALL_MODES:
+            k = scores.get((CALL, mode, t))
+            if k:
+                out.append("| {} | {} | {} | {} ± {} | {} | {} | {} |".format(
+                    what, mode, t, fmt(k["ns"]), fmt(k["err"]), fmt(k["bop"], 2),
+                    fmt(ratio(scores, CALL, mode, "direct", t), 2), fmt(ratio(scores, CALL, mode, "mono", t), 2)))
+    out.append("")
     out.append("| kalloc against kalloc | threads | ratio | difference ns/op |")
     out.append("|---|---|---|---|")
     for what, bench, a, b in INTERNAL:
@@ -105,7 +129,7 @@ def main(paths):
     out.append("")
     out.append("All results:")
     out.append("")
-    out.append("| benchmark | subject | threads | ns/op | ± | B/op |")
+    out.append("| benchmark | subject or mode | threads | ns/op | ± | B/op |")
     out.append("|---|---|---|---|---|---|")
     for (bench, subj, t), r in sorted(scores.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1] or "")):
         out.append(f"| {bench} | {subj} | {t} | {fmt(r['ns'])} | {fmt(r['err'])} | {fmt(r['bop'], 2)} |")
