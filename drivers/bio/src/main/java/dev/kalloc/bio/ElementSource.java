@@ -1,5 +1,7 @@
 package dev.kalloc.bio;
 
+import java.util.Map;
+
 /**
  * A guaranteed source of one kind of element (a bio, a bio vector, a bounce page, an r1bio): what
  * a {@link Guarantee} hands a driver for each of its allocators. It stands where the kernel's
@@ -47,4 +49,17 @@ public interface ElementSource<E> {
 
     /** Allocations that returned null. */
     long failures();
+
+    /**
+     * Named counters of the guarantee behind this source: why it did what it did (which level of
+     * a pool served, how often a reservation dropped a clean page, how long callers slept), in
+     * insertion order. The names are stable, for reports: lower case, {@code [a-z0-9_]}. A
+     * snapshot that may be taken while the source is busy: each value is read on its own, so the
+     * set may mix moments; all are exact at a quiescent point. Never throws. The default, for a
+     * source that counts nothing beyond {@link #outstanding()} and {@link #failures()}, is
+     * empty.
+     */
+    default Map<String, Long> counters() {
+        return Map.of();
+    }
 }

@@ -3,21 +3,34 @@ package dev.kalloc.bio;
 import dev.kalloc.mempool.Mempool;
 import dev.kalloc.mempool.MempoolAllocFn;
 import dev.kalloc.mempool.MempoolFreeFn;
+import dev.kalloc.mempool.MempoolLevel;
 import dev.kalloc.mempool.MempoolPolicy;
+import dev.kalloc.mempool.MempoolStats;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.WaitQueue;
 import dev.kalloc.reservation.Reservation;
 import dev.kalloc.reservation.ReservationScope;
+import dev.kalloc.reservation.ReservationStats;
 import dev.kalloc.reservation.Reservations;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The three {@link Guarantee} implementations.
  *
  * <p>Counters: every source counts its outstanding elements and its failures with atomics; they
- * are statistics, read without locks.
+ * are statistics, read without locks. {@link ElementSource#counters()} adds the guarantee's own
+ * account of why: a pool's per-level counters (Molnar's five levels, as
+ * {@link Mempool#stats()} keeps them), a reservation's (LaHaise's free page or dropped clean
+ * page, as {@link ReservationStats} keeps them, plus the source's waits at its in-flight limit).
+ * The bare allocator has nothing to explain beyond its failures. No counter is added to a fast
+ * path for this: each name maps to a count the pool or the page allocator already keeps, except
+ * the limit waits, which are counted only when a caller sleeps.
  */
 public final class Guarantees {
     private Guarantees() {
@@ -202,6 +215,29 @@ public final class Guarantees {
         Mempool<E> pool() {
             return pool;
         }
+
+        /**
+         * {@code served_<level>} for the five levels of {@code mempool_alloc} (the column names
+         * of the mempoolinfo view: nowait, half_full, full_gfp, nonempty, waited), then
+         * {@code freed_to_pool}, {@code freed_to_alloc}, {@code waits}, {@code wait_ns},
+         * {@code failures}, and the pool's size now: {@code min_nr}, {@code curr_nr}.
+         */
+        @Override
+        public Map<String, Long> counters() {
+            MempoolStats s = pool.stats();
+            Map<String, Long> c = new LinkedHashMap<>();
+            for (MempoolLevel level : MempoolLevel.values()) {
+                c.put("served_" + level.column(), s.served(level));
+            }
+            c.put("freed_to_pool", s.freedToPool());
+            c.put("freed_to_alloc", s.freedToAllocator());
+            c.put("waits", s.waits());
+            c.put("wait_ns", s.waitNanos());
+            c.put("failures", s.failures());
+            c.put("min_nr", (long) s.minNr());
+            c.put("curr_nr", (long) s.currNr());
+            return Collections.unmodifiableMap(c);
+        }
     }
 
     /**
@@ -212,6 +248,9 @@ public final class Guarantees {
      * reservation up. The slot is claimed by CAS on {@code outstanding} before allocating, and
      * given back (with a wake-up) if the allocation fails; a waiter queues before it re-reads
      * {@code outstanding}, so a free between the test and the sleep wakes it (no lost wake-up).
+     * Those sleeps are this guarantee's counterpart of a pool's level-5 wait (Molnar's "elements
+     * come back after the I/O latency" holds here too), so they are counted and timed, as
+     * {@code mempool_alloc}'s are.
      */
     private static final class ReservedSource<E> extends Counted<E> {
         private final Reservation rsv;
@@ -219,6 +258,8 @@ public final class Guarantees {
         private final MempoolAllocFn<E> alloc;
         private final MempoolFreeFn<E> free;
         private final WaitQueue wq = new WaitQueue();
+        private final LongAdder limitWaits = new LongAdder();
+        private final LongAdder limitWaitNanos = new LongAdder();
 
         ReservedSource(String name, Reservation rsv, int limit, MempoolAllocFn<E> alloc, MempoolFreeFn<E> free) {
             super(name);
@@ -249,7 +290,10 @@ public final class Guarantees {
                 WaitQueue.Entry w = wq.prepareToWait(true);
                 try {
                     if (outstanding.get() >= limit) {
+                        long start = System.nanoTime();
                         wq.schedule(w);
+                        limitWaits.increment();
+                        limitWaitNanos.add(System.nanoTime() - start);
                     }
                 } finally {
                     wq.finishWait(w);
@@ -286,6 +330,33 @@ public final class Guarantees {
         public Guarantee.Kind kind() {
             return Guarantee.Kind.RESERVATION;
         }
+
+        /**
+         * How the reservation served the allocations the normal passes refused:
+         * {@code served_free} (a free reserved page), {@code served_after_drop} (after dropping
+         * clean page-cache pages, {@code dropped_clean} of them), {@code pinned_waits} (sleeps
+         * because every clean page left was pinned), {@code reserve_failures} (requests it could
+         * not serve, which then went on as ordinary allocations); then the source's own
+         * {@code limit_waits} and {@code limit_wait_ns} (sleeps at the in-flight limit) and
+         * {@code failures} (nulls returned to the driver); and the reservation now:
+         * {@code avail} (reserved, unused) and {@code used}.
+         */
+        @Override
+        public Map<String, Long> counters() {
+            ReservationStats s = rsv.stats();
+            Map<String, Long> c = new LinkedHashMap<>();
+            c.put("served_free", s.servedFree());
+            c.put("served_after_drop", s.servedAfterDrop());
+            c.put("dropped_clean", s.droppedClean());
+            c.put("pinned_waits", s.pinnedWaits());
+            c.put("reserve_failures", s.failures());
+            c.put("limit_waits", limitWaits.sum());
+            c.put("limit_wait_ns", limitWaitNanos.sum());
+            c.put("failures", failures.get());
+            c.put("avail", (long) s.avail());
+            c.put("used", (long) s.used());
+            return Collections.unmodifiableMap(c);
+        }
     }
 
     private static final class PlainSource<E> extends Counted<E> {
@@ -319,6 +390,16 @@ public final class Guarantees {
         @Override
         public Guarantee.Kind kind() {
             return Guarantee.Kind.NONE;
+        }
+
+        /**
+         * {@code failures} only: the bare allocator has no levels and no reserve, and its
+         * successful allocations are not counted (a counter on the baseline's fast path would
+         * tax exactly the cost the comparison measures against).
+         */
+        @Override
+        public Map<String, Long> counters() {
+            return Map.of("failures", failures.get());
         }
     }
 }

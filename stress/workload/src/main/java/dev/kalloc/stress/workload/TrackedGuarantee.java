@@ -10,6 +10,8 @@ import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.reservation.Reservation;
 import dev.kalloc.reservation.Reservations;
 import dev.kalloc.slab.SlabObject;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,8 +20,8 @@ import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A {@link Guarantee} decorator that lets the workload see, through public APIs only, two things
- * the guarantee itself does not report:
+ * A {@link Guarantee} decorator that lets the workload see, through public APIs only, what the
+ * guarantee holds and does, besides two things the guarantee itself does not report:
  *
  * <ul>
  *   <li><b>Memory held idle.</b> Each source's allocator pair is wrapped to count the elements
@@ -32,6 +34,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *       the source's name, so a deadlock report can say "in bio (mempool-2.5.1)" rather than only
  *       quoting a stack.</li>
  * </ul>
+ *
+ * <p>It also gathers, for the report, the counters every source keeps
+ * ({@link ElementSource#counters()}: why the guarantee did what it did) and what is in use right
+ * now (elements out, or reserved pages used), which the memory time series samples
+ * ({@link MemorySampler}).
  *
  * <p>Element size: a {@link Page} counts {@code PAGE_SIZE << order}, a {@link SlabObject} its
  * object size; any other element type counts as 0 bytes (and its elements are still counted).
@@ -100,6 +107,52 @@ final class TrackedGuarantee implements Guarantee {
             default:
                 return 0;
         }
+    }
+
+    /**
+     * What the guarantee has in use now: for a reservation, the pages allocated from the
+     * machine's reservations and not freed ({@link Reservation#used()}), the quota its users
+     * hold; otherwise the elements out of every source ({@link ElementSource#outstanding()}).
+     */
+    long inUse() {
+        long n = 0;
+        if (inner.kind() == Kind.RESERVATION) {
+            for (Reservation r : reservations.reservations()) {
+                n += Math.max(0, r.used());
+            }
+        } else {
+            for (Tracked<?> t : sources) {
+                n += Math.max(0, t.source.outstanding());
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Every live source's counters, each name prefixed with the source's name and a dot
+     * ({@code bio.served_nowait}), sources in creation order; for a reservation guarantee then
+     * the machine's admission counters ({@code reservations.granted}, {@code .waited},
+     * {@code .refused}, {@code .timed_out}, {@code .wait_ns}). A destroyed source's counters go
+     * with it, so read them before the drivers are torn down. Two live sources with one name
+     * (two bio sets called "bio") have their counters added, which keeps every name once and
+     * still totals right (levels served, pages reserved).
+     */
+    Map<String, Long> counters() {
+        Map<String, Long> all = new LinkedHashMap<>();
+        for (Tracked<?> t : sources) {
+            String prefix = t.name() + ".";
+            for (Map.Entry<String, Long> c : t.counters().entrySet()) {
+                all.merge(prefix + c.getKey(), c.getValue(), Long::sum);
+            }
+        }
+        if (inner.kind() == Kind.RESERVATION) {
+            all.put("reservations.granted", reservations.admissionsGranted());
+            all.put("reservations.waited", reservations.admissionsWaited());
+            all.put("reservations.refused", reservations.admissionsRefused());
+            all.put("reservations.timed_out", reservations.admissionsTimedOut());
+            all.put("reservations.wait_ns", reservations.waitNanos());
+        }
+        return Collections.unmodifiableMap(all);
     }
 
     /** Allocations that returned null, over every source. */
@@ -194,6 +247,11 @@ final class TrackedGuarantee implements Guarantee {
         @Override
         public long failures() {
             return source.failures();
+        }
+
+        @Override
+        public Map<String, Long> counters() {
+            return source.counters();
         }
     }
 

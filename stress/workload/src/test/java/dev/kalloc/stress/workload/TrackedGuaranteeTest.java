@@ -15,11 +15,16 @@ import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.reservation.Reservations;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The memory a guarantee holds idle, and the note of what a thread allocates from. */
+/**
+ * The memory a guarantee holds idle, what it has in use, its counters gathered across sources,
+ * and the note of what a thread allocates from.
+ */
 class TrackedGuaranteeTest {
     private static final int N = 4;
 
@@ -49,6 +54,64 @@ class TrackedGuaranteeTest {
             assertThat(g.failures()).isZero();
             src.destroy();
             assertThat(g.idleBytes()).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(StandardGuarantee.class)
+    void countersArePrefixedWithTheirSourceAndReservationsAddTheirAdmissions(StandardGuarantee kind) {
+        try (Machine m = Machine.boot(MachineConfig.builder().memory(16 * MachineConfig.MiB).kswapd(false).build())) {
+            Reservations rs = Reservations.boot(m);
+            TrackedGuarantee g = new TrackedGuarantee(kind.create(m, rs), kind, rs);
+            ElementSource<Page> bio = g.source("bio", N, N, Mempools.allocPages(m, 0), Mempools.freePages(m, 0));
+            ElementSource<Page> vec = g.source("biovec-1", N, N, Mempools.allocPages(m, 0), Mempools.freePages(m, 0));
+            Page p = bio.alloc(Gfp.GFP_KERNEL);
+            assertThat(g.inUse()).as("reservation: pages used from it (none, memory is plentiful); else elements out")
+                    .isEqualTo(kind == StandardGuarantee.RESERVATION ? 0 : 1);
+
+            Map<String, Long> expected = new LinkedHashMap<>();
+            bio.counters().forEach((k, v) -> expected.put("bio." + k, v));
+            vec.counters().forEach((k, v) -> expected.put("biovec-1." + k, v));
+            if (kind == StandardGuarantee.RESERVATION) {
+                expected.put("reservations.granted", 2L);
+                expected.put("reservations.waited", 0L);
+                expected.put("reservations.refused", 0L);
+                expected.put("reservations.timed_out", 0L);
+                expected.put("reservations.wait_ns", 0L);
+            }
+            Map<String, Long> counters = g.counters();
+            assertThat(counters).containsExactlyEntriesOf(expected);
+            assertThat(counters.keySet()).allSatisfy(k -> assertThat(k).matches("[a-z0-9-]+\\.[a-z0-9_]+"));
+            assertThat(counters).containsKey("bio.failures");
+            if (kind.promisesProgress() && kind != StandardGuarantee.RESERVATION) {
+                assertThat(counters.get("bio.served_nowait")).isEqualTo(1);
+            }
+
+            bio.free(p);
+            assertThat(g.inUse()).isZero();
+            bio.destroy();
+            vec.destroy();
+            assertThat(g.counters().keySet()).as("destroyed sources take their counters with them")
+                    .allSatisfy(k -> assertThat(k).startsWith("reservations."));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aReservationsPagesInUseAreItsUsedQuota() {
+        try (Machine m = Machine.boot(MachineConfig.builder().memory(16 * MachineConfig.MiB).kswapd(false).build())) {
+            Reservations rs = Reservations.boot(m);
+            TrackedGuarantee g = new TrackedGuarantee(StandardGuarantee.RESERVATION.create(m, rs),
+                    StandardGuarantee.RESERVATION, rs);
+            ElementSource<Page> src = g.source("pages", N, N, Mempools.allocPages(m, 0), Mempools.freePages(m, 0));
+            // Injected failures stand for "the normal passes failed": the reservation serves.
+            m.pageAlloc().failPageAlloc().ignoreGfpWait(false).attr().configure(100, 1, -1, 0, 42);
+            Page p = src.alloc(Gfp.GFP_NOIO);
+            assertThat(p).isNotNull();
+            assertThat(g.inUse()).isEqualTo(1);
+            assertThat(g.counters()).containsEntry("pages.served_free", 1L).containsEntry("pages.used", 1L);
+            src.free(p);
+            assertThat(g.inUse()).isZero();
+            src.destroy();
         }
     }
 
