@@ -41,6 +41,8 @@ import java.util.List;
 final class MemorySeries {
     /** The format tag the line begins with, followed by ':' and the zone count. */
     static final String FORMAT = "m1";
+    /** The first word of the interval-log comment line that holds a run's series. */
+    static final String MARK = "kalloc-series";
     /** The per-zone fields of a sample, in line order, for messages. */
     private static final String[] PER_ZONE = {"free", "clean", "dirty", "reserved"};
     /** The fields after the per-zone ones. */

@@ -47,6 +47,7 @@ final class Report {
         writeHgrms();
         Files.writeString(dir.resolve(SUMMARY), json(), StandardCharsets.UTF_8);
         List<String> plots = writePlots();
+        plots.addAll(writeMemoryPlots());
         Path index = dir.resolve(INDEX);
         Files.writeString(index, html(plots), StandardCharsets.UTF_8);
         return index;
@@ -286,6 +287,37 @@ final class Report {
         return files;
     }
 
+    /** The memory plot's file name of {@code scenario}. */
+    static String memoryPlotName(String scenario) {
+        return "memory-" + scenario + ".png";
+    }
+
+    /**
+     * One memory plot per scenario, the guarantees side by side, each from its first trial that
+     * ran to the end (the first trial, if none did).
+     */
+    private List<String> writeMemoryPlots() throws IOException {
+        List<String> files = new ArrayList<>();
+        for (String scenario : log.scenarios()) {
+            List<String> labels = new ArrayList<>();
+            List<MemorySeries> series = new ArrayList<>();
+            for (CellStats s : analysis.cells(scenario)) {
+                RunResult r = s.counted().isEmpty() ? s.cell().trials().get(0) : s.counted().get(0);
+                MemorySeries m = log.series(r);
+                if (m != null) {
+                    labels.add(r.guarantee() + ", trial " + r.trial());
+                    series.add(m);
+                }
+            }
+            String file = memoryPlotName(scenario);
+            if (!series.isEmpty() && MemoryPlot.write(dir.resolve(file), scenario + ": memory over time (pages)", labels,
+                    series)) {
+                files.add(file);
+            }
+        }
+        return files;
+    }
+
     private String html(List<String> plots) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kalloc workload report</title>\n")
@@ -310,7 +342,7 @@ final class Report {
             }
             h.append("</ul>\n");
             for (String p : plots) {
-                if (p.startsWith("plot-" + scenario + "-")) {
+                if (p.startsWith("plot-" + scenario + "-") || p.equals(memoryPlotName(scenario))) {
                     h.append("<p><img src=\"").append(Text.html(p)).append("\" alt=\"").append(Text.html(p))
                             .append("\"></p>\n");
                 }

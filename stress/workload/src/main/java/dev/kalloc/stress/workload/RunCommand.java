@@ -35,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
             description = "Guarantees to run on (default: all): mempool-2.5.1, mempool-modern, reservation, none")
     private List<String> guarantees = new ArrayList<>();
 
-    @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "2.5s",
+    @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "1s",
             description = "Load time of each run (default: ${DEFAULT-VALUE})")
     private Duration duration;
 
@@ -44,11 +44,11 @@ final class RunCommand implements Callable<Integer> {
                 + " seed; figures are medians over trials with 95% intervals (default: ${DEFAULT-VALUE})")
     private int trials;
 
-    @Option(names = {"-r", "--rate"}, paramLabel = "OPS", defaultValue = "1000",
+    @Option(names = {"-r", "--rate"}, paramLabel = "OPS", defaultValue = "2000",
             description = "Offered operations per second in each run (default: ${DEFAULT-VALUE})")
     private double rate;
 
-    @Option(names = {"-m", "--memory"}, paramLabel = "MIB", defaultValue = "64",
+    @Option(names = {"-m", "--memory"}, paramLabel = "MIB", defaultValue = "32",
             description = "Simulated RAM in MiB; the top eighth is highmem (default: ${DEFAULT-VALUE})")
     private int memoryMiB;
 

@@ -33,8 +33,13 @@ import org.HdrHistogram.Histogram;
  * count once, operations and verification steps move it as they go.
  *
  * <h2>Measurements</h2>
- * Every second the sampler moves each operation type's interval histogram into the log; every
- * 100 ms it samples the memory the guarantee holds idle; the time average goes into the result.
+ * Every second the sampler moves each operation type's interval histograms into the log; every
+ * 100 ms, from the start of the load to the end of the drain, it takes a {@link MemorySample}
+ * (free, clean and dirty pages and reserved pages per zone, the guarantee's held memory and
+ * price, elements in use). The series goes into the log as one {@code #kalloc-series} line
+ * before the run's result, and its time averages into the result. The guarantee's counters (a
+ * mempool's levels, a reservation's admissions) are read before the run is torn down, since a
+ * destroyed source no longer reports them.
  */
 final class RunExecutor {
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -66,9 +71,7 @@ final class RunExecutor {
     private volatile Throwable error;
     private volatile List<String> waitSites = List.of();
     private volatile long deadlockAt;
-    private double idleSum;
-    private double priceSum;
-    private long idleSamples;
+    private final List<MemorySample> samples = new ArrayList<>();
 
     /**
      * A run of trial {@code trial} (from 1), whose random choices all derive from {@code seed}.
@@ -122,18 +125,21 @@ final class RunExecutor {
             group.interrupt();
             counters = countersOf(prepared); // read before teardown: atomics only
             snapshotBounded("end");
-            teardownBounded();
         } else {
             runner.join();
-            teardownBounded();
-        }
-        synchronized (this) {
-            flushIntervals();
-        }
-        if (!deadlocked) {
             counters = countersOf(prepared);
         }
-        RunResult r = result(deadlocked, counters);
+        teardownBounded();
+        MemorySeries series;
+        synchronized (this) {
+            flushIntervals();
+            Rig booted = rig;
+            int zones = samples.isEmpty() ? booted == null ? 1 : MemorySampler.zoneCount(booted.machine)
+                    : samples.get(0).zones();
+            series = new MemorySeries(zones, new ArrayList<>(samples));
+        }
+        RunResult r = result(deadlocked, counters, series);
+        log.comment(MemorySeries.MARK + "\t" + r.id() + "\t" + series.encode());
         log.run(r);
         return r;
     }
@@ -202,13 +208,11 @@ final class RunExecutor {
         try {
             while (!outcome.await(SAMPLE_NANOS, TimeUnit.NANOSECONDS)) {
                 Rig r = rig;
-                if (r != null) {
-                    long idle = r.guarantee.idleBytes();
-                    long price = kind == StandardGuarantee.RESERVATION ? reservationPrice(r) : idle;
+                if (r != null && loadEnd == 0) {
+                    long t = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+                    MemorySample m = MemorySampler.sample(Math.max(0, t), r.machine, r.guarantee);
                     synchronized (this) {
-                        idleSum += idle;
-                        priceSum += price;
-                        idleSamples++;
+                        samples.add(m);
                     }
                 }
                 if (++n % SAMPLES_PER_INTERVAL == 0) {
@@ -220,19 +224,6 @@ final class RunExecutor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /**
-     * What a reservation takes from everyone else now: per zone its unused reserved pages R not
-     * covered by clean page-cache pages C, {@code max(0, R - C)}, as the page allocator itself
-     * counts them against ordinary callers ({@code Zone.freeUnreserved}).
-     */
-    private static long reservationPrice(Rig r) {
-        long pages = 0;
-        for (dev.kalloc.page.Zone z : r.machine.zones()) {
-            pages += Math.max(0, z.reservedPages() - z.nrCleanReclaimable());
-        }
-        return pages * dev.kalloc.page.PhysicalMemory.PAGE_SIZE;
     }
 
     /**
@@ -292,6 +283,7 @@ final class RunExecutor {
         Rig r = rig;
         if (r != null) {
             c.put("guarantee_alloc_failures", r.guarantee.failures());
+            r.guarantee.counters().forEach((k, v) -> c.put("guarantee." + k, v));
         }
         return c;
     }
@@ -339,16 +331,12 @@ final class RunExecutor {
         }
     }
 
-    private RunResult result(boolean deadlocked, Map<String, Long> counters) {
+    private RunResult result(boolean deadlocked, Map<String, Long> counters, MemorySeries series) {
         long start = t0;
         long end = deadlocked ? deadlockAt : loadEnd;
         double loadSeconds = start == 0 || end == 0 ? 0 : Math.max(0, (end - start) / 1e9);
-        double idle;
-        double price;
-        synchronized (this) {
-            idle = idleSamples == 0 ? 0 : idleSum / idleSamples;
-            price = idleSamples == 0 ? 0 : priceSum / idleSamples;
-        }
+        double idle = series.meanNominalPriceBytes();
+        double price = series.meanEffectivePriceBytes();
         Throwable e = deadlocked ? null : error; // after a deadlock, teardown's own exceptions say nothing
         String err = e == null ? "" : e.getClass().getSimpleName() + ": " + e.getMessage();
         List<String> ops = new ArrayList<>();

@@ -24,14 +24,16 @@ final class RunLog {
     private final String settings;
     private final Environment environment;
     private final List<RunResult> runs;
+    private final Map<String, MemorySeries> series;
     private final Map<String, Histogram> totals;
     private final long intervals;
 
-    private RunLog(String settings, Environment environment, List<RunResult> runs, Map<String, Histogram> totals,
-            long intervals) {
+    private RunLog(String settings, Environment environment, List<RunResult> runs, Map<String, MemorySeries> series,
+            Map<String, Histogram> totals, long intervals) {
         this.settings = settings;
         this.environment = environment;
         this.runs = runs;
+        this.series = series;
         this.totals = totals;
         this.intervals = intervals;
     }
@@ -67,10 +69,24 @@ final class RunLog {
         String settings = "";
         Environment env = new Environment(Map.of());
         List<RunResult> runs = new ArrayList<>();
+        Map<String, MemorySeries> series = new LinkedHashMap<>();
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
+            long number = 0;
             while ((line = r.readLine()) != null) {
-                if (line.startsWith("#" + RunResult.MARK + "\t")) {
+                number++;
+                if (line.startsWith("#" + MemorySeries.MARK + "\t")) {
+                    String[] parts = line.split("\t", 3);
+                    if (parts.length != 3) {
+                        throw new IllegalArgumentException(file + " line " + number + ": a " + MemorySeries.MARK
+                                + " line needs a run id and a series");
+                    }
+                    try {
+                        series.put(parts[1], MemorySeries.decode(parts[2]));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(file + " line " + number + ": " + e.getMessage(), e);
+                    }
+                } else if (line.startsWith("#" + RunResult.MARK + "\t")) {
                     runs.add(RunResult.decode(line.substring(1)));
                 } else if (line.startsWith("#" + LatencyLog.CONFIG_MARK + "\t")) {
                     settings = RunResult.unescape(line.substring(LatencyLog.CONFIG_MARK.length() + 2));
@@ -83,7 +99,12 @@ final class RunLog {
             throw new IllegalArgumentException(file + " holds no " + RunResult.MARK + " line: not a kalloc run log,"
                     + " or the run was stopped before its first run ended");
         }
-        return new RunLog(settings, env, runs, totals, intervals);
+        return new RunLog(settings, env, runs, series, totals, intervals);
+    }
+
+    /** The memory series of {@code r}, or null if the log has none for it. */
+    MemorySeries series(RunResult r) {
+        return series.get(r.id());
     }
 
     /** What the campaign ran on (empty for a log written before it was recorded). */

@@ -60,9 +60,11 @@ class CommandLineTest {
         RunConfig c = cmd.config();
         assertThat(c.scenarios()).containsExactlyElementsOf(Scenarios.all().stream().map(Scenario::name).toList());
         assertThat(c.guarantees()).containsExactly(StandardGuarantee.values());
-        assertThat(c.duration()).isEqualTo(Duration.ofMillis(2500));
         assertThat(c.out().toString()).startsWith("results");
-        assertThat(c.machine().memory()).isEqualTo(64L << 20);
+        assertThat(c.machine().memory()).isEqualTo(32L << 20);
+        assertThat(c.trials()).isEqualTo(6);
+        assertThat(c.duration()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.rate()).isEqualTo(2000);
     }
 
     @Test
