@@ -109,16 +109,20 @@ final class CellStats {
     }
 
     /**
-     * The largest share of its operations that failed in any counted trial: a cell that failed
-     * many operations has fast successes for a bad reason, and its latency is not ranked.
+     * The median over counted trials of the share of operations that failed: a cell that
+     * typically fails many operations has fast successes for a bad reason, and its latency is not
+     * ranked. The median, so that one bad trial of six does not take a cell out of the ranking
+     * (its latency figures show that trial in their interval).
      */
-    double worstFailedShare() {
-        double worst = 0;
-        for (RunResult r : counted) {
-            if (r.completed() > 0) {
-                worst = Math.max(worst, r.failed() / (double) r.completed());
-            }
+    double medianFailedShare() {
+        if (counted.isEmpty()) {
+            return 0;
         }
-        return worst;
+        double[] shares = new double[counted.size()];
+        for (int i = 0; i < shares.length; i++) {
+            RunResult r = counted.get(i);
+            shares[i] = r.completed() == 0 ? 0 : r.failed() / (double) r.completed();
+        }
+        return Estimate.of(shares).median();
     }
 }

@@ -106,7 +106,7 @@ final class CheckCommand implements Callable<Integer> {
                 problems.add(f + " is missing in " + dir);
             }
         }
-        for (String f : new Report(log, dir).hgrmFiles()) {
+        for (String f : Report.hgrmFiles(log)) {
             if (!Files.isRegularFile(dir.resolve(f))) {
                 problems.add(f + " is missing in " + dir);
             }

@@ -131,8 +131,12 @@ final class Comparison {
             return f.minSamples() == 0 ? "no successful operation in a trial"
                     : "too few samples (" + f.minSamples() + " in a trial; " + Support.needed(metric.percentile()) + " needed)";
         }
-        if (metric.isPercentile() && c.worstFailedShare() > LATENCY_FAILED_SHARE) {
-            return String.format(Locale.ROOT, "failed %.0f%% of its operations in a trial", 100 * c.worstFailedShare());
+        if (metric.isPercentile() && c.medianFailedShare() > LATENCY_FAILED_SHARE) {
+            return String.format(Locale.ROOT, "failed %.0f%% of its operations (median over trials)",
+                    100 * c.medianFailedShare());
+        }
+        if ((metric == Metric.HELD || metric == Metric.PRICE) && !cell.promisesProgress()) {
+            return "no guarantee, nothing held";
         }
         return null;
     }

@@ -25,16 +25,53 @@ import org.HdrHistogram.Histogram;
 final class Report {
     static final String INDEX = "index.html";
     static final String SUMMARY = "summary.json";
+    /** The debate section as Markdown, for pasting into a README. */
+    static final String DEBATE = "debate.md";
+    /** The folder of JMH result files folded into the report ({@code kalloc report --jmh}). */
+    static final String JMH = "jmh";
     private static final double NS_PER_MS = 1e6;
 
     private final RunLog log;
     private final Analysis analysis;
     private final Path dir;
+    private final JmhResults jmh;
 
-    Report(RunLog log, Path dir) {
+    /**
+     * The report of {@code log} in {@code dir}, with the JMH results kept in {@code dir/jmh/}.
+     *
+     * @throws IOException if a JMH file there cannot be read
+     * @throws IllegalArgumentException if a JMH file there is not JMH's JSON
+     */
+    Report(RunLog log, Path dir) throws IOException {
         this.log = log;
         this.analysis = Analysis.of(log);
         this.dir = dir;
+        this.jmh = readJmh(dir.resolve(JMH));
+    }
+
+    /** The JMH results in {@code folder} (every {@code .json}, by name), or null if there are none. */
+    static JmhResults readJmh(Path folder) throws IOException {
+        if (!Files.isDirectory(folder)) {
+            return null;
+        }
+        List<Path> files;
+        try (java.util.stream.Stream<Path> s = Files.list(folder)) {
+            files = s.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+        }
+        if (files.isEmpty()) {
+            return null;
+        }
+        List<JmhResults> parts = new ArrayList<>();
+        for (Path f : files) {
+            parts.add(JmhResults.read(f));
+        }
+        return JmhResults.merge(parts);
+    }
+
+    /** The debate's rows for this campaign. */
+    List<Debate.Row> debate() {
+        String root = System.getProperty("kalloc.root");
+        return Debate.rows(analysis, jmh, root == null ? null : Path.of(root));
     }
 
     Analysis analysis() {
@@ -46,6 +83,12 @@ final class Report {
         Files.createDirectories(dir);
         writeHgrms();
         Files.writeString(dir.resolve(SUMMARY), json(), StandardCharsets.UTF_8);
+        Environment env = log.environment();
+        Files.writeString(dir.resolve(DEBATE), Debate.markdown(debate(), String.format(Locale.ROOT,
+                "From `%s` (%d trials a cell; kalloc %s, commit %s, %s, %s CPUs, load average %s at the start and %s at"
+                        + " the end).", Debate.runCommand(log), analysis.trials(), env.get("kalloc_version"),
+                env.get("commit"), env.get("jdk"), env.get("cpus"), env.get("load_average_start"),
+                env.get(Environment.LOAD_END))), StandardCharsets.UTF_8);
         List<String> plots = writePlots();
         plots.addAll(writeMemoryPlots());
         Path index = dir.resolve(INDEX);
@@ -71,8 +114,8 @@ final class Report {
         return ops;
     }
 
-    /** The {@code .hgrm} files the report writes (those with at least one value). */
-    List<String> hgrmFiles() {
+    /** The {@code .hgrm} files the report of {@code log} writes (those with at least one value). */
+    static List<String> hgrmFiles(RunLog log) {
         List<String> files = new ArrayList<>();
         for (Cell c : log.cells()) {
             for (String op : opsOf(c)) {
@@ -119,6 +162,20 @@ final class Report {
         log.environment().fields().forEach((k, v) -> j.name(k).value(v));
         j.endObject();
         j.name("trials").value(analysis.trials());
+        j.name("debate").beginArray();
+        for (Debate.Row r : debate()) {
+            j.beginObject();
+            j.name("id").value(r.id());
+            j.name("who").value(r.who());
+            j.name("claim").value(r.claim());
+            j.name("measurement").value(r.measurement());
+            j.name("figure").value(r.figure());
+            j.name("verdict").value(r.status().text());
+            j.name("why").value(r.note());
+            j.name("command").value(r.command());
+            j.endObject();
+        }
+        j.endArray();
         j.name("exit_fails").value(failed());
         j.name("cells").beginArray();
         for (CellStats s : analysis.cells()) {
@@ -329,6 +386,7 @@ final class Report {
         h.append("<p>").append(failed() ? "<span class=\"fail\">FAILED</span>: a guarantee that promises forward"
                 + " progress deadlocked, lost data or broke in some trial." : "<span class=\"ok\">PASSED</span>: no deadlock,"
                 + " data mismatch or error on mempool or reservation in any trial.").append("</p>\n");
+        h.append(Debate.html(debate()));
         h.append(environmentHtml());
         h.append(howToRead());
         h.append("<h2>Summary</h2>\n").append(htmlTable()).append('\n');
@@ -357,7 +415,7 @@ final class Report {
                 .append("</a> (HdrHistogram interval log, tags <code>scenario/guarantee/tN/op</code> and"
                         + " <code>.../op/failed</code>), <a href=\"")
                 .append(SUMMARY).append("\">").append(SUMMARY).append("</a>");
-        for (String f : hgrmFiles()) {
+        for (String f : hgrmFiles(log)) {
             h.append(", <a href=\"").append(Text.html(f)).append("\">").append(Text.html(f)).append("</a>");
         }
         h.append("</p>\n</body></html>\n");

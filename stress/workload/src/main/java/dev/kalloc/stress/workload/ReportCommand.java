@@ -2,7 +2,10 @@ package dev.kalloc.stress.workload;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,9 +16,15 @@ import picocli.CommandLine.Parameters;
  * ({@code DIR/kalloc.hlog}, read with HdrHistogram's {@code HistogramLogReader}) and its
  * {@code proc/} snapshots, and prints the summary table. The exit status is the run's: 1 if a
  * guarantee failed its promise.
+ *
+ * <p>{@code --jmh FILE} (repeatable) folds JMH's own JSON results ({@code stress/jmh/run.sh}
+ * writes one per thread count) into the debate section: the files are checked, then copied into
+ * {@code DIR/jmh/}, so that a later {@code kalloc report DIR} renders the same report. A file that
+ * is not JMH's JSON is refused before anything in DIR changes.
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Re-renders index.html, summary.json, plots and .hgrm files from DIR/kalloc.hlog.")
+        description = {"Re-renders index.html, summary.json, debate.md, plots and .hgrm files from DIR/kalloc.hlog.",
+            "--jmh FILE folds JMH results (stress/jmh/run.sh's JSON) into the debate section; they are kept in DIR/jmh/."})
 final class ReportCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -23,16 +32,60 @@ final class ReportCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "The output folder of an earlier 'kalloc run'")
     private Path dir;
 
+    @CommandLine.Option(names = "--jmh", paramLabel = "FILE",
+            description = "A JMH result file (-rf json) to fold into the debate section; repeatable")
+    private List<Path> jmh = new ArrayList<>();
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try {
+            if (!jmh.isEmpty()) {
+                keepJmh();
+            }
             return renderAndPrint(dir, out, "");
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "kalloc report: " + e.getMessage(), e);
         } catch (IOException e) {
             spec.commandLine().getErr().println("kalloc report: cannot read or write in " + dir + ": " + e.getMessage());
             return Main.EXIT_IO;
+        }
+    }
+
+    /**
+     * Checks every {@code --jmh} file, then copies them into {@code DIR/jmh/} under their own
+     * names (numbered when two share a name), replacing the JMH files kept there before. Nothing
+     * changes unless every file reads and they merge (no score twice).
+     */
+    private void keepJmh() throws IOException {
+        if (!Files.isRegularFile(dir.resolve(Campaign.LOG))) {
+            throw new IllegalArgumentException("no interval log at " + dir.resolve(Campaign.LOG));
+        }
+        List<JmhResults> parts = new ArrayList<>();
+        for (Path f : jmh) {
+            if (!Files.isRegularFile(f)) {
+                throw new IllegalArgumentException("--jmh " + f + ": no such file");
+            }
+            parts.add(JmhResults.read(f));
+        }
+        JmhResults.merge(parts);
+        Path folder = dir.resolve(Report.JMH);
+        Files.createDirectories(folder);
+        try (java.util.stream.Stream<Path> old = Files.list(folder)) {
+            for (Path p : (Iterable<Path>) old.filter(p -> p.getFileName().toString().endsWith(".json"))::iterator) {
+                Files.delete(p); // the files given now replace those kept before
+            }
+        }
+        List<String> taken = new ArrayList<>();
+        for (Path f : jmh) {
+            String name = f.getFileName().toString();
+            String base = name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
+            String target = base + ".json";
+            for (int i = 2; taken.contains(target); i++) {
+                target = base + "-" + i + ".json";
+            }
+            taken.add(target);
+            Files.copy(f, folder.resolve(target), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

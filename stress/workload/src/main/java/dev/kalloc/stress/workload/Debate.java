@@ -1,0 +1,624 @@
+package dev.kalloc.stress.workload;
+
+import dev.kalloc.bio.StandardGuarantee;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * The 2001 debate answered from one campaign: each claim of the thread "[patch]
+ * mempool-2.5.1-D2" (linux-kernel, 14-18 December 2001; Ingo Molnar for mempool, Ben LaHaise for
+ * page reservations), paraphrased, with the measurement that tests it, the figure with its
+ * interval or its count, a verdict, and the command that reproduces it. The claims and what
+ * tests each are listed in the project's DEBATE.md; this class is their executable form.
+ *
+ * <h2>Verdicts</h2>
+ * {@link Status#SUPPORTED} or {@link Status#CONTRADICTED} only from what this campaign (and the
+ * JMH results folded in) measured; a claim the run cannot test is {@link Status#NOT_SHOWN} and
+ * names the run that would test it (another OOM policy, a JMH run, a source count). The rules are
+ * stated row by row in {@link #rows}: a claim about "never" is contradicted by one counter-example
+ * and supported by none over every trial; a claim about cost is supported when the difference the
+ * claim predicts exceeds the benchmarks' combined 99.9% error (JMH's own) and contradicted when
+ * it is within it or the other way round.
+ *
+ * <h2>Inputs</h2>
+ * The campaign's {@link Analysis} (its trials, counters and statistics), the JMH results if any
+ * ({@code FastPathBench} and {@code CallSiteBench} from {@code stress/jmh/run.sh}), and, for the
+ * source count of claim M5, the repository root when the command runs from one (the
+ * {@code ./kalloc} script passes it as {@code kalloc.root}).
+ */
+final class Debate {
+    /** What a row concludes. */
+    enum Status {
+        SUPPORTED("supported"), CONTRADICTED("contradicted"), NOT_SHOWN("not shown by this run");
+
+        private final String text;
+
+        Status(String text) {
+            this.text = text;
+        }
+
+        String text() {
+            return text;
+        }
+    }
+
+    /**
+     * One claim of the debate and what this run says of it.
+     *
+     * @param id {@code M1}..{@code M6} (Molnar), {@code L1}..{@code L7} (LaHaise), as in DEBATE.md
+     * @param who who made the claim
+     * @param claim the claim, paraphrased
+     * @param measurement what tests it here
+     * @param figure what was measured, with its interval or counts
+     * @param status the verdict
+     * @param note why that verdict, or which run would decide it
+     * @param command the command that reproduces the figure
+     */
+    record Row(String id, String who, String claim, String measurement, String figure, Status status, String note,
+            String command) {
+    }
+
+    private static final String JMH_COMMAND = "stress/jmh/run.sh, then ./kalloc report DIR --jmh"
+            + " stress/jmh/target/results-t1.json --jmh stress/jmh/target/results-t2.json";
+    private static final String FAST_PATH = "FastPathBench.allocFree";
+    private static final String CALL_SITE = "CallSiteBench.allocFree";
+
+    private final Analysis a;
+    private final JmhResults jmh;
+    private final Path root;
+    private final String command;
+
+    private Debate(Analysis a, JmhResults jmh, Path root) {
+        this.a = a;
+        this.jmh = jmh;
+        this.root = root;
+        this.command = runCommand(a.log());
+    }
+
+    /**
+     * The rows of the debate for {@code analysis}.
+     *
+     * @param jmh JMH results, or null when none were given
+     * @param root the repository root for the source count, or null
+     */
+    static List<Row> rows(Analysis analysis, JmhResults jmh, Path root) {
+        Debate d = new Debate(analysis, jmh, root);
+        return List.of(d.m1(), d.m2(), d.m3(), d.m4(), d.m5(), d.m6(), d.l1(), d.l2(), d.l3(), d.l4(), d.l5(), d.l6(),
+                d.l7());
+    }
+
+    /** The command line that repeats this campaign, rebuilt from its settings. */
+    static String runCommand(RunLog log) {
+        StringBuilder sb = new StringBuilder("./kalloc run");
+        String trials = log.setting("trials");
+        if (trials != null) {
+            sb.append(" --trials ").append(trials);
+        }
+        append(sb, "-d", log.setting("duration"));
+        String rate = log.setting("rate");
+        append(sb, "-r", rate == null ? null : rate.replace("/s", ""));
+        String memory = log.setting("memory");
+        append(sb, "-m", memory == null ? null : memory.replace("MiB", ""));
+        append(sb, "--seed", log.setting("seed"));
+        append(sb, "--oom", log.setting("oom"));
+        String scenarios = log.setting("scenarios");
+        if (scenarios != null && !scenarios.equals(String.join(",", Scenarios.all().stream().map(Scenario::name).toList()))) {
+            sb.append(" -s ").append(scenarios);
+        }
+        String guarantees = log.setting("guarantees");
+        if (guarantees != null && !guarantees.equals(String.join(",",
+                Stream.of(StandardGuarantee.values()).map(StandardGuarantee::label).toList()))) {
+            sb.append(" -g ").append(guarantees);
+        }
+        String pageFail = log.setting("page-fail");
+        if (pageFail != null && !pageFail.startsWith("0%")) {
+            sb.append(" --page-fail-percent ").append(pageFail.substring(0, pageFail.indexOf('%')));
+        }
+        return sb.toString();
+    }
+
+    private static void append(StringBuilder sb, String option, String value) {
+        if (value != null) {
+            sb.append(' ').append(option).append(' ').append(value);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Molnar
+    // ---------------------------------------------------------------------------------------
+
+    private Row m1() {
+        String claim = "mempool lets allocators other than the slab serve: highmem's bounce pool takes lowmem pages"
+                + " from the page allocator, raid1's pool stacks an r1bio with a bio per mirror";
+        String measurement = "bounce and raid1 on both mempool orders: every trial to the end, data verified";
+        List<CellStats> cells = cells(c -> isMempool(c) && (c.cell().scenario().equals("bounce")
+                || c.cell().scenario().equals("raid1")));
+        if (cells.isEmpty()) {
+            return new Row("M1", "Molnar", claim, measurement, "-", Status.NOT_SHOWN,
+                    "this run had no bounce or raid1 cell on a mempool", "./kalloc run -s bounce,raid1");
+        }
+        return ranToTheEnd("M1", "Molnar", claim, measurement, cells);
+    }
+
+    private Row m2() {
+        String claim = "mempool_alloc from process context never fails, which simplifies the I/O paths";
+        String measurement = "null returns to the drivers from every mempool, both orders, every scenario and trial,"
+                + " under memory pressure";
+        List<CellStats> cells = cells(Debate::isMempool);
+        if (cells.isEmpty()) {
+            return new Row("M2", "Molnar", claim, measurement, "-", Status.NOT_SHOWN, "no mempool cell in this run",
+                    "./kalloc run -g mempool-2.5.1,mempool-modern");
+        }
+        long nulls = sum(cells, "guarantee_alloc_failures");
+        long allocations = sumSuffix(cells, ".served_nowait") + sumSuffix(cells, ".served_half_full")
+                + sumSuffix(cells, ".served_full_gfp") + sumSuffix(cells, ".served_nonempty")
+                + sumSuffix(cells, ".served_waited");
+        String figure = String.format(Locale.ROOT, "%d null returns in %d allocations (%d trials)", nulls, allocations,
+                trials(cells));
+        String faults = a.log().setting("page-fail");
+        String how = faults != null && faults.startsWith("0%") ? "; the page allocator was under memory pressure, without"
+                + " fault injection (--page-fail-percent injects it)" : "";
+        return new Row("M2", "Molnar", claim, measurement, figure, nulls == 0 ? Status.SUPPORTED : Status.CONTRADICTED,
+                (nulls == 0 ? "no sleeping allocation from a pool returned null" : "a pool returned null") + how, command);
+    }
+
+    private Row m3() {
+        String claim = "the five-level order (atomic allocation, pool if at least half full, blocking allocation, pool"
+                + " if not empty, wait) is deadlock-aware";
+        return halfFullRule("M3", "Molnar", claim, false);
+    }
+
+    private Row m4() {
+        String claim = "in the normal case mempool costs no more than the allocator under it, and scales as well";
+        String measurement = "JMH: one alloc+free through a mempool whose allocator succeeds against the same"
+                + " allocation without the pool (CallSiteBench mono vs direct), 1 and 2 threads";
+        if (jmh == null) {
+            return new Row("M4", "Molnar", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
+        }
+        List<String> figures = new ArrayList<>();
+        Status status = null;
+        for (int t : new int[] {1, 2}) {
+            Optional<JmhResults.Score> pool = score(CALL_SITE, t, "mode", "mono");
+            Optional<JmhResults.Score> bare = score(CALL_SITE, t, "mode", "direct");
+            if (pool.isEmpty() || bare.isEmpty()) {
+                continue;
+            }
+            figures.add(diff(pool.get(), bare.get(), t + " thread" + (t == 1 ? "" : "s")));
+            boolean same = pool.get().score() - bare.get().score() <= combinedError(pool.get(), bare.get());
+            status = status == Status.CONTRADICTED || !same ? Status.CONTRADICTED : Status.SUPPORTED;
+        }
+        if (status == null) {
+            return new Row("M4", "Molnar", claim, measurement, "-", Status.NOT_SHOWN,
+                    "the JMH results lack CallSiteBench modes mono and direct", JMH_COMMAND);
+        }
+        return new Row("M4", "Molnar", claim, measurement, String.join("; ", figures), status,
+                status == Status.SUPPORTED ? "the pool's cost is within the benchmarks' error"
+                        : "the pool adds more than the benchmarks' error", JMH_COMMAND);
+    }
+
+    private Row m5() {
+        String claim = "mempool adds reservation without making the allocators under it more complex";
+        String measurement = "lines of Java each guarantee adds, inside the page and slab allocators and beside them";
+        String count = "wc -l mempool/src/main/java/dev/kalloc/mempool/*.java"
+                + " page-alloc/src/main/java/dev/kalloc/page/*Reserv*.java reservation/src/main/java/dev/kalloc/reservation/*.java";
+        if (root == null || !Files.isDirectory(root.resolve("mempool")) || !Files.isDirectory(root.resolve("page-alloc"))) {
+            return new Row("M5", "Molnar", claim, measurement, "-", Status.NOT_SHOWN,
+                    "a property of the sources, not of a run; run ./kalloc from the repository, or count", count);
+        }
+        try {
+            long mempoolBeside = lines(root.resolve("mempool/src/main/java"), p -> true);
+            long mempoolInside = lines(root.resolve("page-alloc/src/main/java"), p -> name(p).contains("Mempool"))
+                    + lines(root.resolve("slab/src/main/java"), p -> name(p).contains("Mempool"));
+            long rsvInside = lines(root.resolve("page-alloc/src/main/java"), p -> name(p).contains("Reserv"));
+            long rsvBeside = lines(root.resolve("reservation/src/main/java"), p -> true);
+            String figure = String.format(Locale.ROOT, "mempool: %d lines beside the allocators, %d in files of its own inside"
+                    + " them; reservation: %d lines in files of its own inside page-alloc, %d beside", mempoolBeside,
+                    mempoolInside, rsvInside, rsvBeside);
+            return new Row("M5", "Molnar", claim, measurement, figure,
+                    mempoolInside == 0 ? Status.SUPPORTED : Status.CONTRADICTED,
+                    "counted by file (whole files whose names say whose they are); the reservation's hooks in the"
+                            + " allocation and free paths of PageAllocator, Zone and PageCache are not counted",
+                    count);
+        } catch (IOException e) {
+            return new Row("M5", "Molnar", claim, measurement, "-", Status.NOT_SHOWN,
+                    "the sources could not be read: " + e.getMessage(), count);
+        }
+    }
+
+    private Row m6() {
+        String claim = "a reserve must be a closed circuit outsiders cannot drain: elements come back after the I/O"
+                + " latency";
+        String measurement = "sleeps on the pools' wait queues and how long they lasted (pool counters), and whether"
+                + " every sleeper got an element back";
+        List<CellStats> cells = cells(Debate::isMempool);
+        long waits = sumSuffix(cells, ".waits");
+        long waitNs = sumSuffix(cells, ".wait_ns");
+        long stuck = 0;
+        for (CellStats c : cells) {
+            for (RunResult r : c.cell().trials()) {
+                if (r.deadlocked() && r.waitSites().stream().anyMatch(w -> w.contains("a mempool's wait queue"))) {
+                    stuck++;
+                }
+            }
+        }
+        if (cells.isEmpty() || waits == 0 && stuck == 0) {
+            return new Row("M6", "Molnar", claim, measurement, cells.isEmpty() ? "-" : "0 sleeps", Status.NOT_SHOWN,
+                    "no pool ran dry in this run; a higher --rate or less --memory makes them", command);
+        }
+        String figure = String.format(Locale.ROOT, "%d sleeps, %.2f ms on average; %d trials stuck in a pool's wait"
+                + " queue", waits, waits == 0 ? 0 : waitNs / 1e6 / waits, stuck);
+        return new Row("M6", "Molnar", claim, measurement, figure, stuck == 0 ? Status.SUPPORTED : Status.CONTRADICTED,
+                stuck == 0 ? "every sleeper was woken by an element coming back"
+                        : "a trial ended with threads asleep in a pool that nothing refilled", command);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // LaHaise
+    // ---------------------------------------------------------------------------------------
+
+    private Row l1() {
+        String claim = "drivers bringing their own allocators is of dubious value: the slab and page allocators are"
+                + " enough";
+        String measurement = "every driver on reservation, which uses only the slab and page allocators: every trial"
+                + " to the end, data verified";
+        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(StandardGuarantee.RESERVATION.label()));
+        if (cells.isEmpty()) {
+            return new Row("L1", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
+                    "./kalloc run -g reservation");
+        }
+        return ranToTheEnd("L1", "LaHaise", claim, measurement, cells);
+    }
+
+    private Row l2() {
+        String claim = "calling allocators through function pointers is costly on modern CPUs";
+        String measurement = "JMH: one Mempool call site over four allocator types (megamorphic, as raid1's pools)"
+                + " against one type, and against the reservation path (a direct call and a branch): CallSiteBench"
+                + " mega, mono, reservation, 1 thread";
+        if (jmh == null) {
+            return new Row("L2", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
+        }
+        Optional<JmhResults.Score> mega = score(CALL_SITE, 1, "mode", "mega");
+        Optional<JmhResults.Score> mono = score(CALL_SITE, 1, "mode", "mono");
+        Optional<JmhResults.Score> rsv = score(CALL_SITE, 1, "mode", "reservation");
+        if (mega.isEmpty() || mono.isEmpty() || rsv.isEmpty()) {
+            return new Row("L2", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN,
+                    "the JMH results lack CallSiteBench modes mega, mono and reservation", JMH_COMMAND);
+        }
+        boolean costly = mega.get().score() - mono.get().score() > combinedError(mega.get(), mono.get());
+        String figure = diff(mega.get(), mono.get(), "four allocator types against one") + "; "
+                + diff(mega.get(), rsv.get(), "against the reservation path");
+        return new Row("L2", "LaHaise", claim, measurement, figure, costly ? Status.SUPPORTED : Status.CONTRADICTED,
+                costly ? "the megamorphic call costs more than the benchmarks' error"
+                        : "the megamorphic call costs no more than the benchmarks' error", JMH_COMMAND);
+    }
+
+    private Row l3() {
+        String claim = "a reservation adds one branch, to the uncommon case only: far cheaper than mempool's layer";
+        String measurement = "JMH: an order-0 page inside an entered reservation against outside (FastPathBench"
+                + " page0-rsv vs page0-pcp), against what a mempool adds (CallSiteBench mono vs direct), 1 thread";
+        if (jmh == null) {
+            return new Row("L3", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
+        }
+        Optional<JmhResults.Score> rsv = score(FAST_PATH, 1, "subject", "page0-rsv");
+        Optional<JmhResults.Score> pcp = score(FAST_PATH, 1, "subject", "page0-pcp");
+        Optional<JmhResults.Score> mono = score(CALL_SITE, 1, "mode", "mono");
+        Optional<JmhResults.Score> direct = score(CALL_SITE, 1, "mode", "direct");
+        if (rsv.isEmpty() || pcp.isEmpty()) {
+            return new Row("L3", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN,
+                    "the JMH results lack FastPathBench subjects page0-rsv and page0-pcp", JMH_COMMAND);
+        }
+        String figure = diff(rsv.get(), pcp.get(), "reservation entered");
+        double rsvCost = rsv.get().score() - pcp.get().score();
+        if (mono.isEmpty() || direct.isEmpty()) {
+            boolean cheap = rsvCost <= combinedError(rsv.get(), pcp.get());
+            return new Row("L3", "LaHaise", claim, measurement, figure, cheap ? Status.SUPPORTED : Status.CONTRADICTED,
+                    cheap ? "within the benchmarks' error (mempool's layer not measured in these results)"
+                            : "the reservation costs more than the benchmarks' error", JMH_COMMAND);
+        }
+        double poolCost = mono.get().score() - direct.get().score();
+        figure += "; " + diff(mono.get(), direct.get(), "mempool's layer");
+        double err = combinedError(rsv.get(), pcp.get()) + combinedError(mono.get(), direct.get());
+        Status s = poolCost - rsvCost > err ? Status.SUPPORTED : Status.CONTRADICTED;
+        return new Row("L3", "LaHaise", claim, measurement, figure, s,
+                s == Status.SUPPORTED ? "the reservation's cost is below mempool's by more than the errors"
+                        : "the reservation's cost is not below mempool's by more than the errors", JMH_COMMAND);
+    }
+
+    private Row l4() {
+        String claim = "reserved memory is not wasted: clean, immediately reclaimable page-cache pages occupy it until"
+                + " it is needed";
+        String measurement = "per zone, unused reserved pages R and clean page-cache pages C sampled every 100 ms;"
+                + " held = R, price = max(0, R - C), time-averaged, median over trials; the mempools' idle elements"
+                + " beside them";
+        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(StandardGuarantee.RESERVATION.label()));
+        if (cells.isEmpty()) {
+            return new Row("L4", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
+                    "./kalloc run -g reservation");
+        }
+        List<String> parts = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
+        List<String> notShown = new ArrayList<>();
+        for (CellStats c : cells) {
+            CellStats.Figure held = c.figure(Metric.HELD);
+            CellStats.Figure price = c.figure(Metric.PRICE);
+            if (!held.present() || !price.present()) {
+                continue;
+            }
+            String s = c.cell().scenario();
+            CellStats pool = a.cell(s, StandardGuarantee.MEMPOOL_MODERN.label());
+            String poolPrice = pool == null || !pool.figure(Metric.PRICE).present() ? ""
+                    : ", mempool-modern " + pool.figure(Metric.PRICE).text() + " KiB";
+            parts.add(s + ": held " + held.text() + " KiB, price " + price.text() + " KiB" + poolPrice);
+            if (price.estimate().hi() < held.estimate().lo()) {
+                shown.add(s);
+            } else if (held.estimate().median() > 0) {
+                notShown.add(s);
+            }
+        }
+        if (parts.isEmpty()) {
+            return new Row("L4", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN,
+                    "no reservation trial ran to the end", command);
+        }
+        Status status = !shown.isEmpty() ? Status.SUPPORTED : notShown.isEmpty() ? Status.NOT_SHOWN : Status.CONTRADICTED;
+        String note = (shown.isEmpty() ? "" : "clean pages covered reserved memory in " + String.join(", ", shown)
+                + " (price interval below the held one)")
+                + (notShown.isEmpty() ? "" : (shown.isEmpty() ? "" : "; ") + "not in " + String.join(", ", notShown)
+                        + " (no clean page cache in the reserved zone)");
+        return new Row("L4", "LaHaise", claim, measurement, String.join("; ", parts), status, note, command);
+    }
+
+    private Row l5() {
+        String claim = "with a reservation in hand, an allocation from it never fails";
+        String measurement = "null returns to the drivers from reservation sources, every scenario and trial, memory"
+                + " full";
+        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(StandardGuarantee.RESERVATION.label()));
+        if (cells.isEmpty()) {
+            return new Row("L5", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
+                    "./kalloc run -g reservation");
+        }
+        long nulls = sum(cells, "guarantee_alloc_failures");
+        long fromFree = sumSuffix(cells, ".served_free");
+        long afterDrop = sumSuffix(cells, ".served_after_drop");
+        String figure = String.format(Locale.ROOT, "%d null returns (%d trials); %d pages served from reserved free"
+                + " pages, %d after dropping a clean page", nulls, trials(cells), fromFree, afterDrop);
+        return new Row("L5", "LaHaise", claim, measurement, figure, nulls == 0 ? Status.SUPPORTED : Status.CONTRADICTED,
+                nulls == 0 ? "no allocation under a reservation returned null" : "an allocation returned null", command);
+    }
+
+    private Row l6() {
+        String claim = "the system can decide deterministically at allocation time: yes now, or wait for a free;"
+                + " overcommit is the real bug";
+        String measurement = "the reservations' admissions (granted, waited, refused) in this run; determinism and no"
+                + " overcommit are properties the reservation module's admission tests check";
+        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(StandardGuarantee.RESERVATION.label()));
+        String figure = cells.isEmpty() ? "-" : String.format(Locale.ROOT, "%d granted, %d waited, %d refused, %d timed"
+                + " out", sum(cells, "guarantee.reservations.granted"), sum(cells, "guarantee.reservations.waited"),
+                sum(cells, "guarantee.reservations.refused"), sum(cells, "guarantee.reservations.timed_out"));
+        return new Row("L6", "LaHaise", claim, measurement, figure, Status.NOT_SHOWN,
+                "a load run cannot show determinism; the admission tests test grant, wait (debt) and atomic refusal",
+                "./mvnw -B -pl reservation -am test");
+    }
+
+    private Row l7() {
+        String claim = "the arbitrary half-full rule may deadlock some driver; mempool is one more VM policy to keep in"
+                + " sync";
+        return halfFullRule("L7", "LaHaise", claim, true);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Shared
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * M3 and L7, one experiment read from two sides: writeback (alone and in mixed) on the 2.5.1
+     * order and the modern one. Only when the page allocator never gives up ({@code --oom wait})
+     * can 2.5.1's level 3, a blocking allocation with the caller's full mask below half full,
+     * block for good.
+     */
+    private Row halfFullRule(String id, String who, String claim, boolean lahaise) {
+        String measurement = "writeback (alone and in mixed) on the 2.5.1 order against the modern order: trials that"
+                + " deadlocked, with where they waited";
+        List<CellStats> old = cells(c -> c.cell().guarantee().equals(StandardGuarantee.MEMPOOL_2_5_1.label())
+                && c.cell().scenario().matches("writeback|mixed"));
+        List<CellStats> modern = cells(c -> c.cell().guarantee().equals(StandardGuarantee.MEMPOOL_MODERN.label())
+                && c.cell().scenario().matches("writeback|mixed"));
+        if (old.isEmpty()) {
+            return new Row(id, who, claim, measurement, "-", Status.NOT_SHOWN, "no writeback or mixed cell on"
+                    + " mempool-2.5.1 in this run", "./kalloc run --oom wait -s writeback");
+        }
+        long oldStuck = deadlocks(old);
+        long modernStuck = deadlocks(modern);
+        String figure = String.format(Locale.ROOT, "deadlocked: mempool-2.5.1 in %d of %d trials, mempool-modern in %d"
+                + " of %d (--oom %s)", oldStuck, trials(old), modernStuck, trials(modern), a.log().setting("oom"));
+        boolean waits = "wait".equals(a.log().setting("oom"));
+        if (!waits && oldStuck == 0) {
+            return new Row(id, who, claim, measurement, figure, Status.NOT_SHOWN, "with --oom fail the page allocator"
+                    + " gives up after 8 rounds, so level 3's blocking call returns; the run that tests it lets it wait",
+                    "./kalloc run --oom wait -s writeback");
+        }
+        if (oldStuck == 0) {
+            return new Row(id, who, claim, measurement, figure, lahaise ? Status.NOT_SHOWN : Status.SUPPORTED,
+                    "the 2.5.1 order never deadlocked, even with an allocator that never gives up", command);
+        }
+        String where = "level 3 called the page allocator with the caller's full mask below half full, and slept there"
+                + " instead of on the pool's own queue";
+        if (lahaise) {
+            return new Row(id, who, claim, measurement, figure, modernStuck == 0 ? Status.SUPPORTED : Status.NOT_SHOWN,
+                    modernStuck == 0 ? "the 2.5.1 order deadlocked where the modern one, which passes __GFP_NORETRY"
+                            + " down (the kernel's fix in 2.6), did not: " + where
+                            : "both orders deadlocked: the half-full rule alone is not shown to be the cause", command);
+        }
+        return new Row(id, who, claim, measurement, figure, Status.CONTRADICTED, "the 2.5.1 order deadlocked: " + where,
+                command);
+    }
+
+    private Row ranToTheEnd(String id, String who, String claim, String measurement, List<CellStats> cells) {
+        List<String> parts = new ArrayList<>();
+        boolean all = true;
+        for (CellStats c : cells) {
+            Cell cell = c.cell();
+            long bad = cell.trials().stream().filter(r -> r.deadlocked() || r.mismatches() > 0 || !r.error().isEmpty())
+                    .count();
+            long verified = cell.trials().stream().mapToLong(RunResult::bytesVerified).sum();
+            all &= bad == 0 && verified > 0;
+            parts.add(String.format(Locale.ROOT, "%s: %d of %d trials, %s verified", cell.id(), cell.trials().size() - bad,
+                    cell.trials().size(), Text.bytes(verified)));
+        }
+        return new Row(id, who, claim, measurement, String.join("; ", parts), all ? Status.SUPPORTED : Status.CONTRADICTED,
+                all ? "every trial ran to the end and read back what it wrote"
+                        : "some trial deadlocked, lost data or broke", command);
+    }
+
+    private List<CellStats> cells(Predicate<CellStats> which) {
+        return a.cells().stream().filter(which).toList();
+    }
+
+    private static boolean isMempool(CellStats c) {
+        String g = c.cell().guarantee();
+        return g.equals(StandardGuarantee.MEMPOOL_2_5_1.label()) || g.equals(StandardGuarantee.MEMPOOL_MODERN.label());
+    }
+
+    private static long trials(List<CellStats> cells) {
+        return cells.stream().mapToLong(c -> c.cell().trials().size()).sum();
+    }
+
+    private static long deadlocks(List<CellStats> cells) {
+        return cells.stream().mapToLong(c -> c.cell().deadlocks()).sum();
+    }
+
+    /** The sum of counter {@code name} over every trial of {@code cells}. */
+    private static long sum(List<CellStats> cells, String name) {
+        long n = 0;
+        for (CellStats c : cells) {
+            for (RunResult r : c.cell().trials()) {
+                n += r.counters().getOrDefault(name, 0L);
+            }
+        }
+        return n;
+    }
+
+    /** The sum of every guarantee counter ending in {@code suffix} over every trial of {@code cells}. */
+    private static long sumSuffix(List<CellStats> cells, String suffix) {
+        long n = 0;
+        for (CellStats c : cells) {
+            for (RunResult r : c.cell().trials()) {
+                for (Map.Entry<String, Long> e : r.counters().entrySet()) {
+                    if (e.getKey().startsWith("guarantee.") && e.getKey().endsWith(suffix)) {
+                        n += e.getValue();
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    private Optional<JmhResults.Score> score(String benchmark, int threads, String param, String value) {
+        try {
+            return jmh.find(benchmark, threads, Map.of(param, value));
+        } catch (IllegalArgumentException ambiguous) {
+            return Optional.empty();
+        }
+    }
+
+    /** JMH's 99.9% errors of two scores, combined as for a difference; NaN errors count as 0. */
+    private static double combinedError(JmhResults.Score x, JmhResults.Score y) {
+        double ex = Double.isNaN(x.error()) ? 0 : x.error();
+        double ey = Double.isNaN(y.error()) ? 0 : y.error();
+        return Math.sqrt(ex * ex + ey * ey);
+    }
+
+    /** {@code what: 24.1 ± 0.3 vs 20.2 ± 0.2 ns/op (+3.9 ± 0.4)}. */
+    private static String diff(JmhResults.Score x, JmhResults.Score y, String what) {
+        return String.format(Locale.ROOT, "%s: %.1f ± %.1f vs %.1f ± %.1f %s (%+.1f ± %.1f)", what, x.score(), err(x),
+                y.score(), err(y), x.unit(), x.score() - y.score(), combinedError(x, y));
+    }
+
+    private static double err(JmhResults.Score s) {
+        return Double.isNaN(s.error()) ? 0 : s.error();
+    }
+
+    private static String name(Path p) {
+        return p.getFileName().toString();
+    }
+
+    /** Lines of the {@code .java} files below {@code dir} that {@code which} accepts. */
+    private static long lines(Path dir, Predicate<Path> which) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        long n = 0;
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) files.filter(f -> name(f).endsWith(".java")).filter(which)::iterator) {
+                try (Stream<String> l = Files.lines(p)) {
+                    n += l.count();
+                }
+            }
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Rendering
+    // ---------------------------------------------------------------------------------------
+
+    /** The section as Markdown, for the README and {@code debate.md}. */
+    static String markdown(List<Row> rows, String source) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Each claim of the thread \"[patch] mempool-2.5.1-D2\" (linux-kernel, 14-18 December 2001),"
+                + " paraphrased, with what this run measured. ").append(source).append("\n\n");
+        sb.append("| # | who | claim | figure | verdict | why |\n|---|---|---|---|---|---|\n");
+        for (Row r : rows) {
+            sb.append("| ").append(r.id()).append(" | ").append(r.who()).append(" | ").append(md(r.claim())).append(" | ")
+                    .append(md(r.figure())).append(" | **").append(r.status().text()).append("** | ").append(md(r.note()))
+                    .append(" |\n");
+        }
+        sb.append("\nCommands: ");
+        List<String> commands = new ArrayList<>();
+        for (Row r : rows) {
+            if (!commands.contains(r.command())) {
+                commands.add(r.command());
+            }
+        }
+        for (String c : commands) {
+            sb.append("\n- `").append(c).append("`: ");
+            List<String> ids = new ArrayList<>();
+            for (Row r : rows) {
+                if (r.command().equals(c)) {
+                    ids.add(r.id());
+                }
+            }
+            sb.append(String.join(", ", ids));
+        }
+        return sb.append('\n').toString();
+    }
+
+    private static String md(String s) {
+        return s.replace("|", "\\|").replace("\n", " ");
+    }
+
+    /** The section as HTML, for the top of {@code index.html}. */
+    static String html(List<Row> rows) {
+        StringBuilder h = new StringBuilder("<h2 id=\"debate\">The 2001 debate</h2>\n<p>Each claim of the thread"
+                + " \"[patch] mempool-2.5.1-D2\" (linux-kernel, 14-18 December 2001), paraphrased: what tests it here,"
+                + " what this run measured, the verdict, and the command that reproduces it. A claim this run cannot"
+                + " test says so and names the run that would.</p>\n<table><tr><th>#</th><th>who</th><th>claim</th>"
+                + "<th>measurement</th><th>figure</th><th>verdict</th><th>command</th></tr>\n");
+        for (Row r : rows) {
+            String cls = r.status() == Status.SUPPORTED ? "ok" : r.status() == Status.CONTRADICTED ? "fail" : "";
+            h.append("<tr><td>").append(r.id()).append("</td><td>").append(Text.html(r.who())).append("</td><td>")
+                    .append(Text.html(r.claim())).append("</td><td>").append(Text.html(r.measurement()))
+                    .append("</td><td>").append(Text.html(r.figure())).append("</td><td><span class=\"").append(cls)
+                    .append("\">").append(Text.html(r.status().text())).append("</span>: ").append(Text.html(r.note()))
+                    .append("</td><td><code>").append(Text.html(r.command())).append("</code></td></tr>\n");
+        }
+        return h.append("</table>\n").toString();
+    }
+}

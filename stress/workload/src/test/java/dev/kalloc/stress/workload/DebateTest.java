@@ -1,0 +1,188 @@
+package dev.kalloc.stress.workload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The debate's verdicts on constructed campaigns whose answers are known: each claim supported
+ * by the trials that support it, contradicted by one counter-example, and "not shown" with the
+ * run that would show it when this run cannot.
+ */
+class DebateTest {
+    @TempDir
+    Path dir;
+
+    /** One trial: {@code deadlocked}, {@code nulls} null returns, held and price in KiB, counters. */
+    private static RunResult trial(String scenario, String guarantee, int trial, boolean deadlocked, long nulls,
+            double heldKiB, double priceKiB, Map<String, Long> extra) {
+        Map<String, Long> counters = new LinkedHashMap<>(extra);
+        counters.put("guarantee_alloc_failures", nulls);
+        counters.put("ops.write", 2000L);
+        return new RunResult(scenario, guarantee, trial, trial, 2000, 1, 1.01, 2000, deadlocked ? 100 : 2000, 0, 0,
+                deadlocked, deadlocked ? List.of("phase load, no progress for 2s",
+                        "bdflush-wb [WAITING] the page allocator's wait queue: out of memory") : List.of(),
+                deadlocked ? 0 : 1 << 20, 0, List.of(), heldKiB * 1024, priceKiB * 1024, "", counters, List.of("write"));
+    }
+
+    private RunLog log(String oom, List<RunResult> runs) throws Exception {
+        long t = 1_700_000_000_000L;
+        try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t, "scenarios=writeback,bounce,raid1,mixed"
+                + " guarantees=mempool-2.5.1,mempool-modern,reservation,none duration=1s trials=3 rate=2000/s"
+                + " memory=32MiB cpus=2 seed=5 disk-error-rate=0.0 page-fail=0%/1 workers=4 watchdog=2s"
+                + " stall-threshold=100ms service-time=100us kswapd=false oom=" + oom + " warmup=300ms")) {
+            for (RunResult r : runs) {
+                if (!r.deadlocked()) {
+                    Histogram h = new Histogram(3);
+                    for (int i = 1; i <= 2000; i++) {
+                        h.recordValue(100_000L + i);
+                    }
+                    h.setStartTimeStamp(t);
+                    h.setEndTimeStamp(t + 1000);
+                    log.interval(r.tag("write"), h);
+                }
+                log.run(r);
+            }
+        }
+        return RunLog.read(dir.resolve(Campaign.LOG));
+    }
+
+    private static Map<String, Debate.Row> byId(List<Debate.Row> rows) {
+        Map<String, Debate.Row> m = new LinkedHashMap<>();
+        rows.forEach(r -> m.put(r.id(), r));
+        return m;
+    }
+
+    /** Three trials of writeback on each mempool and on reservation; 2.5.1 deadlocks in {@code stuck}. */
+    private List<RunResult> writeback(int stuck, long nulls, double rsvHeld, double rsvPrice) {
+        List<RunResult> runs = new ArrayList<>();
+        Map<String, Long> pool = Map.of("guarantee.wb.served_nowait", 1990L, "guarantee.wb.served_waited", 10L,
+                "guarantee.wb.waits", 10L, "guarantee.wb.wait_ns", 20_000_000L);
+        Map<String, Long> rsv = Map.of("guarantee.wb.served_free", 7L, "guarantee.reservations.granted", 1L);
+        for (int t = 1; t <= 3; t++) {
+            runs.add(trial("writeback", "mempool-2.5.1", t, t <= stuck, nulls, 1, 1, pool));
+            runs.add(trial("writeback", "mempool-modern", t, false, 0, 1, 1, pool));
+            runs.add(trial("writeback", "reservation", t, false, 0, rsvHeld + t, rsvPrice + t / 10.0, rsv));
+        }
+        return runs;
+    }
+
+    @Test
+    void underTheFailPolicyTheHalfFullRuleIsNotShownAndTheRunThatWouldIsNamed() throws Exception {
+        Map<String, Debate.Row> rows = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))), null, null));
+        assertThat(rows.keySet()).containsExactly("M1", "M2", "M3", "M4", "M5", "M6", "L1", "L2", "L3", "L4", "L5",
+                "L6", "L7");
+        for (String id : List.of("M3", "L7")) {
+            assertThat(rows.get(id).status()).isEqualTo(Debate.Status.NOT_SHOWN);
+            assertThat(rows.get(id).command()).isEqualTo("./kalloc run --oom wait -s writeback");
+            assertThat(rows.get(id).figure()).contains("mempool-2.5.1 in 0 of 3 trials", "--oom fail");
+        }
+        // No JMH results, no sources: the fast-path claims and the source count say what would show them.
+        for (String id : List.of("M4", "L2", "L3")) {
+            assertThat(rows.get(id).status()).isEqualTo(Debate.Status.NOT_SHOWN);
+            assertThat(rows.get(id).command()).startsWith("stress/jmh/run.sh");
+        }
+        assertThat(rows.get("M5").status()).isEqualTo(Debate.Status.NOT_SHOWN);
+        assertThat(rows.get("M1").status()).as("no bounce or raid1 cell").isEqualTo(Debate.Status.NOT_SHOWN);
+    }
+
+    @Test
+    void whenTheAllocatorNeverGivesUpA251DeadlockContradictsM3AndSupportsL7() throws Exception {
+        Map<String, Debate.Row> rows = byId(Debate.rows(Analysis.of(log("wait", writeback(2, 0, 300, 0))), null, null));
+        assertThat(rows.get("M3").status()).isEqualTo(Debate.Status.CONTRADICTED);
+        assertThat(rows.get("L7").status()).isEqualTo(Debate.Status.SUPPORTED);
+        assertThat(rows.get("L7").figure()).contains("mempool-2.5.1 in 2 of 3 trials", "mempool-modern in 0 of 3",
+                "--oom wait");
+        assertThat(rows.get("M3").command()).contains("--oom wait", "--trials 3", "--seed 5");
+    }
+
+    @Test
+    void oneNullFromASleepingPoolContradictsM2() throws Exception {
+        Map<String, Debate.Row> ok = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))), null, null));
+        assertThat(ok.get("M2").status()).isEqualTo(Debate.Status.SUPPORTED);
+        // 6 mempool trials of 2000 allocations each (1990 at level 1, 10 after a sleep).
+        assertThat(ok.get("M2").figure()).isEqualTo("0 null returns in 12000 allocations (6 trials)");
+        assertThat(ok.get("M6").status()).isEqualTo(Debate.Status.SUPPORTED);
+        assertThat(ok.get("M6").figure()).startsWith("60 sleeps, 2.00 ms on average");
+        assertThat(ok.get("L5").status()).isEqualTo(Debate.Status.SUPPORTED);
+        Map<String, Debate.Row> bad = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 1, 300, 0))), null, null));
+        assertThat(bad.get("M2").status()).isEqualTo(Debate.Status.CONTRADICTED);
+        assertThat(bad.get("M2").figure()).startsWith("3 null returns");
+    }
+
+    @Test
+    void cleanPagesCoveringReservedMemorySupportL4AndNoneContradictIt() throws Exception {
+        // held 301, 302, 303 KiB; price 0.1, 0.2, 0.3 KiB: the price interval [0.1, 0.3] lies below [301, 303].
+        Map<String, Debate.Row> covered = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))), null,
+                null));
+        assertThat(covered.get("L4").status()).isEqualTo(Debate.Status.SUPPORTED);
+        assertThat(covered.get("L4").figure()).contains("writeback: held 302 [301, 303] KiB, price 0.20 [0.10, 0.30] KiB");
+        // price 301.0 to 301.2 KiB against held 301 to 303: the intervals overlap, no clean page
+        // covered anything that shows.
+        Map<String, Debate.Row> bare = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 300.9))), null,
+                null));
+        assertThat(bare.get("L4").status()).isEqualTo(Debate.Status.CONTRADICTED);
+    }
+
+    @Test
+    void jmhScoresDecideTheFastPathClaimsByTheirErrors() throws Exception {
+        Path jmh = dir.resolve("jmh.json");
+        Files.writeString(jmh, "[" + String.join(",",
+                score("CallSiteBench", "mode", "mono", 1, 30.0, 0.5),
+                score("CallSiteBench", "mode", "direct", 1, 20.0, 0.5),
+                score("CallSiteBench", "mode", "mega", 1, 36.0, 0.5),
+                score("CallSiteBench", "mode", "reservation", 1, 20.2, 0.5),
+                score("CallSiteBench", "mode", "mono", 2, 31.0, 0.5),
+                score("CallSiteBench", "mode", "direct", 2, 21.0, 0.5),
+                score("FastPathBench", "subject", "page0-rsv", 1, 22.0, 0.4),
+                score("FastPathBench", "subject", "page0-pcp", 1, 21.5, 0.4)) + "]", StandardCharsets.UTF_8);
+        Map<String, Debate.Row> rows = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))),
+                JmhResults.read(jmh), null));
+        // mono - direct = 10 ns against a combined error of 0.71: the pool costs more than the allocator.
+        assertThat(rows.get("M4").status()).isEqualTo(Debate.Status.CONTRADICTED);
+        assertThat(rows.get("M4").figure()).contains("1 thread: 30.0 ± 0.5 vs 20.0 ± 0.5 ns/op (+10.0 ± 0.7)");
+        // mega - mono = 6 ns > 0.71.
+        assertThat(rows.get("L2").status()).isEqualTo(Debate.Status.SUPPORTED);
+        // reservation: +0.5 ± 0.57; mempool's layer +10 ± 0.71: cheaper by more than the errors.
+        assertThat(rows.get("L3").status()).isEqualTo(Debate.Status.SUPPORTED);
+    }
+
+    private static String score(String bench, String param, String value, int threads, double score, double error) {
+        return "{\"benchmark\": \"dev.kalloc.stress.jmh." + bench + ".allocFree\", \"mode\": \"avgt\", \"threads\": "
+                + threads + ", \"params\": {\"" + param + "\": \"" + value + "\"}, \"primaryMetric\": {\"score\": "
+                + score + ", \"scoreError\": " + error + ", \"scoreUnit\": \"ns/op\"}, \"secondaryMetrics\": {}}";
+    }
+
+    @Test
+    void theSourceCountNeedsTheRepository() throws Exception {
+        Path root = dir.resolve("repo");
+        Files.createDirectories(root.resolve("mempool/src/main/java/x"));
+        Files.createDirectories(root.resolve("page-alloc/src/main/java/x"));
+        Files.createDirectories(root.resolve("reservation/src/main/java/x"));
+        Files.writeString(root.resolve("mempool/src/main/java/x/Mempool.java"), "a\nb\nc\n");
+        Files.writeString(root.resolve("page-alloc/src/main/java/x/ReserveAccount.java"), "a\nb\n");
+        Files.writeString(root.resolve("page-alloc/src/main/java/x/Zone.java"), "a\nb\nc\nd\n");
+        Files.writeString(root.resolve("reservation/src/main/java/x/Reservation.java"), "a\n");
+        Map<String, Debate.Row> rows = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))), null, root));
+        assertThat(rows.get("M5").status()).isEqualTo(Debate.Status.SUPPORTED);
+        assertThat(rows.get("M5").figure()).isEqualTo("mempool: 3 lines beside the allocators, 0 in files of its own"
+                + " inside them; reservation: 2 lines in files of its own inside page-alloc, 1 beside");
+    }
+
+    @Test
+    void theMarkdownNamesEveryCommandOnce() throws Exception {
+        List<Debate.Row> rows = Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))), null, null);
+        String md = Debate.markdown(rows, "From a test.");
+        assertThat(md).contains("| M1 | Molnar |", "| L7 | LaHaise |", "**not shown by this run**", "From a test.");
+        assertThat(md.split("`./kalloc run --oom wait -s writeback`", -1)).hasSize(2);
+    }
+}
