@@ -192,12 +192,17 @@ final class Debate {
                 continue;
             }
             figures.add(diff(pool.get(), bare.get(), t + " thread" + (t == 1 ? "" : "s")));
-            boolean same = pool.get().score() - bare.get().score() <= combinedError(pool.get(), bare.get());
+            double err = combinedError(pool.get(), bare.get());
+            if (Double.isNaN(err)) {
+                continue; // JMH gave no interval (fewer than 3 iterations): no verdict from it
+            }
+            boolean same = pool.get().score() - bare.get().score() <= err;
             status = status == Status.CONTRADICTED || !same ? Status.CONTRADICTED : Status.SUPPORTED;
         }
         if (status == null) {
-            return new Row("M4", "Molnar", claim, measurement, "-", Status.NOT_SHOWN,
-                    "the JMH results lack CallSiteBench modes mono and direct", JMH_COMMAND);
+            return new Row("M4", "Molnar", claim, measurement, figures.isEmpty() ? "-" : String.join("; ", figures),
+                    Status.NOT_SHOWN, figures.isEmpty() ? "the JMH results lack CallSiteBench modes mono and direct"
+                            : "JMH gave no error for these scores (fewer than 3 iterations)", JMH_COMMAND);
         }
         return new Row("M4", "Molnar", claim, measurement, String.join("; ", figures), status,
                 status == Status.SUPPORTED ? "the pool's cost is within the benchmarks' error"
@@ -292,9 +297,14 @@ final class Debate {
             return new Row("L2", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN,
                     "the JMH results lack CallSiteBench modes mega, mono and reservation", JMH_COMMAND);
         }
-        boolean costly = mega.get().score() - mono.get().score() > combinedError(mega.get(), mono.get());
         String figure = diff(mega.get(), mono.get(), "four allocator types against one") + "; "
                 + diff(mega.get(), rsv.get(), "against the reservation path");
+        double err = combinedError(mega.get(), mono.get());
+        if (Double.isNaN(err)) {
+            return new Row("L2", "LaHaise", claim, measurement, figure, Status.NOT_SHOWN,
+                    "JMH gave no error for these scores (fewer than 3 iterations)", JMH_COMMAND);
+        }
+        boolean costly = mega.get().score() - mono.get().score() > err;
         return new Row("L2", "LaHaise", claim, measurement, figure, costly ? Status.SUPPORTED : Status.CONTRADICTED,
                 costly ? "the megamorphic call costs more than the benchmarks' error"
                         : "the megamorphic call costs no more than the benchmarks' error", JMH_COMMAND);
@@ -317,7 +327,11 @@ final class Debate {
         }
         String figure = diff(rsv.get(), pcp.get(), "reservation entered");
         double rsvCost = rsv.get().score() - pcp.get().score();
-        if (mono.isEmpty() || direct.isEmpty()) {
+        if (Double.isNaN(combinedError(rsv.get(), pcp.get()))) {
+            return new Row("L3", "LaHaise", claim, measurement, figure, Status.NOT_SHOWN,
+                    "JMH gave no error for these scores (fewer than 3 iterations)", JMH_COMMAND);
+        }
+        if (mono.isEmpty() || direct.isEmpty() || Double.isNaN(combinedError(mono.get(), direct.get()))) {
             boolean cheap = rsvCost <= combinedError(rsv.get(), pcp.get());
             return new Row("L3", "LaHaise", claim, measurement, figure, cheap ? Status.SUPPORTED : Status.CONTRADICTED,
                     cheap ? "within the benchmarks' error (mempool's layer not measured in these results)"
@@ -528,21 +542,23 @@ final class Debate {
         }
     }
 
-    /** JMH's 99.9% errors of two scores, combined as for a difference; NaN errors count as 0. */
+    /**
+     * JMH's 99.9% errors of two scores, combined as for a difference of independent estimates;
+     * NaN when JMH gave either score no error (fewer than three iterations), since then nothing
+     * can be decided from them.
+     */
     private static double combinedError(JmhResults.Score x, JmhResults.Score y) {
-        double ex = Double.isNaN(x.error()) ? 0 : x.error();
-        double ey = Double.isNaN(y.error()) ? 0 : y.error();
-        return Math.sqrt(ex * ex + ey * ey);
+        return Math.sqrt(x.error() * x.error() + y.error() * y.error());
     }
 
-    /** {@code what: 24.1 ± 0.3 vs 20.2 ± 0.2 ns/op (+3.9 ± 0.4)}. */
+    /** {@code what: 24.1 ± 0.3 vs 20.2 ± 0.2 ns/op (+3.9 ± 0.4)}, with {@code ?} for a missing error. */
     private static String diff(JmhResults.Score x, JmhResults.Score y, String what) {
-        return String.format(Locale.ROOT, "%s: %.1f ± %.1f vs %.1f ± %.1f %s (%+.1f ± %.1f)", what, x.score(), err(x),
-                y.score(), err(y), x.unit(), x.score() - y.score(), combinedError(x, y));
+        return String.format(Locale.ROOT, "%s: %.1f ± %s vs %.1f ± %s %s (%+.1f ± %s)", what, x.score(), err(x.error()),
+                y.score(), err(y.error()), x.unit(), x.score() - y.score(), err(combinedError(x, y)));
     }
 
-    private static double err(JmhResults.Score s) {
-        return Double.isNaN(s.error()) ? 0 : s.error();
+    private static String err(double e) {
+        return Double.isNaN(e) ? "?" : String.format(Locale.ROOT, "%.1f", e);
     }
 
     private static String name(Path p) {

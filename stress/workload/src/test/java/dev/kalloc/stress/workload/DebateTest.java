@@ -156,10 +156,27 @@ class DebateTest {
         assertThat(rows.get("L3").status()).isEqualTo(Debate.Status.SUPPORTED);
     }
 
+    @Test
+    void scoresWithoutAnErrorDecideNothing() throws Exception {
+        Path jmh = dir.resolve("jmh.json");
+        Files.writeString(jmh, "[" + String.join(",",
+                score("CallSiteBench", "mode", "mono", 1, 30.0, Double.NaN),
+                score("CallSiteBench", "mode", "direct", 1, 20.0, 0.5),
+                score("CallSiteBench", "mode", "mega", 1, 36.0, 0.5),
+                score("CallSiteBench", "mode", "reservation", 1, 20.2, 0.5)) + "]", StandardCharsets.UTF_8);
+        Map<String, Debate.Row> rows = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))),
+                JmhResults.read(jmh), null));
+        for (String id : List.of("M4", "L2")) {
+            assertThat(rows.get(id).status()).as(id).isEqualTo(Debate.Status.NOT_SHOWN);
+            assertThat(rows.get(id).note()).as(id).contains("no error");
+        }
+        assertThat(rows.get("M4").figure()).contains("30.0 ± ? vs 20.0 ± 0.5 ns/op (+10.0 ± ?)");
+    }
+
     private static String score(String bench, String param, String value, int threads, double score, double error) {
         return "{\"benchmark\": \"dev.kalloc.stress.jmh." + bench + ".allocFree\", \"mode\": \"avgt\", \"threads\": "
                 + threads + ", \"params\": {\"" + param + "\": \"" + value + "\"}, \"primaryMetric\": {\"score\": "
-                + score + ", \"scoreError\": " + error + ", \"scoreUnit\": \"ns/op\"}, \"secondaryMetrics\": {}}";
+                + score + ", \"scoreError\": " + (Double.isNaN(error) ? "\"NaN\"" : error) + ", \"scoreUnit\": \"ns/op\"}, \"secondaryMetrics\": {}}";
     }
 
     @Test
