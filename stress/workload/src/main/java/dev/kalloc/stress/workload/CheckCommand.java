@@ -47,7 +47,7 @@ final class CheckCommand implements Callable<Integer> {
         List<String> problems = new ArrayList<>();
         RunLog log = null;
         try {
-            log = RunLog.read(dir.resolve(Campaign.LOG));
+            log = read(dir);
         } catch (IOException | IllegalArgumentException e) {
             problems.add("the interval log does not read back: " + e.getMessage());
         }
@@ -57,7 +57,7 @@ final class CheckCommand implements Callable<Integer> {
         List<String> contradictions = List.of();
         if (log != null && against != null) {
             try {
-                RunLog other = RunLog.read(against.resolve(Campaign.LOG));
+                RunLog other = read(against);
                 contradictions = Comparison.contradictions(Analysis.of(log).findings(), Analysis.of(other).findings());
                 for (String c : contradictions) {
                     problems.add("contradictory verdicts: " + c);
@@ -80,6 +80,24 @@ final class CheckCommand implements Callable<Integer> {
         }
         out.flush();
         return problems.isEmpty() ? 0 : Main.EXIT_FAILED;
+    }
+
+    /**
+     * The log of {@code folder}. HdrHistogram's reader fails on a damaged histogram line with
+     * unchecked exceptions of its own (a log cut off inside a line throws
+     * {@code NoSuchElementException}, bad base64 {@code UnsupportedOperationException}, a short
+     * one {@code BufferUnderflowException}); for this command those are a log that does not read
+     * back, to be reported like any other, not a crash.
+     */
+    private static RunLog read(Path folder) throws IOException {
+        Path file = folder.resolve(Campaign.LOG);
+        try {
+            return RunLog.read(file);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + ": a histogram line is damaged or cut off (" + e + ")", e);
+        }
     }
 
     /** Everything wrong with the outputs of {@code log} in {@code dir}. */
