@@ -125,7 +125,7 @@ final class Comparison {
         }
         CellStats.Figure f = c.figure(metric);
         if (!f.present()) {
-            if (f.unsupported() == 0) {
+            if (f.unsupported() == 0 || !metric.isPercentile()) {
                 return "no figure";
             }
             return f.minSamples() == 0 ? "no successful operation in a trial"

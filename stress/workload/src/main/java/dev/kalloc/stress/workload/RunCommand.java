@@ -41,7 +41,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-n", "--trials"}, paramLabel = "N", defaultValue = "6",
             description = "Independent trials of every scenario x guarantee, each on a fresh machine with its own"
-                + " seed; figures are medians over trials with 95% intervals (default: ${DEFAULT-VALUE})")
+                + " seed; figures are medians over trials with 95%% intervals (default: ${DEFAULT-VALUE})")
     private int trials;
 
     @Option(names = {"-r", "--rate"}, paramLabel = "OPS", defaultValue = "2000",

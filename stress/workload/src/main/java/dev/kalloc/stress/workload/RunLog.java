@@ -52,7 +52,7 @@ final class RunLog {
         long intervals = 0;
         try (HistogramLogReader reader = new HistogramLogReader(file.toFile())) {
             EncodableHistogram e;
-            while ((e = reader.nextIntervalHistogram()) != null) {
+            while ((e = nextInterval(reader, file, intervals)) != null) {
                 if (!(e instanceof Histogram)) {
                     throw new IllegalArgumentException(file + ": interval " + intervals + " is not an integer histogram");
                 }
@@ -105,6 +105,22 @@ final class RunLog {
     /** The memory series of {@code r}, or null if the log has none for it. */
     MemorySeries series(RunResult r) {
         return series.get(r.id());
+    }
+
+    /**
+     * The reader's next histogram. HdrHistogram's reader throws unchecked exceptions of its own
+     * on a damaged line (a line cut short: {@code NoSuchElementException}; a bad payload:
+     * {@code IllegalArgumentException}, {@code UnsupportedOperationException}, a buffer or
+     * format exception); they become one {@link IllegalArgumentException} naming the file and
+     * the interval, so that no command answers a damaged log with a stack trace.
+     */
+    private static EncodableHistogram nextInterval(HistogramLogReader reader, Path file, long read) {
+        try {
+            return reader.nextIntervalHistogram();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + ": interval histogram " + (read + 1) + " does not read back ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+        }
     }
 
     /** What the campaign ran on (empty for a log written before it was recorded). */
