@@ -142,10 +142,10 @@ final class Debate {
         List<CellStats> cells = cells(c -> isMempool(c) && (c.cell().scenario().equals("bounce")
                 || c.cell().scenario().equals("raid1")));
         if (cells.isEmpty()) {
-            return new Row("M1", "Molnar", claim, measurement, "-", Status.NOT_SHOWN,
+            return row("M1", claim, measurement, "-", Status.NOT_SHOWN,
                     "this run had no bounce or raid1 cell on a mempool", "./kalloc run -s bounce,raid1");
         }
-        return ranToTheEnd("M1", "Molnar", claim, measurement, cells);
+        return ranToTheEnd("M1", claim, measurement, cells);
     }
 
     private Row m2() {
@@ -154,7 +154,7 @@ final class Debate {
                 + " under memory pressure";
         List<CellStats> cells = cells(Debate::isMempool);
         if (cells.isEmpty()) {
-            return new Row("M2", "Molnar", claim, measurement, "-", Status.NOT_SHOWN, "no mempool cell in this run",
+            return row("M2", claim, measurement, "-", Status.NOT_SHOWN, "no mempool cell in this run",
                     "./kalloc run -g mempool-2.5.1,mempool-modern");
         }
         long nulls = sum(cells, "guarantee_alloc_failures");
@@ -166,14 +166,14 @@ final class Debate {
         String faults = a.log().setting("page-fail");
         String how = faults != null && faults.startsWith("0%") ? "; the page allocator was under memory pressure, without"
                 + " fault injection (--page-fail-percent injects it)" : "";
-        return new Row("M2", "Molnar", claim, measurement, figure, nulls == 0 ? Status.SUPPORTED : Status.CONTRADICTED,
+        return row("M2", claim, measurement, figure, nulls == 0 ? Status.SUPPORTED : Status.CONTRADICTED,
                 (nulls == 0 ? "no sleeping allocation from a pool returned null" : "a pool returned null") + how, command);
     }
 
     private Row m3() {
         String claim = "the five-level order (atomic allocation, pool if at least half full, blocking allocation, pool"
                 + " if not empty, wait) is deadlock-aware";
-        return halfFullRule("M3", "Molnar", claim, false);
+        return halfFullRule("M3", claim, false);
     }
 
     private Row m4() {
@@ -181,7 +181,7 @@ final class Debate {
         String measurement = "JMH: one alloc+free through a mempool whose allocator succeeds against the same"
                 + " allocation without the pool (CallSiteBench mono vs direct), 1 and 2 threads";
         if (jmh == null) {
-            return new Row("M4", "Molnar", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
+            return row("M4", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
         }
         List<String> figures = new ArrayList<>();
         Status status = null;
@@ -200,11 +200,11 @@ final class Debate {
             status = status == Status.CONTRADICTED || !same ? Status.CONTRADICTED : Status.SUPPORTED;
         }
         if (status == null) {
-            return new Row("M4", "Molnar", claim, measurement, figures.isEmpty() ? "-" : String.join("; ", figures),
+            return row("M4", claim, measurement, figures.isEmpty() ? "-" : String.join("; ", figures),
                     Status.NOT_SHOWN, figures.isEmpty() ? "the JMH results lack CallSiteBench modes mono and direct"
                             : "JMH gave no error for these scores (fewer than 3 iterations)", JMH_COMMAND);
         }
-        return new Row("M4", "Molnar", claim, measurement, String.join("; ", figures), status,
+        return row("M4", claim, measurement, String.join("; ", figures), status,
                 status == Status.SUPPORTED ? "the pool's cost is within the benchmarks' error"
                         : "the pool adds more than the benchmarks' error", JMH_COMMAND);
     }
@@ -215,7 +215,7 @@ final class Debate {
         String count = "wc -l mempool/src/main/java/dev/kalloc/mempool/*.java"
                 + " page-alloc/src/main/java/dev/kalloc/page/*Reserv*.java reservation/src/main/java/dev/kalloc/reservation/*.java";
         if (root == null || !Files.isDirectory(root.resolve("mempool")) || !Files.isDirectory(root.resolve("page-alloc"))) {
-            return new Row("M5", "Molnar", claim, measurement, "-", Status.NOT_SHOWN,
+            return row("M5", claim, measurement, "-", Status.NOT_SHOWN,
                     "a property of the sources, not of a run; run ./kalloc from the repository, or count", count);
         }
         try {
@@ -227,13 +227,13 @@ final class Debate {
             String figure = String.format(Locale.ROOT, "mempool: %d lines beside the allocators, %d in files of its own inside"
                     + " them; reservation: %d lines in files of its own inside page-alloc, %d beside", mempoolBeside,
                     mempoolInside, rsvInside, rsvBeside);
-            return new Row("M5", "Molnar", claim, measurement, figure,
+            return row("M5", claim, measurement, figure,
                     mempoolInside == 0 ? Status.SUPPORTED : Status.CONTRADICTED,
                     "counted by file (whole files whose names say whose they are); the reservation's hooks in the"
                             + " allocation and free paths of PageAllocator, Zone and PageCache are not counted",
                     count);
         } catch (IOException e) {
-            return new Row("M5", "Molnar", claim, measurement, "-", Status.NOT_SHOWN,
+            return row("M5", claim, measurement, "-", Status.NOT_SHOWN,
                     "the sources could not be read: " + e.getMessage(), count);
         }
     }
@@ -255,12 +255,12 @@ final class Debate {
             }
         }
         if (cells.isEmpty() || waits == 0 && stuck == 0) {
-            return new Row("M6", "Molnar", claim, measurement, cells.isEmpty() ? "-" : "0 sleeps", Status.NOT_SHOWN,
+            return row("M6", claim, measurement, cells.isEmpty() ? "-" : "0 sleeps", Status.NOT_SHOWN,
                     "no pool ran dry in this run; a higher --rate or less --memory makes them", command);
         }
         String figure = String.format(Locale.ROOT, "%d sleeps, %.2f ms on average; %d trials stuck in a pool's wait"
                 + " queue", waits, waits == 0 ? 0 : waitNs / 1e6 / waits, stuck);
-        return new Row("M6", "Molnar", claim, measurement, figure, stuck == 0 ? Status.SUPPORTED : Status.CONTRADICTED,
+        return row("M6", claim, measurement, figure, stuck == 0 ? Status.SUPPORTED : Status.CONTRADICTED,
                 stuck == 0 ? "every sleeper was woken by an element coming back"
                         : "a trial ended with threads asleep in a pool that nothing refilled", command);
     }
@@ -276,10 +276,10 @@ final class Debate {
                 + " to the end, data verified";
         List<CellStats> cells = cells(c -> c.cell().guarantee().equals(StandardGuarantee.RESERVATION.label()));
         if (cells.isEmpty()) {
-            return new Row("L1", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
+            return row("L1", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
                     "./kalloc run -g reservation");
         }
-        return ranToTheEnd("L1", "LaHaise", claim, measurement, cells);
+        return ranToTheEnd("L1", claim, measurement, cells);
     }
 
     private Row l2() {
@@ -288,24 +288,24 @@ final class Debate {
                 + " against one type, and against the reservation path (a direct call and a branch): CallSiteBench"
                 + " mega, mono, reservation, 1 thread";
         if (jmh == null) {
-            return new Row("L2", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
+            return row("L2", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
         }
         Optional<JmhResults.Score> mega = score(CALL_SITE, 1, "mode", "mega");
         Optional<JmhResults.Score> mono = score(CALL_SITE, 1, "mode", "mono");
         Optional<JmhResults.Score> rsv = score(CALL_SITE, 1, "mode", "reservation");
         if (mega.isEmpty() || mono.isEmpty() || rsv.isEmpty()) {
-            return new Row("L2", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN,
+            return row("L2", claim, measurement, "-", Status.NOT_SHOWN,
                     "the JMH results lack CallSiteBench modes mega, mono and reservation", JMH_COMMAND);
         }
         String figure = diff(mega.get(), mono.get(), "four allocator types against one") + "; "
                 + diff(mega.get(), rsv.get(), "against the reservation path");
         double err = combinedError(mega.get(), mono.get());
         if (Double.isNaN(err)) {
-            return new Row("L2", "LaHaise", claim, measurement, figure, Status.NOT_SHOWN,
+            return row("L2", claim, measurement, figure, Status.NOT_SHOWN,
                     "JMH gave no error for these scores (fewer than 3 iterations)", JMH_COMMAND);
         }
         boolean costly = mega.get().score() - mono.get().score() > err;
-        return new Row("L2", "LaHaise", claim, measurement, figure, costly ? Status.SUPPORTED : Status.CONTRADICTED,
+        return row("L2", claim, measurement, figure, costly ? Status.SUPPORTED : Status.CONTRADICTED,
                 costly ? "the megamorphic call costs more than the benchmarks' error"
                         : "the megamorphic call costs no more than the benchmarks' error", JMH_COMMAND);
     }
@@ -315,25 +315,25 @@ final class Debate {
         String measurement = "JMH: an order-0 page inside an entered reservation against outside (FastPathBench"
                 + " page0-rsv vs page0-pcp), against what a mempool adds (CallSiteBench mono vs direct), 1 thread";
         if (jmh == null) {
-            return new Row("L3", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
+            return row("L3", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
         }
         Optional<JmhResults.Score> rsv = score(FAST_PATH, 1, "subject", "page0-rsv");
         Optional<JmhResults.Score> pcp = score(FAST_PATH, 1, "subject", "page0-pcp");
         Optional<JmhResults.Score> mono = score(CALL_SITE, 1, "mode", "mono");
         Optional<JmhResults.Score> direct = score(CALL_SITE, 1, "mode", "direct");
         if (rsv.isEmpty() || pcp.isEmpty()) {
-            return new Row("L3", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN,
+            return row("L3", claim, measurement, "-", Status.NOT_SHOWN,
                     "the JMH results lack FastPathBench subjects page0-rsv and page0-pcp", JMH_COMMAND);
         }
         String figure = diff(rsv.get(), pcp.get(), "reservation entered");
         double rsvCost = rsv.get().score() - pcp.get().score();
         if (Double.isNaN(combinedError(rsv.get(), pcp.get()))) {
-            return new Row("L3", "LaHaise", claim, measurement, figure, Status.NOT_SHOWN,
+            return row("L3", claim, measurement, figure, Status.NOT_SHOWN,
                     "JMH gave no error for these scores (fewer than 3 iterations)", JMH_COMMAND);
         }
         if (mono.isEmpty() || direct.isEmpty() || Double.isNaN(combinedError(mono.get(), direct.get()))) {
             boolean cheap = rsvCost <= combinedError(rsv.get(), pcp.get());
-            return new Row("L3", "LaHaise", claim, measurement, figure, cheap ? Status.SUPPORTED : Status.CONTRADICTED,
+            return row("L3", claim, measurement, figure, cheap ? Status.SUPPORTED : Status.CONTRADICTED,
                     cheap ? "within the benchmarks' error (mempool's layer not measured in these results)"
                             : "the reservation costs more than the benchmarks' error", JMH_COMMAND);
         }
@@ -341,7 +341,7 @@ final class Debate {
         figure += "; " + diff(mono.get(), direct.get(), "mempool's layer");
         double err = combinedError(rsv.get(), pcp.get()) + combinedError(mono.get(), direct.get());
         Status s = poolCost - rsvCost > err ? Status.SUPPORTED : Status.CONTRADICTED;
-        return new Row("L3", "LaHaise", claim, measurement, figure, s,
+        return row("L3", claim, measurement, figure, s,
                 s == Status.SUPPORTED ? "the reservation's cost is below mempool's by more than the errors"
                         : "the reservation's cost is not below mempool's by more than the errors", JMH_COMMAND);
     }
@@ -354,7 +354,7 @@ final class Debate {
                 + " beside them";
         List<CellStats> cells = cells(c -> c.cell().guarantee().equals(StandardGuarantee.RESERVATION.label()));
         if (cells.isEmpty()) {
-            return new Row("L4", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
+            return row("L4", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
                     "./kalloc run -g reservation");
         }
         List<String> parts = new ArrayList<>();
@@ -378,7 +378,7 @@ final class Debate {
             }
         }
         if (parts.isEmpty()) {
-            return new Row("L4", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN,
+            return row("L4", claim, measurement, "-", Status.NOT_SHOWN,
                     "no reservation trial ran to the end", command);
         }
         Status status = !shown.isEmpty() ? Status.SUPPORTED : notShown.isEmpty() ? Status.NOT_SHOWN : Status.CONTRADICTED;
@@ -386,7 +386,7 @@ final class Debate {
                 + " (price interval below the held one)")
                 + (notShown.isEmpty() ? "" : (shown.isEmpty() ? "" : "; ") + "not in " + String.join(", ", notShown)
                         + " (no clean page cache in the reserved zone)");
-        return new Row("L4", "LaHaise", claim, measurement, String.join("; ", parts), status, note, command);
+        return row("L4", claim, measurement, String.join("; ", parts), status, note, command);
     }
 
     private Row l5() {
@@ -395,7 +395,7 @@ final class Debate {
                 + " full";
         List<CellStats> cells = cells(c -> c.cell().guarantee().equals(StandardGuarantee.RESERVATION.label()));
         if (cells.isEmpty()) {
-            return new Row("L5", "LaHaise", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
+            return row("L5", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
                     "./kalloc run -g reservation");
         }
         long nulls = sum(cells, "guarantee_alloc_failures");
@@ -403,7 +403,7 @@ final class Debate {
         long afterDrop = sumSuffix(cells, ".served_after_drop");
         String figure = String.format(Locale.ROOT, "%d null returns (%d trials); %d pages served from reserved free"
                 + " pages, %d after dropping a clean page", nulls, trials(cells), fromFree, afterDrop);
-        return new Row("L5", "LaHaise", claim, measurement, figure, nulls == 0 ? Status.SUPPORTED : Status.CONTRADICTED,
+        return row("L5", claim, measurement, figure, nulls == 0 ? Status.SUPPORTED : Status.CONTRADICTED,
                 nulls == 0 ? "no allocation under a reservation returned null" : "an allocation returned null", command);
     }
 
@@ -416,7 +416,7 @@ final class Debate {
         String figure = cells.isEmpty() ? "-" : String.format(Locale.ROOT, "%d granted, %d waited, %d refused, %d timed"
                 + " out", sum(cells, "guarantee.reservations.granted"), sum(cells, "guarantee.reservations.waited"),
                 sum(cells, "guarantee.reservations.refused"), sum(cells, "guarantee.reservations.timed_out"));
-        return new Row("L6", "LaHaise", claim, measurement, figure, Status.NOT_SHOWN,
+        return row("L6", claim, measurement, figure, Status.NOT_SHOWN,
                 "a load run cannot show determinism; the admission tests test grant, wait (debt) and atomic refusal",
                 "./mvnw -B -pl reservation -am test");
     }
@@ -424,7 +424,7 @@ final class Debate {
     private Row l7() {
         String claim = "the arbitrary half-full rule may deadlock some driver; mempool is one more VM policy to keep in"
                 + " sync";
-        return halfFullRule("L7", "LaHaise", claim, true);
+        return halfFullRule("L7", claim, true);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -437,7 +437,7 @@ final class Debate {
      * can 2.5.1's level 3, a blocking allocation with the caller's full mask below half full,
      * block for good.
      */
-    private Row halfFullRule(String id, String who, String claim, boolean lahaise) {
+    private Row halfFullRule(String id, String claim, boolean lahaise) {
         String measurement = "writeback (alone and in mixed) on the 2.5.1 order against the modern order: trials that"
                 + " deadlocked, with where they waited";
         List<CellStats> old = cells(c -> c.cell().guarantee().equals(StandardGuarantee.MEMPOOL_2_5_1.label())
@@ -445,7 +445,7 @@ final class Debate {
         List<CellStats> modern = cells(c -> c.cell().guarantee().equals(StandardGuarantee.MEMPOOL_MODERN.label())
                 && c.cell().scenario().matches("writeback|mixed"));
         if (old.isEmpty()) {
-            return new Row(id, who, claim, measurement, "-", Status.NOT_SHOWN, "no writeback or mixed cell on"
+            return row(id, claim, measurement, "-", Status.NOT_SHOWN, "no writeback or mixed cell on"
                     + " mempool-2.5.1 in this run", "./kalloc run --oom wait -s writeback");
         }
         long oldStuck = deadlocks(old);
@@ -454,27 +454,27 @@ final class Debate {
                 + " of %d (--oom %s)", oldStuck, trials(old), modernStuck, trials(modern), a.log().setting("oom"));
         boolean waits = "wait".equals(a.log().setting("oom"));
         if (!waits && oldStuck == 0) {
-            return new Row(id, who, claim, measurement, figure, Status.NOT_SHOWN, "with --oom fail the page allocator"
+            return row(id, claim, measurement, figure, Status.NOT_SHOWN, "with --oom fail the page allocator"
                     + " gives up after 8 rounds, so level 3's blocking call returns; the run that tests it lets it wait",
                     "./kalloc run --oom wait -s writeback");
         }
         if (oldStuck == 0) {
-            return new Row(id, who, claim, measurement, figure, lahaise ? Status.NOT_SHOWN : Status.SUPPORTED,
+            return row(id, claim, measurement, figure, lahaise ? Status.NOT_SHOWN : Status.SUPPORTED,
                     "the 2.5.1 order never deadlocked, even with an allocator that never gives up", command);
         }
         String where = "level 3 called the page allocator with the caller's full mask below half full, and slept there"
                 + " instead of on the pool's own queue";
         if (lahaise) {
-            return new Row(id, who, claim, measurement, figure, modernStuck == 0 ? Status.SUPPORTED : Status.NOT_SHOWN,
+            return row(id, claim, measurement, figure, modernStuck == 0 ? Status.SUPPORTED : Status.NOT_SHOWN,
                     modernStuck == 0 ? "the 2.5.1 order deadlocked where the modern one, which passes __GFP_NORETRY"
                             + " down (the kernel's fix in 2.6), did not: " + where
                             : "both orders deadlocked: the half-full rule alone is not shown to be the cause", command);
         }
-        return new Row(id, who, claim, measurement, figure, Status.CONTRADICTED, "the 2.5.1 order deadlocked: " + where,
+        return row(id, claim, measurement, figure, Status.CONTRADICTED, "the 2.5.1 order deadlocked: " + where,
                 command);
     }
 
-    private Row ranToTheEnd(String id, String who, String claim, String measurement, List<CellStats> cells) {
+    private Row ranToTheEnd(String id, String claim, String measurement, List<CellStats> cells) {
         List<String> parts = new ArrayList<>();
         boolean all = true;
         for (CellStats c : cells) {
@@ -486,9 +486,15 @@ final class Debate {
             parts.add(String.format(Locale.ROOT, "%s: %d of %d trials, %s verified", cell.id(), cell.trials().size() - bad,
                     cell.trials().size(), Text.bytes(verified)));
         }
-        return new Row(id, who, claim, measurement, String.join("; ", parts), all ? Status.SUPPORTED : Status.CONTRADICTED,
+        return row(id, claim, measurement, String.join("; ", parts), all ? Status.SUPPORTED : Status.CONTRADICTED,
                 all ? "every trial ran to the end and read back what it wrote"
                         : "some trial deadlocked, lost data or broke", command);
+    }
+
+    /** A row of claim {@code id}: {@code M} claims are Molnar's, {@code L} claims LaHaise's. */
+    private static Row row(String id, String claim, String measurement, String figure, Status status, String note,
+            String command) {
+        return new Row(id, id.startsWith("M") ? "Molnar" : "LaHaise", claim, measurement, figure, status, note, command);
     }
 
     private List<CellStats> cells(Predicate<CellStats> which) {
