@@ -139,4 +139,40 @@ class RunLogDamageTest {
         Files.write(dir.resolve(Campaign.LOG), junk);
         assertRefused("line 1: not UTF-8 text");
     }
+
+    @Test
+    void aRefusedReportWithJmhLeavesTheFolderAsItWas() throws Exception {
+        List<String> lines = writeLog();
+        int r = lineStarting(lines, "#kalloc-run", 0);
+        lines.add(r, lines.get(r));
+        write(lines, "\n");
+        Path jmh = Path.of("src/test/resources/jmh/results-t1.json").toAbsolutePath();
+        Path kept = Files.createDirectories(dir.resolve(Report.JMH)).resolve("earlier.json");
+        Files.writeString(kept, "[]", StandardCharsets.UTF_8);
+        List<Path> before;
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            before = s.sorted().toList();
+        }
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute("report", dir.toString(), "--jmh", jmh.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("a second kalloc-run line");
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            assertThat(s.sorted().toList()).isEqualTo(before);
+        }
+        assertThat(kept).content(StandardCharsets.UTF_8).isEqualTo("[]");
+    }
+
+    @Test
+    void aJmhArgumentThatIsADirectorySaysSo() throws Exception {
+        writeLog();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute("report", dir.toString(), "--jmh", dir.toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--jmh " + dir + ": a directory, not a file");
+    }
 }
