@@ -101,6 +101,11 @@ final class CheckCommand implements Callable<Integer> {
                 }
             }
         }
+        int planned = log.plannedRuns();
+        if (planned > log.runs().size()) {
+            problems.add("the log holds " + log.runs().size() + " of the " + planned + " runs its settings ask for:"
+                    + " the campaign was stopped before its end");
+        }
         for (String f : List.of(Report.INDEX, Report.SUMMARY)) {
             if (!Files.isRegularFile(dir.resolve(f))) {
                 problems.add(f + " is missing in " + dir);

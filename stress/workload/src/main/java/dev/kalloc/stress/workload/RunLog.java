@@ -218,6 +218,25 @@ final class RunLog {
         return null;
     }
 
+    /**
+     * The runs the settings line asks for (trials x scenarios x guarantees), or -1 if it does not
+     * say: a log holding fewer is of a campaign stopped before its end.
+     */
+    int plannedRuns() {
+        String trials = setting("trials");
+        String scenarios = setting("scenarios");
+        String guarantees = setting("guarantees");
+        if (trials == null || scenarios == null || guarantees == null || scenarios.isEmpty() || guarantees.isEmpty()) {
+            return -1;
+        }
+        try {
+            long n = Long.parseLong(trials) * scenarios.split(",").length * guarantees.split(",").length;
+            return n > 0 && n <= Integer.MAX_VALUE ? (int) n : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** The campaign's settings line. */
     String settings() {
         return settings;

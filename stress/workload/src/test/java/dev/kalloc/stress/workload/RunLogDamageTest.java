@@ -175,4 +175,33 @@ class RunLogDamageTest {
         assertThat(cl.execute("report", dir.toString(), "--jmh", dir.toString())).isEqualTo(2);
         assertThat(err.toString()).contains("--jmh " + dir + ": a directory, not a file");
     }
+
+    @Test
+    void aCampaignStoppedBeforeItsEndIsSaidSoAndFailsTheCheck() throws Exception {
+        long t = 1_700_000_000_000L;
+        RunResult first = RunResultTest.sample("mempool-2.5.1", false, 0);
+        RunResult second = new RunResult(first.scenario(), first.guarantee(), 2, first.seed(), first.offeredRate(),
+                first.plannedSeconds(), first.loadSeconds(), first.started(), first.completed(), first.failed(),
+                first.stalls(), first.deadlocked(), first.waitSites(), first.bytesVerified(), first.mismatches(),
+                first.mismatchExamples(), first.idleBytes(), first.priceBytes(), first.error(), first.counters(),
+                first.opTypes());
+        try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t,
+                "scenarios=writeback guarantees=mempool-2.5.1,none duration=1s trials=3 rate=2000/s")) {
+            log.interval("writeback/mempool-2.5.1/t1/write", interval(t, 100_000, 200_000, 5_000_000, 150_000));
+            log.run(first);
+            log.interval("writeback/none/t1/write", interval(t + 1000, 900_000_000));
+            log.run(RunResultTest.sample("none", true, 0));
+            log.interval("writeback/mempool-2.5.1/t2/write", interval(t + 2000, 100_000, 200_000, 5_000_000, 150_000));
+            log.run(second);
+        }
+        RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
+        assertThat(log.plannedRuns()).isEqualTo(6);
+        Report report = new Report(log, dir);
+        report.render();
+        // Not "2 cells x 2 trials", which would be 4 runs.
+        assertThat(report.outcomeLine()).startsWith("3 runs (2 cells x 1-2 trials) (the campaign stopped after 3 of its"
+                + " 6 runs)");
+        assertThat(CheckCommand.problems(log, dir)).contains(
+                "the log holds 3 of the 6 runs its settings ask for: the campaign was stopped before its end");
+    }
 }
