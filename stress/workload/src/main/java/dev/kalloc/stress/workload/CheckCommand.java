@@ -58,6 +58,10 @@ final class CheckCommand implements Callable<Integer> {
         if (log != null && against != null) {
             try {
                 RunLog other = RunLog.read(against.resolve(Campaign.LOG));
+                if (java.util.Collections.disjoint(cellNames(log), cellNames(other))) {
+                    problems.add("--against " + against + " shares no scenario x guarantee with " + dir
+                            + ": there is nothing to compare");
+                }
                 contradictions = Comparison.contradictions(Analysis.of(log).findings(), Analysis.of(other).findings());
                 for (String c : contradictions) {
                     problems.add("contradictory verdicts: " + c);
@@ -80,6 +84,15 @@ final class CheckCommand implements Callable<Integer> {
         }
         out.flush();
         return problems.isEmpty() ? 0 : Main.EXIT_FAILED;
+    }
+
+    /** The cells of {@code log} as {@code scenario/guarantee}. */
+    private static List<String> cellNames(RunLog log) {
+        List<String> names = new ArrayList<>();
+        for (Cell c : log.cells()) {
+            names.add(c.scenario() + "/" + c.guarantee());
+        }
+        return names;
     }
 
     /** Everything wrong with the outputs of {@code log} in {@code dir}. */

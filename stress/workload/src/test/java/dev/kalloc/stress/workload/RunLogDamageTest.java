@@ -204,4 +204,26 @@ class RunLogDamageTest {
         assertThat(CheckCommand.problems(log, dir)).contains(
                 "the log holds 3 of the 6 runs its settings ask for: the campaign was stopped before its end");
     }
+
+    @Test
+    void checkAgainstARunThatSharesNoCellFailsInsteadOfFindingNoContradiction() throws Exception {
+        writeLog(); // writeback on mempool-2.5.1 and none
+        new Report(RunLog.read(dir.resolve(Campaign.LOG)), dir).render();
+        Path other = Files.createDirectories(dir.resolve("other"));
+        long t = 1_700_000_000_000L;
+        RunResult s = RunResultTest.sample("reservation", false, 0);
+        try (LatencyLog log = new LatencyLog(other.resolve(Campaign.LOG), t, "other")) {
+            log.interval(s.tag("write"), interval(t, 100_000));
+            log.run(s);
+        }
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        assertThat(cl.execute("check", dir.toString(), "--against", other.toString())).isEqualTo(Main.EXIT_FAILED);
+        assertThat(out.toString()).contains("check: --against " + other + " shares no scenario x guarantee with " + dir
+                + ": there is nothing to compare");
+        cl = Main.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        assertThat(cl.execute("check", dir.toString(), "--against", dir.toString())).isZero();
+    }
 }
