@@ -58,6 +58,10 @@ final class CheckCommand implements Callable<Integer> {
         if (log != null && against != null) {
             try {
                 RunLog other = read(against);
+                if (java.util.Collections.disjoint(cellNames(log), cellNames(other))) {
+                    problems.add("--against " + against + " shares no scenario x guarantee with " + dir
+                            + ": there is nothing to compare");
+                }
                 contradictions = Comparison.contradictions(Analysis.of(log).findings(), Analysis.of(other).findings());
                 for (String c : contradictions) {
                     problems.add("contradictory verdicts: " + c);
@@ -82,22 +86,18 @@ final class CheckCommand implements Callable<Integer> {
         return problems.isEmpty() ? 0 : Main.EXIT_FAILED;
     }
 
-    /**
-     * The log of {@code folder}. HdrHistogram's reader fails on a damaged histogram line with
-     * unchecked exceptions of its own (a log cut off inside a line throws
-     * {@code NoSuchElementException}, bad base64 {@code UnsupportedOperationException}, a short
-     * one {@code BufferUnderflowException}); for this command those are a log that does not read
-     * back, to be reported like any other, not a crash.
-     */
+    /** The log of {@code folder}; a damaged one is an {@link IllegalArgumentException} naming its line. */
     private static RunLog read(Path folder) throws IOException {
-        Path file = folder.resolve(Campaign.LOG);
-        try {
-            return RunLog.read(file);
-        } catch (IllegalArgumentException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(file + ": a histogram line is damaged or cut off (" + e + ")", e);
+        return RunLog.read(folder.resolve(Campaign.LOG));
+    }
+
+    /** The cells of {@code log} as {@code scenario/guarantee}. */
+    private static List<String> cellNames(RunLog log) {
+        List<String> names = new ArrayList<>();
+        for (Cell c : log.cells()) {
+            names.add(c.scenario() + "/" + c.guarantee());
         }
+        return names;
     }
 
     /** Everything wrong with the outputs of {@code log} in {@code dir}. */
@@ -118,6 +118,11 @@ final class CheckCommand implements Callable<Integer> {
                             + " under " + r.failedTag(op));
                 }
             }
+        }
+        int planned = log.plannedRuns();
+        if (planned > log.runs().size()) {
+            problems.add("the log holds " + log.runs().size() + " of the " + planned + " runs its settings ask for:"
+                    + " the campaign was stopped before its end");
         }
         for (String f : List.of(Report.INDEX, Report.SUMMARY)) {
             if (!Files.isRegularFile(dir.resolve(f))) {

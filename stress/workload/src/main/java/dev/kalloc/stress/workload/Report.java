@@ -507,8 +507,14 @@ final class Report {
     /** A one-line description, for the terminal. */
     String outcomeLine() {
         long failedRuns = log.runs().stream().filter(RunResult::failsCommand).count();
-        return String.format(Locale.ROOT, "%d runs (%d cells x %d trials), %d failing the command", log.runs().size(),
-                analysis.cells().size(), analysis.trials(), failedRuns);
+        int fewest = analysis.cells().stream().mapToInt(c -> c.cell().trials().size()).min().orElse(0);
+        String trials = fewest == analysis.trials() ? String.valueOf(fewest) : fewest + "-" + analysis.trials();
+        int planned = log.plannedRuns();
+        String stopped = planned > log.runs().size()
+                ? String.format(Locale.ROOT, " (the campaign stopped after %d of its %d runs)", log.runs().size(), planned)
+                : "";
+        return String.format(Locale.ROOT, "%d runs (%d cells x %s trials)%s, %d failing the command", log.runs().size(),
+                analysis.cells().size(), trials, stopped, failedRuns);
     }
 
     /** Prints the verdicts, one block per scenario. */

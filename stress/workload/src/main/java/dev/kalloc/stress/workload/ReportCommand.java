@@ -40,10 +40,12 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         try {
+            // The log first: a damaged one refuses the command before --jmh changes anything in DIR.
+            RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
             if (!jmh.isEmpty()) {
                 keepJmh();
             }
-            return renderAndPrint(dir, out, "");
+            return renderAndPrint(log, dir, out, "");
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "kalloc report: " + e.getMessage(), e);
         } catch (IOException e) {
@@ -64,7 +66,8 @@ final class ReportCommand implements Callable<Integer> {
         List<JmhResults> parts = new ArrayList<>();
         for (Path f : jmh) {
             if (!Files.isRegularFile(f)) {
-                throw new IllegalArgumentException("--jmh " + f + ": no such file");
+                throw new IllegalArgumentException("--jmh " + f + (Files.isDirectory(f) ? ": a directory, not a file"
+                        : Files.exists(f) ? ": not a regular file" : ": no such file"));
             }
             parts.add(JmhResults.read(f));
         }
@@ -97,7 +100,11 @@ final class ReportCommand implements Callable<Integer> {
      * @return the exit status: {@link Main#EXIT_FAILED} if a guarantee failed its promise, else 0
      */
     static int renderAndPrint(Path dir, PrintWriter out, String elapsed) throws IOException {
-        RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
+        return renderAndPrint(RunLog.read(dir.resolve(Campaign.LOG)), dir, out, elapsed);
+    }
+
+    /** {@link #renderAndPrint(Path, PrintWriter, String)} of a log already read from {@code dir}. */
+    static int renderAndPrint(RunLog log, Path dir, PrintWriter out, String elapsed) throws IOException {
         Report report = new Report(log, dir);
         Path index = report.render();
         out.print(SummaryTable.text(report.analysis()));

@@ -41,7 +41,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = {"-n", "--trials"}, paramLabel = "N", defaultValue = "6",
             description = "Independent trials of every scenario x guarantee, each on a fresh machine with its own"
-                + " seed; figures are medians over trials with 95%% intervals (default: ${DEFAULT-VALUE})")
+                + " seed; figures are medians over trials with 95%% intervals (fewer than 6 trials: [min-max], which"
+                + " covers the median less surely) (default: ${DEFAULT-VALUE})")
     private int trials;
 
     @Option(names = {"-r", "--rate"}, paramLabel = "OPS", defaultValue = "2000",
@@ -133,6 +134,9 @@ final class RunCommand implements Callable<Integer> {
         } else {
             throw new IllegalArgumentException("--oom '" + oom + "': choose wait or fail");
         }
+        if (out != null && out.toString().isEmpty()) {
+            throw new IllegalArgumentException("--out '': an empty path; name a folder ('.' for the current one)");
+        }
         Path dir = out != null ? out
                 : Path.of("results", "kalloc-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         return new RunConfig(sc, gs, duration, trials, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
@@ -147,6 +151,13 @@ final class RunCommand implements Callable<Integer> {
             config = config();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        if (java.nio.file.Files.exists(config.out().resolve(Campaign.LOG))) {
+            // Writing over it would lose that campaign, and its plots, .hgrm files, proc/ snapshots
+            // and jmh/ results would be mixed into this one's report.
+            throw new CommandLine.ParameterException(spec.commandLine(), "--out " + config.out()
+                    + ": already holds a campaign (" + Campaign.LOG + "); choose another folder or remove it"
+                    + " ('kalloc report " + config.out() + "' renders that one again)");
         }
         PrintWriter stdout = spec.commandLine().getOut();
         try {

@@ -41,20 +41,102 @@ final class RunLog {
     /**
      * Reads {@code file}.
      *
+     * <p>Every line is checked, and a fault names its line: HdrHistogram's reader stops at the
+     * first interval histogram it cannot decode as if the log ended there (or throws when the log
+     * ends in the middle of a line), so the histogram lines are counted here too and a log that
+     * reads back fewer intervals than it holds is refused rather than reported without them.
+     *
      * @throws IOException if it cannot be read
-     * @throws IllegalArgumentException if it holds no kalloc run, or a malformed kalloc line
+     * @throws IllegalArgumentException if it holds no kalloc run, or a malformed or damaged line
      */
     static RunLog read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no interval log at " + file);
         }
+        String settings = "";
+        Environment env = new Environment(Map.of());
+        List<RunResult> runs = new ArrayList<>();
+        Map<String, Long> runLines = new LinkedHashMap<>();
+        Map<String, MemorySeries> series = new LinkedHashMap<>();
+        Map<String, Long> seriesLines = new LinkedHashMap<>();
+        List<Long> histogramLines = new ArrayList<>();
+        long number = 0;
+        try (BufferedReader r = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file),
+                StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)))) {
+            while (true) {
+                String line;
+                try {
+                    line = r.readLine();
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    throw new IllegalArgumentException(file + " line " + (number + 1)
+                            + ": not UTF-8 text (not a kalloc interval log, or a damaged one)", e);
+                }
+                if (line == null) {
+                    break;
+                }
+                number++;
+                String at = file + " line " + number + ": ";
+                if (line.startsWith("#" + MemorySeries.MARK + "\t")) {
+                    String[] parts = line.split("\t", 3);
+                    if (parts.length != 3) {
+                        throw new IllegalArgumentException(at + "a " + MemorySeries.MARK
+                                + " line needs a run id and a series");
+                    }
+                    Long first = seriesLines.putIfAbsent(parts[1], number);
+                    if (first != null) {
+                        throw new IllegalArgumentException(at + "a second " + MemorySeries.MARK + " line for run "
+                                + parts[1] + " (the first is line " + first + ")");
+                    }
+                    try {
+                        series.put(parts[1], MemorySeries.decode(parts[2]));
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(at + e.getMessage(), e);
+                    }
+                } else if (line.startsWith("#" + RunResult.MARK + "\t")) {
+                    RunResult run;
+                    try {
+                        run = RunResult.decode(line.substring(1));
+                        dev.kalloc.bio.StandardGuarantee.parse(run.guarantee());
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(at + e.getMessage(), e);
+                    }
+                    Long first = runLines.putIfAbsent(run.id(), number);
+                    if (first != null) {
+                        throw new IllegalArgumentException(at + "a second " + RunResult.MARK + " line for run "
+                                + run.id() + " (the first is line " + first + ")");
+                    }
+                    runs.add(run);
+                } else if (line.startsWith("#" + LatencyLog.CONFIG_MARK + "\t")) {
+                    settings = RunResult.unescape(line.substring(LatencyLog.CONFIG_MARK.length() + 2));
+                } else if (line.startsWith("#" + Environment.MARK + "\t")) {
+                    try {
+                        env = Environment.decode(line.substring(1)); // the last one has the load at the end
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException(at + e.getMessage(), e);
+                    }
+                } else if (!line.startsWith("#") && !line.isBlank() && !line.startsWith("\"StartTimestamp\"")) {
+                    histogramLines.add(number); // what HistogramLogReader reads as an interval histogram
+                }
+            }
+        }
         Map<String, Histogram> totals = new LinkedHashMap<>();
         long intervals = 0;
         try (HistogramLogReader reader = new HistogramLogReader(file.toFile())) {
-            EncodableHistogram e;
-            while ((e = nextInterval(reader, file, intervals)) != null) {
+            while (true) {
+                EncodableHistogram e;
+                try {
+                    e = reader.nextIntervalHistogram();
+                } catch (RuntimeException x) {
+                    throw new IllegalArgumentException(undecodable(file, histogramLines, intervals, number,
+                            endsWithNewline(file), x), x);
+                }
+                if (e == null) {
+                    break;
+                }
                 if (!(e instanceof Histogram)) {
-                    throw new IllegalArgumentException(file + ": interval " + intervals + " is not an integer histogram");
+                    throw new IllegalArgumentException(file + " line " + lineOf(histogramLines, intervals)
+                            + ": interval histogram " + (intervals + 1) + " is not an integer histogram");
                 }
                 Histogram h = (Histogram) e;
                 String tag = h.getTag() == null ? "" : h.getTag();
@@ -66,34 +148,10 @@ final class RunLog {
                 intervals++;
             }
         }
-        String settings = "";
-        Environment env = new Environment(Map.of());
-        List<RunResult> runs = new ArrayList<>();
-        Map<String, MemorySeries> series = new LinkedHashMap<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            long number = 0;
-            while ((line = r.readLine()) != null) {
-                number++;
-                if (line.startsWith("#" + MemorySeries.MARK + "\t")) {
-                    String[] parts = line.split("\t", 3);
-                    if (parts.length != 3) {
-                        throw new IllegalArgumentException(file + " line " + number + ": a " + MemorySeries.MARK
-                                + " line needs a run id and a series");
-                    }
-                    try {
-                        series.put(parts[1], MemorySeries.decode(parts[2]));
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException(file + " line " + number + ": " + e.getMessage(), e);
-                    }
-                } else if (line.startsWith("#" + RunResult.MARK + "\t")) {
-                    runs.add(RunResult.decode(line.substring(1)));
-                } else if (line.startsWith("#" + LatencyLog.CONFIG_MARK + "\t")) {
-                    settings = RunResult.unescape(line.substring(LatencyLog.CONFIG_MARK.length() + 2));
-                } else if (line.startsWith("#" + Environment.MARK + "\t")) {
-                    env = Environment.decode(line.substring(1)); // the last one has the load at the end
-                }
-            }
+        if (intervals < histogramLines.size()) {
+            throw new IllegalArgumentException(file + " line " + histogramLines.get((int) intervals)
+                    + ": interval histogram " + (intervals + 1) + " of " + histogramLines.size()
+                    + " does not decode (HistogramLogReader stops there): the log is damaged");
         }
         if (runs.isEmpty()) {
             throw new IllegalArgumentException(file + " holds no " + RunResult.MARK + " line: not a kalloc run log,"
@@ -102,25 +160,47 @@ final class RunLog {
         return new RunLog(settings, env, runs, series, totals, intervals);
     }
 
+    /** Whether {@code file} is empty or its last byte ends a line. */
+    private static boolean endsWithNewline(Path file) {
+        try (java.nio.channels.SeekableByteChannel c = Files.newByteChannel(file)) {
+            if (c.size() == 0) {
+                return true;
+            }
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            c.position(c.size() - 1).read(last);
+            return last.get(0) == '\n';
+        } catch (IOException e) {
+            return true; // cannot tell; the caller then says only that the log is damaged
+        }
+    }
+
+    /** The line of the {@code index}-th interval histogram (from 0), or "?" past the last. */
+    private static String lineOf(List<Long> histogramLines, long index) {
+        return index < histogramLines.size() ? String.valueOf(histogramLines.get((int) index)) : "?";
+    }
+
+    /** Why HistogramLogReader threw while reading interval {@code index} (from 0) of {@code file}. */
+    private static String undecodable(Path file, List<Long> histogramLines, long index, long lines, boolean ended,
+            RuntimeException x) {
+        String why = x.getMessage() == null ? x.getClass().getSimpleName() : x.getClass().getSimpleName() + ": "
+                + x.getMessage();
+        if (index < histogramLines.size() && histogramLines.get((int) index) < lines) {
+            return file + " line " + histogramLines.get((int) index) + ": interval histogram " + (index + 1) + " of "
+                    + histogramLines.size() + " does not decode with HistogramLogReader (" + why + "): the log is damaged";
+        }
+        if (ended) {
+            return file + ": HistogramLogReader fails after interval histogram " + index + " (" + why
+                    + "): the log is damaged";
+        }
+        // The reader failed on the last line: HdrHistogram's scanner throws there when the line has
+        // no end, which is how a log cut short (a stopped run, a truncated copy) ends.
+        return file + " line " + lines + ": the log ends in the middle of this line (" + why + "): it was cut short;"
+                + " a run stopped while writing it, or a truncated copy";
+    }
+
     /** The memory series of {@code r}, or null if the log has none for it. */
     MemorySeries series(RunResult r) {
         return series.get(r.id());
-    }
-
-    /**
-     * The reader's next histogram. HdrHistogram's reader throws unchecked exceptions of its own
-     * on a damaged line (a line cut short: {@code NoSuchElementException}; a bad payload:
-     * {@code IllegalArgumentException}, {@code UnsupportedOperationException}, a buffer or
-     * format exception); they become one {@link IllegalArgumentException} naming the file and
-     * the interval, so that no command answers a damaged log with a stack trace.
-     */
-    private static EncodableHistogram nextInterval(HistogramLogReader reader, Path file, long read) {
-        try {
-            return reader.nextIntervalHistogram();
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(file + ": interval histogram " + (read + 1) + " does not read back ("
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
-        }
     }
 
     /** What the campaign ran on (empty for a log written before it was recorded). */
@@ -136,6 +216,25 @@ final class RunLog {
             }
         }
         return null;
+    }
+
+    /**
+     * The runs the settings line asks for (trials x scenarios x guarantees), or -1 if it does not
+     * say: a log holding fewer is of a campaign stopped before its end.
+     */
+    int plannedRuns() {
+        String trials = setting("trials");
+        String scenarios = setting("scenarios");
+        String guarantees = setting("guarantees");
+        if (trials == null || scenarios == null || guarantees == null || scenarios.isEmpty() || guarantees.isEmpty()) {
+            return -1;
+        }
+        try {
+            long n = Long.parseLong(trials) * scenarios.split(",").length * guarantees.split(",").length;
+            return n > 0 && n <= Integer.MAX_VALUE ? (int) n : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** The campaign's settings line. */

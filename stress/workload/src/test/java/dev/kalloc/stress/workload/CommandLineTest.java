@@ -107,4 +107,37 @@ class CommandLineTest {
     void reportOfAFolderWithoutALogIsAUsageError() {
         assertUsageError("no interval log", "report", tmp.toString());
     }
+
+    @Test
+    void anEmptyOutIsAUsageErrorNotTheCurrentFolder() {
+        // Small, in case it regresses: it would write a campaign into the current folder.
+        assertUsageError("--out '': an empty path", "run", "-o", "", "-s", "bounce", "-g", "none", "-d", "100ms", "-n", "1",
+                "--warmup", "0s");
+    }
+
+    @Test
+    void runRefusesAFolderThatAlreadyHoldsACampaignAndLeavesItAsItWas() throws Exception {
+        java.nio.file.Path log = tmp.resolve(Campaign.LOG);
+        java.nio.file.Files.writeString(log, "an earlier campaign");
+        assertUsageError("--out " + tmp + ": already holds a campaign (kalloc.hlog)", "run", "-o", tmp.toString(), "-s",
+                "bounce", "-g", "none", "-n", "1", "-d", "100ms", "--warmup", "0s");
+        assertThat(log).content().isEqualTo("an earlier campaign");
+        assertThat(tmp.resolve(Campaign.PROC)).doesNotExist();
+    }
+
+    @Test
+    void theTrialsHelpRendersWithoutAPicocliFormatWarning() {
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true));
+        Outcome o;
+        try {
+            o = run("run", "--help");
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(o.status).isZero();
+        assertThat(captured.toString()).doesNotContain("picocli WARN");
+        assertThat(o.out.replaceAll("\\s+", " ")).contains("with 95% intervals").doesNotContain("95%%");
+    }
 }
