@@ -23,8 +23,9 @@ import picocli.CommandLine.Parameters;
  * run finding A better than B on a metric in a scenario, the other B better than A. Evidence
  * that flips between two runs settles nothing; this is the check that it does not.
  *
- * <p>Exit status 0 if all hold, 1 otherwise, with one line per problem; 3 if a folder cannot be
- * read.
+ * <p>Exit status 0 if all hold, 1 otherwise, with one line per problem (a folder or log that
+ * cannot be read is one of them). The JMH results kept in {@code DIR/jmh/} must read too, since
+ * {@code kalloc report DIR} folds them in.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Checks that DIR/kalloc.hlog reads back with HistogramLogReader, that every trial's histograms"
@@ -103,6 +104,11 @@ final class CheckCommand implements Callable<Integer> {
     /** Everything wrong with the outputs of {@code log} in {@code dir}. */
     static List<String> problems(RunLog log, Path dir) {
         List<String> problems = new ArrayList<>();
+        try {
+            Report.readJmh(dir.resolve(Report.JMH));
+        } catch (IOException | IllegalArgumentException e) {
+            problems.add("the JMH results kept in " + dir.resolve(Report.JMH) + " do not read: " + e.getMessage());
+        }
         for (RunResult r : log.runs()) {
             if (r.deadlocked() || !r.error().isEmpty()) {
                 continue; // torn down mid-flight: operations may end after the counters were read

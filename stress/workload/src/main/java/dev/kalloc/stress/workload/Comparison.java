@@ -206,7 +206,7 @@ final class Comparison {
             }
             sb.append(String.join("; ", parts)).append("; no other difference shown");
         } else {
-            sb.append("no difference shown at ").append(trials).append(" trials");
+            sb.append("no difference shown at ").append(Text.count(trials, "trial"));
         }
         if (!excluded.isEmpty()) {
             List<String> parts = new ArrayList<>();

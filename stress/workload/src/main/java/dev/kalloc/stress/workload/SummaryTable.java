@@ -85,11 +85,31 @@ final class SummaryTable {
         return sb.toString();
     }
 
+    /**
+     * What the brackets hold with {@code n} trials: the 95% interval of the median from order
+     * statistics, or, with fewer trials than that needs, the range, with the confidence it has.
+     */
+    static String intervalName(int n) {
+        if (n < 1) {
+            return "no trial";
+        }
+        double[] ranks = new double[n];
+        for (int i = 0; i < n; i++) {
+            ranks[i] = i;
+        }
+        Estimate e = Estimate.of(ranks);
+        if (n >= Estimate.trialsFor95()) {
+            return "95% interval of the median, order statistics";
+        }
+        return String.format(Locale.ROOT, "min-max: with %s it covers the median with %.0f%% confidence only; %d trials"
+                + " give 95%%", Text.count(n, "trial"), 100 * e.confidence(), Estimate.trialsFor95());
+    }
+
     /** What the figures are, in one or two lines under the table. */
     static String legend(Analysis analysis) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "median over %d trials [95%% interval of the median, order statistics]; latency of successful operations"
-                        + " in ms; price: memory taken from others (KiB, time-averaged)", analysis.trials()));
+                "median over %s [%s]; latency of successful operations in ms; price: memory taken from others (KiB,"
+                        + " time-averaged)", Text.count(analysis.trials(), "trial"), intervalName(analysis.trials())));
         List<String> needs = new ArrayList<>();
         for (Metric m : List.of(Metric.P50, Metric.P99, Metric.P99_9)) {
             boolean missing = analysis.cells().stream().anyMatch(c -> c.figure(m).unsupported() > 0);

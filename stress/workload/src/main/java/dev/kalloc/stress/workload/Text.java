@@ -52,6 +52,11 @@ final class Text {
         return String.format(Locale.ROOT, "%.0f B", bytes);
     }
 
+    /** {@code 1 trial}, {@code 6 trials}. */
+    static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
     /** HTML text escaping for the report. */
     static String html(String s) {
         StringBuilder sb = new StringBuilder(s.length());

@@ -93,7 +93,28 @@ class ReportTest {
         assertThat(CheckCommand.problems(log, dir)).isEmpty();
         String table = SummaryTable.text(report.analysis());
         assertThat(table.lines().filter(l -> l.startsWith("writeback")).count()).isEqualTo(2);
-        assertThat(table).contains("mempool-2.5.1", "1 DEADLOCK", "median over 1 trials");
+        assertThat(table).contains("mempool-2.5.1", "1 DEADLOCK", "median over 1 trial [min-max: with 1 trial it covers"
+                + " the median with 0% confidence only; 6 trials give 95%]");
+    }
+
+    @Test
+    void theLegendSaysWhatTheBracketsHoldForTheTrialsRun() {
+        assertThat(SummaryTable.intervalName(6)).isEqualTo("95% interval of the median, order statistics");
+        assertThat(SummaryTable.intervalName(12)).isEqualTo("95% interval of the median, order statistics");
+        // n = 5: [min, max] covers the median with 1 - 2 / 2^5 = 93.75%; n = 3: 1 - 2 / 8 = 75%.
+        assertThat(SummaryTable.intervalName(5)).isEqualTo("min-max: with 5 trials it covers the median with 94%"
+                + " confidence only; 6 trials give 95%");
+        assertThat(SummaryTable.intervalName(3)).contains("75% confidence");
+    }
+
+    @Test
+    void checkNamesDamagedJmhResultsKeptBesideTheLog() throws Exception {
+        RunLog log = writeSyntheticLog(false);
+        new Report(log, dir).render();
+        Files.createDirectories(dir.resolve(Report.JMH));
+        Files.writeString(dir.resolve(Report.JMH).resolve("results-t1.json"), "not json");
+        assertThat(CheckCommand.problems(log, dir)).anyMatch(p -> p.startsWith("the JMH results kept in")
+                && p.contains("results-t1.json"));
     }
 
     @Test
