@@ -66,7 +66,7 @@ final class Debate {
             String command) {
     }
 
-    private static final String JMH_COMMAND = "stress/jmh/run.sh, then ./kalloc report DIR --jmh"
+    private static final String JMH_COMMAND = "stress/jmh/debate.sh, then ./kalloc report DIR --jmh"
             + " stress/jmh/target/results-t1.json --jmh stress/jmh/target/results-t2.json";
     private static final String FAST_PATH = "FastPathBench.allocFree";
     private static final String CALL_SITE = "CallSiteBench.allocFree";
@@ -474,8 +474,7 @@ final class Debate {
             return row(id, claim, measurement, figure, lahaise ? Status.NOT_SHOWN : Status.SUPPORTED,
                     "the 2.5.1 order never deadlocked, even with an allocator that never gives up", command);
         }
-        String where = "level 3 called the page allocator with the caller's full mask below half full, and slept there"
-                + " instead of on the pool's own queue";
+        String where = whereStuck(old);
         if (lahaise) {
             return row(id, claim, measurement, figure, modernStuck == 0 ? Status.SUPPORTED : Status.NOT_SHOWN,
                     modernStuck == 0 ? "the 2.5.1 order deadlocked where the modern one, which passes __GFP_NORETRY"
@@ -484,6 +483,39 @@ final class Debate {
         }
         return row(id, claim, measurement, figure, Status.CONTRADICTED, "the 2.5.1 order deadlocked: " + where,
                 command);
+    }
+
+    /**
+     * Where the deadlocked trials of {@code cells} waited, from the watchdog's wait sites: the
+     * 2.5.1 signature (a pool's allocation asleep in the page allocator, not on the pool's own
+     * queue) when every stuck trial shows it, else the first site recorded.
+     */
+    private static String whereStuck(List<CellStats> cells) {
+        long stuck = 0;
+        long inAllocator = 0;
+        String first = null;
+        for (CellStats c : cells) {
+            for (RunResult r : c.cell().trials()) {
+                if (!r.deadlocked()) {
+                    continue;
+                }
+                stuck++;
+                boolean sig = r.waitSites().stream().anyMatch(w -> w.contains("the page allocator's wait queue")
+                        && w.contains("allocating from"));
+                if (sig) {
+                    inAllocator++;
+                }
+                if (first == null && r.waitSites().size() > 1) {
+                    first = r.waitSites().get(1);
+                }
+            }
+        }
+        if (stuck > 0 && inAllocator == stuck) {
+            return "in every stuck trial the watchdog found a pool's allocation asleep in the page allocator's wait"
+                    + " queue: below half full, level 3 calls the allocator with the caller's full mask, and it never"
+                    + " reaches the pool's own queue, where a returning element would wake it";
+        }
+        return "the watchdog found: " + (first == null ? "no wait site" : first);
     }
 
     private Row ranToTheEnd(String id, String claim, String measurement, List<CellStats> cells) {

@@ -30,7 +30,9 @@ class DebateTest {
         counters.put("ops.write", 2000L);
         return new RunResult(scenario, guarantee, trial, trial, 2000, 1, 1.01, 2000, deadlocked ? 100 : 2000, 0, 0,
                 deadlocked, deadlocked ? List.of("phase load, no progress for 2s",
-                        "bdflush-wb [WAITING] the page allocator's wait queue: out of memory") : List.of(),
+                        "bdflush-wb [WAITING] a wait queue, called from PageAllocator.waitForFreePages (the page allocator's"
+                        + " wait queue: out of memory, waiting for pages to be freed); allocating from wb (" + guarantee
+                        + ")") : List.of(),
                 deadlocked ? 0 : 1 << 20, 0, List.of(), heldKiB * 1024, priceKiB * 1024, "", counters, List.of("write"));
     }
 
@@ -89,7 +91,7 @@ class DebateTest {
         // No JMH results, no sources: the fast-path claims and the source count say what would show them.
         for (String id : List.of("M4", "L2", "L3")) {
             assertThat(rows.get(id).status()).isEqualTo(Debate.Status.NOT_SHOWN);
-            assertThat(rows.get(id).command()).startsWith("stress/jmh/run.sh");
+            assertThat(rows.get(id).command()).startsWith("stress/jmh/debate.sh");
         }
         assertThat(rows.get("M5").status()).isEqualTo(Debate.Status.NOT_SHOWN);
         assertThat(rows.get("M1").status()).as("no bounce or raid1 cell").isEqualTo(Debate.Status.NOT_SHOWN);
@@ -103,6 +105,8 @@ class DebateTest {
         assertThat(rows.get("L7").figure()).contains("mempool-2.5.1 in 2 of 3 trials", "mempool-modern in 0 of 3",
                 "--oom wait");
         assertThat(rows.get("M3").command()).contains("--oom wait", "--trials 3", "--seed 5");
+        assertThat(rows.get("L7").note()).contains("did not: in every stuck trial the watchdog found a pool's"
+                + " allocation asleep in the page allocator's wait queue");
     }
 
     @Test
