@@ -454,6 +454,12 @@ class BounceTest {
             byte[] disk = new byte[PAGE];
             rig.disk.readRaw(0, disk, 0, PAGE);
             assertThat(disk).isEqualTo(pattern(PAGE, 30));
+            // bounce_end_io puts the bounce bio after the original's end-io has woken us: wait
+            // for that put (bounded) rather than race it.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+            while (rig.bounce.bioSet().inUse() != 0 && System.nanoTime() < deadline) {
+                Thread.yield();
+            }
             assertThat(rig.bounce.bioSet().inUse()).isZero();
             for (Bio b : held) {
                 b.put();

@@ -39,9 +39,20 @@ final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (!Files.isRegularFile(dir.resolve(Campaign.LOG))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "kalloc report: no interval log at "
+                    + dir.resolve(Campaign.LOG) + ": DIR must be the output folder of a 'kalloc run'");
+        }
+        RunLog log;
         try {
             // The log first: a damaged one refuses the command before --jmh changes anything in DIR.
-            RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
+            log = RunLog.read(dir.resolve(Campaign.LOG));
+        } catch (IllegalArgumentException | IOException e) {
+            // An output that cannot be read (no log, a damaged one): exit 3, one line, no usage text.
+            spec.commandLine().getErr().println("kalloc report: cannot read the run in " + dir + ": " + e.getMessage());
+            return Main.EXIT_IO;
+        }
+        try {
             if (!jmh.isEmpty()) {
                 keepJmh();
             }
