@@ -17,6 +17,8 @@ import org.HdrHistogram.Histogram;
  * same path a campaign's log takes.
  */
 final class SyntheticLog {
+    private String settings;
+
     /** The log's start, epoch milliseconds. */
     static final long T0 = 1_700_000_000_000L;
     /** The one operation type of every synthetic trial. */
@@ -131,10 +133,17 @@ final class SyntheticLog {
         return this;
     }
 
+    /** The settings line to write instead of the default {@code synthetic trials=N}. */
+    SyntheticLog settings(String line) {
+        this.settings = line;
+        return this;
+    }
+
     /** Writes {@code dir/kalloc.hlog} and reads it back. */
     RunLog write(Path dir) throws IOException {
         Path file = dir.resolve(Campaign.LOG);
-        try (LatencyLog log = new LatencyLog(file, T0, "synthetic trials=" + trials.size())) {
+        String line = settings != null ? settings : "synthetic trials=" + trials.size();
+        try (LatencyLog log = new LatencyLog(file, T0, line)) {
             long start = T0;
             for (Trial t : trials) {
                 RunResult r = t.result();
