@@ -114,7 +114,11 @@ final class Report {
         return ops;
     }
 
-    /** The {@code .hgrm} files the report of {@code log} writes (those with at least one value). */
+    /**
+     * The {@code .hgrm} files the report of {@code log} writes (those with at least one value):
+     * the trials that ran to the end, pooled, as the plots pool them; a deadlocked trial is a
+     * truncated run and stays out, as it stays out of every figure.
+     */
     static List<String> hgrmFiles(RunLog log) {
         List<String> files = new ArrayList<>();
         for (Cell c : log.cells()) {

@@ -97,9 +97,9 @@ final class RunCommand implements Callable<Integer> {
                 + " the allocation after 8 rounds (default: ${DEFAULT-VALUE})")
     private String oom;
 
-    @Option(names = "--warmup", paramLabel = "TIME", defaultValue = "300ms",
-            description = "Before the campaign, run each scenario this long unrecorded, so that the first"
-                + " guarantee measured does not pay for the JIT compiler (default: ${DEFAULT-VALUE}; 0s for none)")
+    @Option(names = "--warmup", paramLabel = "TIME", defaultValue = "200ms",
+            description = "Before the campaign, run each scenario on each guarantee this long unrecorded, so that"
+                + " no guarantee measured pays for the JIT compiler (default: ${DEFAULT-VALUE}; 0s for none)")
     private Duration warmup;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR",

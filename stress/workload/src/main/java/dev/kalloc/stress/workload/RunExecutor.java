@@ -72,6 +72,7 @@ final class RunExecutor {
     private volatile List<String> waitSites = List.of();
     private volatile long deadlockAt;
     private final List<MemorySample> samples = new ArrayList<>();
+    private volatile Thread sampler;
 
     /**
      * A run of trial {@code trial} (from 1), whose random choices all derive from {@code seed}.
@@ -120,15 +121,18 @@ final class RunExecutor {
         watchdog.runEnded();
         watchdog.join();
         boolean deadlocked = watchdog.fired();
-        Map<String, Long> counters = new LinkedHashMap<>();
+        Map<String, Long> counters;
         if (deadlocked) {
+            // Read before the interrupt: a driver that cleans up on it may destroy a source, and a
+            // destroyed source no longer reports its counters. Atomics only.
+            counters = countersOf(prepared);
             group.interrupt();
-            counters = countersOf(prepared); // read before teardown: atomics only
             snapshotBounded("end");
         } else {
             runner.join();
             counters = countersOf(prepared);
         }
+        stopSampler();
         teardownBounded();
         MemorySeries series;
         synchronized (this) {
@@ -158,6 +162,7 @@ final class RunExecutor {
             step("load");
             Thread sampler = new Thread(group, this::sample, "sampler-" + id);
             sampler.setDaemon(true);
+            this.sampler = sampler;
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
             OpenLoopSchedule schedule = new OpenLoopSchedule(start, config.rate(), config.duration());
             long grace = Math.max(TimeUnit.SECONDS.toNanos(1), config.duration().toNanos() / 2);
@@ -223,6 +228,22 @@ final class RunExecutor {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            if (error == null) {
+                error = e; // a sampling bug breaks the run visibly rather than leaving its series short
+            }
+        }
+    }
+
+    /**
+     * Stops the sampler and waits for it (bounded), so that nothing it does (a sample, an
+     * interval flush) lands after this run's result line in the log, or in the next run.
+     */
+    private void stopSampler() throws InterruptedException {
+        Thread s = sampler;
+        if (s != null) {
+            s.interrupt();
+            s.join(TEARDOWN_WAIT_MS);
         }
     }
 

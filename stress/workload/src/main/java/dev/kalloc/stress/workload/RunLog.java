@@ -310,20 +310,27 @@ final class RunLog {
         return Integer.MAX_VALUE;
     }
 
-    /** The successful operations of type {@code op} of every trial of {@code cell}, summed (for plots). */
+    /**
+     * The successful operations of type {@code op} of every trial of {@code cell} that ran to the
+     * end (neither deadlocked nor broke), summed.
+     */
     Histogram pooled(Cell cell, String op) {
         Histogram sum = new Histogram(3);
         for (RunResult r : cell.trials()) {
-            sum.add(total(r.tag(op)));
+            if (!r.deadlocked() && r.error().isEmpty()) {
+                sum.add(total(r.tag(op)));
+            }
         }
         return sum;
     }
 
-    /** The failed operations of type {@code op} of every trial of {@code cell}, summed. */
+    /** As {@link #pooled}, for the failed operations. */
     Histogram pooledFailed(Cell cell, String op) {
         Histogram sum = new Histogram(3);
         for (RunResult r : cell.trials()) {
-            sum.add(total(r.failedTag(op)));
+            if (!r.deadlocked() && r.error().isEmpty()) {
+                sum.add(total(r.failedTag(op)));
+            }
         }
         return sum;
     }

@@ -36,7 +36,11 @@ final class SummaryTable {
     static List<String> row(CellStats s, List<Metric> metrics) {
         List<String> row = new ArrayList<>(List.of(s.cell().scenario(), s.cell().guarantee(), s.cell().outcomes()));
         for (Metric m : metrics) {
-            row.add(cell(s.figure(m)));
+            CellStats.Figure f = s.figure(m);
+            // '*': some trials deadlocked or broke, and the rest are too few for a 95% interval.
+            boolean weak = f.present() && s.counted().size() < s.cell().trials().size()
+                    && f.estimate().confidence() < 1 - Significance.ALPHA;
+            row.add(cell(f) + (weak ? "*" : ""));
         }
         return row;
     }
@@ -110,6 +114,11 @@ final class SummaryTable {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                 "median over %s [%s]; latency of successful operations in ms; price: memory taken from others (KiB,"
                         + " time-averaged)", Text.count(analysis.trials(), "trial"), intervalName(analysis.trials())));
+        boolean weak = analysis.cells().stream().anyMatch(c -> c.counted().size() > 1
+                && c.counted().size() < c.cell().trials().size() && c.counted().size() < Estimate.trialsFor95());
+        if (weak) {
+            sb.append("\n*: over fewer trials than a 95% interval needs (the others deadlocked or broke): [min-max]");
+        }
         List<String> needs = new ArrayList<>();
         for (Metric m : List.of(Metric.P50, Metric.P99, Metric.P99_9)) {
             boolean missing = analysis.cells().stream().anyMatch(c -> c.figure(m).unsupported() > 0);
