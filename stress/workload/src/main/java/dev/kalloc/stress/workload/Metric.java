@@ -109,7 +109,10 @@ enum Metric {
         }
     }
 
-    /** A value of this metric for a table: 3 significant digits at most. */
+    /**
+     * A value of this metric for a table: no decimals from 100 (and for whole counts), one from
+     * 10, two below: at most three significant digits, and as many as a reader compares.
+     */
     String format(double v) {
         if (Double.isNaN(v)) {
             return "-";

@@ -84,7 +84,7 @@ final class Report {
         writeHgrms();
         Files.writeString(dir.resolve(SUMMARY), json(), StandardCharsets.UTF_8);
         Environment env = log.environment();
-        Files.writeString(dir.resolve(DEBATE), Debate.markdown(debate(), String.format(Locale.ROOT,
+        Files.writeString(dir.resolve(DEBATE), DebatePage.markdown(debate(), String.format(Locale.ROOT,
                 "From `%s` (%d trials a cell; kalloc %s, commit %s, %s, %s CPUs, load average %s at the start and %s at"
                         + " the end).", Debate.runCommand(log), analysis.trials(), env.get("kalloc_version"),
                 env.get("commit"), env.get("jdk"), env.get("cpus"), env.get("load_average_start"),
@@ -390,7 +390,7 @@ final class Report {
         h.append("<p>").append(failed() ? "<span class=\"fail\">FAILED</span>: a guarantee that promises forward"
                 + " progress deadlocked, lost data or broke in some trial." : "<span class=\"ok\">PASSED</span>: no deadlock,"
                 + " data mismatch or error on mempool or reservation in any trial.").append("</p>\n");
-        h.append(Debate.html(debate()));
+        h.append(DebatePage.html(debate()));
         h.append(environmentHtml());
         h.append(howToRead());
         h.append("<h2>Summary</h2>\n").append(htmlTable()).append('\n');
