@@ -160,6 +160,14 @@ final class RunCommand implements Callable<Integer> {
                     + " ('kalloc report " + config.out() + "' renders that one again)");
         }
         PrintWriter stdout = spec.commandLine().getOut();
+        if (config.trials() < Estimate.trialsFor95()) {
+            // Accepted (a quick look is legitimate), but said once: the figures cannot carry the
+            // confidence the report's rules are built for.
+            spec.commandLine().getErr().println("kalloc run: note: " + Text.count(config.trials(), "trial")
+                    + " a cell: the brackets are " + SummaryTable.intervalName(config.trials())
+                    + ", and with several guarantees few or no differences can reach significance");
+            spec.commandLine().getErr().flush();
+        }
         try {
             long start = System.nanoTime();
             new Campaign(config, System.err).run();
