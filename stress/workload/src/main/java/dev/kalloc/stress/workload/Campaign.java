@@ -49,12 +49,12 @@ final class Campaign {
     /** The settings line recorded in the log. */
     String settings() {
         return String.format(Locale.ROOT, "scenarios=%s guarantees=%s duration=%s trials=%d rate=%.0f/s memory=%dMiB cpus=%d"
-                + " seed=%d disk-error-rate=%s page-fail=%d%%/%d workers=%d watchdog=%s stall-threshold=%s"
+                + " seed=%d disk-error-rate=%s page-fail=%d%%/%d slab-fail=%d%% workers=%d watchdog=%s stall-threshold=%s"
                 + " service-time=%s kswapd=%s oom=%s warmup=%s",
                 String.join(",", config.scenarios()), labels(), Text.duration(config.duration()), config.trials(),
                 config.rate(),
                 config.memoryMiB(), config.cpus(), config.seed(), config.diskErrorRate(), config.pageFailPercent(),
-                config.pageFailInterval(), config.workers(), Text.duration(config.watchdog()),
+                config.pageFailInterval(), config.slabFailPercent(), config.workers(), Text.duration(config.watchdog()),
                 Text.duration(config.stallThreshold()), Text.duration(config.serviceTime()), config.kswapd(),
                 config.oomWaits() ? "wait" : "fail", Text.duration(config.warmup()));
     }

@@ -126,6 +126,10 @@ final class Debate {
             sb.append(" --page-fail-percent ").append(pageFail, 0, pct);
             unlessDefault(sb, "--page-fail-interval", pageFail.substring(pct + 2), "1");
         }
+        String slabFail = log.setting("slab-fail");
+        if (slabFail != null && !slabFail.equals("0%")) {
+            sb.append(" --slab-fail-percent ").append(slabFail.replace("%", ""));
+        }
         unlessDefault(sb, "--cpus", log.setting("cpus"), "2");
         unlessDefault(sb, "--disk-error-rate", log.setting("disk-error-rate"), "0.0");
         unlessDefault(sb, "--workers", log.setting("workers"), "4");
@@ -196,7 +200,7 @@ final class Debate {
         return row("M2", claim, measurement, figure + String.format(Locale.ROOT, "; %d of them served past the"
                 + " first attempt, the allocator under the pool having refused it", pastFirst), Status.SUPPORTED,
                 "none returned null although the allocator under the pools refused their first attempt "
-                        + pastFirst + " times" + (faultInjected() ? " (with fail_page_alloc on)" : " (memory full)"),
+                        + pastFirst + " times" + (faultInjected() ? " (memory full, fault injection on)" : " (memory full)"),
                 command);
     }
 
@@ -634,8 +638,9 @@ final class Debate {
     }
 
     private boolean faultInjected() {
-        String f = a.log().setting("page-fail");
-        return f != null && !f.startsWith("0%");
+        String page = a.log().setting("page-fail");
+        String slab = a.log().setting("slab-fail");
+        return page != null && !page.startsWith("0%") || slab != null && !slab.equals("0%");
     }
 
     /** The sum of counter {@code name} over the trials of {@code cells} that ran to the end. */

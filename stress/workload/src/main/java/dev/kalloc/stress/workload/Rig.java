@@ -39,6 +39,11 @@ final class Rig implements AutoCloseable {
                         config.pageFailInterval(), -1, 0, seed);
             }
             this.slab = SlabAllocator.boot(machine);
+            if (config.slabFailPercent() > 0) {
+                // ignore-gfp-wait stays on (the kernel's default): pools prefill with sleeping
+                // allocations, and what is put to the test is their first, non-sleeping attempt.
+                slab.failslab().attr().configure(config.slabFailPercent(), 1, -1, 0, seed + 1);
+            }
             this.reservations = Reservations.boot(machine);
             this.guarantee = new TrackedGuarantee(kind.create(machine, reservations), kind, reservations);
         } catch (RuntimeException | Error e) {

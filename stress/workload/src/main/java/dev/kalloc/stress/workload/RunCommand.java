@@ -72,6 +72,11 @@ final class RunCommand implements Callable<Integer> {
             description = "fail_page_alloc interval: every N-th eligible allocation may fail (default: ${DEFAULT-VALUE})")
     private int pageFailInterval;
 
+    @Option(names = "--slab-fail-percent", paramLabel = "PCT", defaultValue = "0",
+            description = "failslab probability in percent; like the kernel's, it fails only allocations that may"
+                + " not sleep, such as a mempool's first attempt (default: ${DEFAULT-VALUE}, off)")
+    private int slabFailPercent;
+
     @Option(names = {"-w", "--workers"}, paramLabel = "N", defaultValue = "4",
             description = "Load-generator threads per run (default: ${DEFAULT-VALUE})")
     private int workers;
@@ -140,7 +145,7 @@ final class RunCommand implements Callable<Integer> {
         Path dir = out != null ? out
                 : Path.of("results", "kalloc-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         return new RunConfig(sc, gs, duration, trials, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
-                pageFailInterval, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, dir)
+                pageFailInterval, slabFailPercent, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, dir)
                 .validate();
     }
 

@@ -31,7 +31,7 @@ import java.util.Map;
 final class RunComparison {
     /** Settings that must be equal for two campaigns to be comparable, in the settings line's order. */
     static final List<String> MUST_MATCH = List.of("duration", "rate", "memory", "cpus", "disk-error-rate", "page-fail",
-            "workers", "watchdog", "stall-threshold", "service-time", "kswapd", "oom");
+            "slab-fail", "workers", "watchdog", "stall-threshold", "service-time", "kswapd", "oom");
 
     /**
      * One cell and metric.
@@ -79,6 +79,9 @@ final class RunComparison {
         for (String key : MUST_MATCH) {
             String va = a.setting(key);
             String vb = b.setting(key);
+            if (va == null && vb == null) {
+                continue; // both logs predate the setting: both ran without it
+            }
             if (va == null || vb == null) {
                 return "the setting '" + key + "' is missing from " + (va == null ? "A" : "B")
                         + "'s log: the runs cannot be shown to be comparable";

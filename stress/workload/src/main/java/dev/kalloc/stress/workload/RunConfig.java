@@ -23,6 +23,8 @@ import java.util.List;
  * @param diskErrorRate probability that a device fails a bio, in [0, 1]
  * @param pageFailPercent fail_page_alloc probability in percent, 0 for off
  * @param pageFailInterval fail_page_alloc interval (every n-th eligible call is a candidate)
+ * @param slabFailPercent failslab probability in percent, 0 for off: as the kernel's defaults,
+ *        it fails only allocations that may not sleep, such as a mempool's first attempt
  * @param workers load-generator threads per run
  * @param watchdog no completed operation for this long marks the run deadlocked
  * @param stallThreshold an operation slower than this counts as a stall
@@ -34,7 +36,7 @@ import java.util.List;
  */
 record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Duration duration, int trials, double rate,
         int memoryMiB, int cpus, long seed, double diskErrorRate, int pageFailPercent, int pageFailInterval,
-        int workers, Duration watchdog, Duration stallThreshold, Duration serviceTime, boolean kswapd,
+        int slabFailPercent, int workers, Duration watchdog, Duration stallThreshold, Duration serviceTime, boolean kswapd,
         boolean oomWaits, Duration warmup, Path out) {
 
     /** Smallest machine: the scenarios' pools, disks' queues and pressure must fit. */
@@ -67,6 +69,8 @@ record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Dur
         require(pageFailPercent >= 0 && pageFailPercent <= 100,
                 "--page-fail-percent " + pageFailPercent + ": must be in [0, 100]");
         require(pageFailInterval >= 1, "--page-fail-interval " + pageFailInterval + ": must be at least 1");
+        require(slabFailPercent >= 0 && slabFailPercent <= 100,
+                "--slab-fail-percent " + slabFailPercent + ": must be in [0, 100]");
         require(workers >= 1 && workers <= 256, "--workers " + workers + ": must be in [1, 256]");
         require(watchdog.compareTo(Duration.ofMillis(100)) >= 0,
                 "--watchdog " + Text.duration(watchdog) + ": must be at least 100ms");
@@ -110,6 +114,6 @@ record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Dur
     /** This configuration with another load time per run (the warm-up's). */
     RunConfig withDuration(Duration d) {
         return new RunConfig(scenarios, guarantees, d, trials, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
-                pageFailInterval, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, out);
+                pageFailInterval, slabFailPercent, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, out);
     }
 }

@@ -26,7 +26,7 @@ class CompareTest {
     private Path campaign(String name, double[] modern, double[] reservation) throws Exception {
         Path d = Files.createDirectories(dir.resolve(name));
         new SyntheticLog().settings("scenarios=writeback guarantees=mempool-modern,reservation duration=1s trials=6"
-                + " rate=1000/s memory=32MiB cpus=2 seed=" + name.length() + " disk-error-rate=0.0 page-fail=0%/1"
+                + " rate=1000/s memory=32MiB cpus=2 seed=" + name.length() + " disk-error-rate=0.0 page-fail=0%/1 slab-fail=0%"
                 + " workers=4 watchdog=2s stall-threshold=100ms service-time=100us kswapd=false oom=fail warmup=300ms")
                 .latencies(S, "mempool-modern", modern).latencies(S, "reservation", reservation).write(d);
         return d;

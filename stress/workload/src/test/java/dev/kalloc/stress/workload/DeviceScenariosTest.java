@@ -21,7 +21,7 @@ class DeviceScenariosTest {
     Path dir;
 
     private List<RunResult> campaign(String scenario, List<StandardGuarantee> kinds) throws Exception {
-        RunConfig config = new RunConfig(List.of(scenario), kinds, Duration.ofMillis(600), 1, 400, 32, 2, 3, 0, 0, 1, 2,
+        RunConfig config = new RunConfig(List.of(scenario), kinds, Duration.ofMillis(600), 1, 400, 32, 2, 3, 0, 0, 1, 0, 2,
                 Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofNanos(50_000), false, false, Duration.ZERO,
                 dir).validate();
         return new Campaign(config, new PrintStream(new ByteArrayOutputStream(), true, "UTF-8")).run();

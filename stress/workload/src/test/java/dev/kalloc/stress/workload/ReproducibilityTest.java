@@ -36,7 +36,7 @@ class ReproducibilityTest {
     private RunLog campaign(long seed, Path out) throws Exception {
         RunConfig config = new RunConfig(List.of("bounce", "raid1"),
                 List.of(StandardGuarantee.MEMPOOL_MODERN, StandardGuarantee.RESERVATION), Duration.ofMillis(300), TRIALS, 1000,
-                16, 2, seed, 0, 0, 1, 4, Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofNanos(100_000), false,
+                16, 2, seed, 0, 0, 1, 0, 4, Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofNanos(100_000), false,
                 false, Duration.ZERO, out).validate();
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         List<RunResult> results = new Campaign(config, new PrintStream(progress, true, StandardCharsets.UTF_8)).run();

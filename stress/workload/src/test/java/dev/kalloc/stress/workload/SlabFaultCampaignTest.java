@@ -1,0 +1,46 @@
+package dev.kalloc.stress.workload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kalloc.bio.StandardGuarantee;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --slab-fail-percent 100}: failslab refuses every non-sleeping slab allocation, so every
+ * first attempt of a slab-backed pool fails, and the pool must serve from its reserve or its
+ * sleeping attempt: Molnar's "never fails in process context" put to the test the kernel's fault
+ * injection was made for.
+ */
+class SlabFaultCampaignTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyFirstAttemptRefusedAndNoPoolReturnsNull() throws Exception {
+        RunConfig config = new RunConfig(List.of("bounce"), List.of(StandardGuarantee.MEMPOOL_MODERN),
+                Duration.ofMillis(300), 1, 1000, 16, 2, 3, 0, 0, 1, 100, 2, Duration.ofSeconds(2), Duration.ofMillis(100),
+                Duration.ofNanos(50_000), false, false, Duration.ZERO, dir).validate();
+        List<RunResult> results = new Campaign(config, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8)).run();
+        RunResult r = results.get(0);
+        assertThat(r.outcome()).isEqualTo("ok");
+        assertThat(r.counters()).containsEntry("guarantee_alloc_failures", 0L);
+        // The bio pool ("bnc", slab-backed) never got an element at its first attempt.
+        Map<String, Long> c = r.counters();
+        assertThat(c.get("guarantee.bnc.served_nowait")).isZero();
+        long pastFirst = c.get("guarantee.bnc.served_nonempty") + c.get("guarantee.bnc.served_waited")
+                + c.get("guarantee.bnc.served_full_gfp") + c.get("guarantee.bnc.served_half_full");
+        assertThat(pastFirst).isPositive();
+        RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
+        assertThat(log.setting("slab-fail")).isEqualTo("100%");
+        assertThat(Debate.runCommand(log)).contains("--slab-fail-percent 100");
+    }
+}
