@@ -304,6 +304,7 @@ final class RunExecutor {
         Rig r = rig;
         if (r != null) {
             c.put("guarantee_alloc_failures", r.guarantee.failures());
+            c.put("guarantee_sleeping_alloc_failures", r.guarantee.sleepingFailures());
             r.guarantee.counters().forEach((k, v) -> c.put("guarantee." + k, v));
         }
         return c;

@@ -5,6 +5,7 @@ import dev.kalloc.bio.ElementSource;
 import dev.kalloc.bio.Guarantee;
 import dev.kalloc.mempool.MempoolAllocFn;
 import dev.kalloc.mempool.MempoolFreeFn;
+import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.reservation.Reservation;
@@ -164,6 +165,20 @@ final class TrackedGuarantee implements Guarantee {
         return n;
     }
 
+    /**
+     * Allocations that returned null to a caller that may sleep ({@code __GFP_WAIT}), over every
+     * source: the nulls a mempool or a reservation promises never to return. {@link #failures()}
+     * also counts nulls returned to atomic callers, which both designs allow (a stacked pool's
+     * first, non-sleeping attempt at the pool under it is one).
+     */
+    long sleepingFailures() {
+        long n = 0;
+        for (Tracked<?> t : sources) {
+            n += t.sleepingNulls.get();
+        }
+        return n;
+    }
+
     /** What {@code thread} is allocating from right now, or null. */
     String allocatingIn(Thread thread) {
         return allocating.get(thread);
@@ -179,6 +194,8 @@ final class TrackedGuarantee implements Guarantee {
         private final MempoolAllocFn<E> alloc;
         private final MempoolFreeFn<E> free;
         private final AtomicLong underlyingLive = new AtomicLong();
+        /** Nulls returned to callers that may sleep (a stacked pool's own first probe is not one). */
+        private final AtomicLong sleepingNulls = new AtomicLong();
         private volatile long elementBytes;
         private ElementSource<E> source;
 
@@ -208,7 +225,11 @@ final class TrackedGuarantee implements Guarantee {
             Thread me = Thread.currentThread();
             String previous = allocating.put(me, source.name() + " (" + kind.label() + ")");
             try {
-                return source.alloc(gfp);
+                E e = source.alloc(gfp);
+                if (e == null && (gfp & Gfp.__GFP_WAIT) != 0) {
+                    sleepingNulls.incrementAndGet(); // what a guarantee promises never to do
+                }
+                return e;
             } finally {
                 if (previous == null) {
                     allocating.remove(me);

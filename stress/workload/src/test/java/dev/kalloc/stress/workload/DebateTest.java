@@ -116,7 +116,7 @@ class DebateTest {
         assertThat(ok.get("M2").status()).isEqualTo(Debate.Status.SUPPORTED);
         // 6 mempool trials of 2000 allocations each, 1990 at level 1 and 10 after a sleep: 60
         // served past a refused first attempt.
-        assertThat(ok.get("M2").figure()).isEqualTo("0 null returns in 12000 allocations (6 trials that ran to the end);"
+        assertThat(ok.get("M2").figure()).isEqualTo("0 null returns to sleeping callers in 12000 allocations (6 trials that ran to the end);"
                 + " 60 of them served past the first attempt, the allocator under the pool having refused it");
         assertThat(ok.get("M6").status()).isEqualTo(Debate.Status.SUPPORTED);
         assertThat(ok.get("M6").figure()).startsWith("60 sleeps, 2.00 ms on average");

@@ -43,4 +43,19 @@ class SlabFaultCampaignTest {
         assertThat(log.setting("slab-fail")).isEqualTo("100%");
         assertThat(Debate.runCommand(log)).contains("--slab-fail-percent 100");
     }
+
+    @Test
+    void aStackedPoolsProbeMayGetNullButNoSleepingCallerDoes() throws Exception {
+        // raid1's resync buffer pool allocates an r1bio from the r1bio pool under it: its first,
+        // non-sleeping attempt passes a non-sleeping mask down, and with failslab refusing the
+        // r1bio pool's own first attempt that pool may answer it with null, as mempool_alloc
+        // does for any atomic caller. A null to a caller that may sleep would break the promise.
+        RunConfig config = new RunConfig(List.of("raid1"), List.of(StandardGuarantee.MEMPOOL_MODERN),
+                Duration.ofMillis(600), 1, 1000, 32, 2, 3, 0, 0, 1, 100, 2, Duration.ofSeconds(2), Duration.ofMillis(100),
+                Duration.ofNanos(50_000), false, false, Duration.ZERO, dir).validate();
+        RunResult r = new Campaign(config, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8)).run().get(0);
+        assertThat(r.outcome()).isEqualTo("ok");
+        assertThat(r.counters()).containsEntry("guarantee_sleeping_alloc_failures", 0L);
+    }
 }
