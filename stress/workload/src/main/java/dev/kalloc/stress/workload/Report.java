@@ -328,11 +328,8 @@ final class Report {
                 List<String> names = new ArrayList<>();
                 List<Histogram> hs = new ArrayList<>();
                 for (CellStats s : analysis.cells(scenario)) {
-                    Histogram h = new Histogram(3);
-                    for (RunResult r : s.counted()) {
-                        h.add(log.total(r.tag(op)));
-                    }
                     Cell c = s.cell();
+                    Histogram h = log.pooled(c, op);
                     String note = c.deadlocks() > 0 ? ", " + c.deadlocks() + " deadlocked trials left out" : "";
                     names.add(String.format(Locale.ROOT, "%s (%d trials, %d ops%s)", c.guarantee(), s.counted().size(),
                             h.getTotalCount(), note));

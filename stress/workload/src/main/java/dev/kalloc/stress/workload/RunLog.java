@@ -26,6 +26,8 @@ final class RunLog {
     private final List<RunResult> runs;
     private final Map<String, MemorySeries> series;
     private final Map<String, Histogram> totals;
+    /** {@link #runTotal} by run id, filled on first use (a log is read by one thread). */
+    private final Map<String, Histogram> runTotals = new java.util.HashMap<>();
     private final long intervals;
 
     private RunLog(String settings, Environment environment, List<RunResult> runs, Map<String, MemorySeries> series,
@@ -261,13 +263,18 @@ final class RunLog {
         return new ArrayList<>(totals.keySet());
     }
 
-    /** The successful operations of every type of a run, summed. */
+    /**
+     * The successful operations of every type of a run, summed: every latency figure of a trial
+     * is read from it, several times per report, so it is summed once and kept. Read only.
+     */
     Histogram runTotal(RunResult r) {
-        Histogram sum = new Histogram(3);
-        for (String op : r.opTypes()) {
-            sum.add(total(r.tag(op)));
-        }
-        return sum;
+        return runTotals.computeIfAbsent(r.id(), id -> {
+            Histogram sum = new Histogram(3);
+            for (String op : r.opTypes()) {
+                sum.add(total(r.tag(op)));
+            }
+            return sum;
+        });
     }
 
     /** The failed operations of every type of a run, summed. */

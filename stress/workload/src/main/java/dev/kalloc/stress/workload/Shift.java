@@ -1,7 +1,6 @@
 package dev.kalloc.stress.workload;
 
 import java.util.Arrays;
-import org.apache.commons.math3.distribution.NormalDistribution;
 
 /**
  * How much one set of trials moved against another, with its interval: the Hodges-Lehmann
@@ -28,8 +27,6 @@ import org.apache.commons.math3.distribution.NormalDistribution;
  * @param confidence the interval's approximate coverage
  */
 record Shift(double estimate, double lo, double hi, double confidence) {
-    private static final NormalDistribution STANDARD_NORMAL = new NormalDistribution(null, 0, 1);
-
     /**
      * The shift from {@code a} to {@code b}.
      *
@@ -53,14 +50,14 @@ record Shift(double estimate, double lo, double hi, double confidence) {
         int m = d.length;
         double estimate = m % 2 == 1 ? d[m / 2] : (d[m / 2 - 1] + d[m / 2]) / 2;
         double sd = Math.sqrt((double) a.length * b.length * (a.length + b.length + 1) / 12.0);
-        double z = STANDARD_NORMAL.inverseCumulativeProbability(1 - Significance.ALPHA / 2);
+        double z = Significance.STANDARD_NORMAL.inverseCumulativeProbability(1 - Significance.ALPHA / 2);
         int rank = (int) Math.floor(m / 2.0 - z * sd);
         double confidence = 1 - Significance.ALPHA;
         if (rank < 1) {
             rank = 1;
             // The coverage of [D(1), D(m)]: U outside [0, m] never happens, inside with the
             // approximation's probability of |U - m/2| < m/2.
-            confidence = Math.max(0, 2 * STANDARD_NORMAL.cumulativeProbability((m / 2.0 - 0.5) / sd) - 1);
+            confidence = Math.max(0, 2 * Significance.STANDARD_NORMAL.cumulativeProbability((m / 2.0 - 0.5) / sd) - 1);
         }
         return new Shift(estimate, d[rank - 1], d[m - rank], confidence);
     }

@@ -29,7 +29,8 @@ final class Significance {
     /** The family-wise error rate the report uses. */
     static final double ALPHA = 0.05;
 
-    private static final NormalDistribution STANDARD_NORMAL = new NormalDistribution(null, 0, 1);
+    /** N(0, 1), for the normal approximations here and in {@link Shift}. */
+    static final NormalDistribution STANDARD_NORMAL = new NormalDistribution(null, 0, 1);
 
     private Significance() {
     }

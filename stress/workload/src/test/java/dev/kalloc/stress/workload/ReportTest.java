@@ -18,23 +18,13 @@ class ReportTest {
     @TempDir
     Path dir;
 
-    private static Histogram interval(long startMs, long... nanos) {
-        Histogram h = new Histogram(3);
-        for (long n : nanos) {
-            h.recordValue(n);
-        }
-        h.setStartTimeStamp(startMs);
-        h.setEndTimeStamp(startMs + 1000);
-        return h;
-    }
-
     /** Two runs of "writeback": mempool-2.5.1 fine, none deadlocked. */
     private RunLog writeSyntheticLog(boolean guardedDeadlock) throws Exception {
         long t = 1_700_000_000_000L;
         try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t, "synthetic \"settings\"\tline")) {
-            log.interval("writeback/mempool-2.5.1/t1/write", interval(t, 100_000, 200_000, 5_000_000));
-            log.interval("writeback/mempool-2.5.1/t1/write", interval(t + 1000, 150_000));
-            log.interval("writeback/none/t1/write", interval(t + 2000, 900_000_000));
+            log.interval("writeback/mempool-2.5.1/t1/write", SyntheticLog.interval(t, 100_000, 200_000, 5_000_000));
+            log.interval("writeback/mempool-2.5.1/t1/write", SyntheticLog.interval(t + 1000, 150_000));
+            log.interval("writeback/none/t1/write", SyntheticLog.interval(t + 2000, 900_000_000));
             log.run(RunResultTest.sample("mempool-2.5.1", guardedDeadlock, 0));
             log.run(RunResultTest.sample("none", true, 0));
         }
@@ -163,7 +153,7 @@ class ReportTest {
     void checkNamesATagWhoseValuesDoNotMatchTheRunsCount() throws Exception {
         long t = 1_700_000_000_000L;
         try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t, "short")) {
-            log.interval("writeback/mempool-2.5.1/t1/write", interval(t, 100_000));
+            log.interval("writeback/mempool-2.5.1/t1/write", SyntheticLog.interval(t, 100_000));
             log.run(RunResultTest.sample("mempool-2.5.1", false, 0));
         }
         RunLog log = RunLog.read(dir.resolve(Campaign.LOG));

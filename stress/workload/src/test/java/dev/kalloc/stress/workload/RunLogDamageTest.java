@@ -25,25 +25,15 @@ class RunLogDamageTest {
     @TempDir
     Path dir;
 
-    private static Histogram interval(long startMs, long... nanos) {
-        Histogram h = new Histogram(3);
-        for (long n : nanos) {
-            h.recordValue(n);
-        }
-        h.setStartTimeStamp(startMs);
-        h.setEndTimeStamp(startMs + 1000);
-        return h;
-    }
-
     /** A sound log of two runs; returns its lines. */
     private List<String> writeLog() throws Exception {
         long t = 1_700_000_000_000L;
         try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t, "scenarios=writeback")) {
             log.comment(new Environment(java.util.Map.of("cpus", "2")).encode());
-            log.interval("writeback/mempool-2.5.1/t1/write", interval(t, 100_000, 200_000, 5_000_000));
-            log.interval("writeback/mempool-2.5.1/t1/write", interval(t + 1000, 150_000));
+            log.interval("writeback/mempool-2.5.1/t1/write", SyntheticLog.interval(t, 100_000, 200_000, 5_000_000));
+            log.interval("writeback/mempool-2.5.1/t1/write", SyntheticLog.interval(t + 1000, 150_000));
             log.run(RunResultTest.sample("mempool-2.5.1", false, 0));
-            log.interval("writeback/none/t1/write", interval(t + 2000, 900_000_000));
+            log.interval("writeback/none/t1/write", SyntheticLog.interval(t + 2000, 900_000_000));
             log.run(RunResultTest.sample("none", true, 0));
         }
         RunLog.read(dir.resolve(Campaign.LOG)); // sound as written
@@ -187,11 +177,11 @@ class RunLogDamageTest {
                 first.opTypes());
         try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t,
                 "scenarios=writeback guarantees=mempool-2.5.1,none duration=1s trials=3 rate=2000/s")) {
-            log.interval("writeback/mempool-2.5.1/t1/write", interval(t, 100_000, 200_000, 5_000_000, 150_000));
+            log.interval("writeback/mempool-2.5.1/t1/write", SyntheticLog.interval(t, 100_000, 200_000, 5_000_000, 150_000));
             log.run(first);
-            log.interval("writeback/none/t1/write", interval(t + 1000, 900_000_000));
+            log.interval("writeback/none/t1/write", SyntheticLog.interval(t + 1000, 900_000_000));
             log.run(RunResultTest.sample("none", true, 0));
-            log.interval("writeback/mempool-2.5.1/t2/write", interval(t + 2000, 100_000, 200_000, 5_000_000, 150_000));
+            log.interval("writeback/mempool-2.5.1/t2/write", SyntheticLog.interval(t + 2000, 100_000, 200_000, 5_000_000, 150_000));
             log.run(second);
         }
         RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
@@ -213,7 +203,7 @@ class RunLogDamageTest {
         long t = 1_700_000_000_000L;
         RunResult s = RunResultTest.sample("reservation", false, 0);
         try (LatencyLog log = new LatencyLog(other.resolve(Campaign.LOG), t, "other")) {
-            log.interval(s.tag("write"), interval(t, 100_000));
+            log.interval(s.tag("write"), SyntheticLog.interval(t, 100_000));
             log.run(s);
         }
         CommandLine cl = Main.commandLine();

@@ -139,6 +139,17 @@ final class SyntheticLog {
         return this;
     }
 
+    /** One interval histogram of {@code nanos}, one second long from {@code startMs}. */
+    static Histogram interval(long startMs, long... nanos) {
+        Histogram h = new Histogram(3);
+        for (long n : nanos) {
+            h.recordValue(n);
+        }
+        h.setStartTimeStamp(startMs);
+        h.setEndTimeStamp(startMs + 1000);
+        return h;
+    }
+
     /** Writes {@code dir/kalloc.hlog} and reads it back. */
     RunLog write(Path dir) throws IOException {
         Path file = dir.resolve(Campaign.LOG);
