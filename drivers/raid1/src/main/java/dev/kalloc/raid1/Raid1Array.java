@@ -95,7 +95,7 @@ public final class Raid1Array implements AutoCloseable {
         RamDisk md = RamDisk.createStacked(machine, b.name, size);
         this.conf = new Raid1(b.name, md, members, pools);
         this.raid1d = new Raid1d(conf);
-        this.syncd = new Raid1Syncd(conf, raid1d);
+        this.syncd = new Raid1Syncd(conf, raid1d, b.syncSpeedLimit);
         conf.raid1d = raid1d;
         raid1d.setSyncd(syncd);
         md.queue().setMakeRequestFn(conf::makeRequest);
@@ -261,6 +261,30 @@ public final class Raid1Array implements AutoCloseable {
      */
     public void waitIdle() {
         conf.waitIdle();
+    }
+
+    /**
+     * Sleeps until the resync a hot-add asked for has created its resync buffers
+     * ({@code init_resync}'s {@code r1buf_pool}), or has ended without them (the guarantee could
+     * not be set up). Process context. A caller that is about to use up memory waits here so that
+     * the pool is taken while memory is still there.
+     *
+     * @return true if a resync holds its buffers now
+     */
+    public boolean waitResyncBuffers() {
+        return syncd.waitResyncBuffers();
+    }
+
+    /**
+     * Writes md's {@code speed_limit_max} for this array, in KiB/s (0: no limit); a resync
+     * sleeping at the old limit goes on at the new one at once. An administrator lowers it so a
+     * recovery leaves the disks to the load, and raises it to let the recovery finish.
+     */
+    public void setSyncSpeedLimit(long kibPerSecond) {
+        if (kibPerSecond < 0) {
+            throw new IllegalArgumentException("syncSpeedLimit " + kibPerSecond + " KiB/s: must be 0 (none) or more");
+        }
+        syncd.setSpeedLimit(kibPerSecond);
     }
 
     /** True while a resync is requested or running. */
@@ -530,6 +554,7 @@ public final class Raid1Array implements AutoCloseable {
         private List<RamDisk> members = List.of();
         private int nrR1Bios = R1BioPools.NR_RAID1_BIOS;
         private boolean daemons = true;
+        private long syncSpeedLimit;
 
         private Builder(SlabAllocator slab, Guarantee guarantee) {
             if (slab == null || guarantee == null) {
@@ -593,6 +618,18 @@ public final class Raid1Array implements AutoCloseable {
                 throw new IllegalArgumentException("nrR1Bios " + n + ": at least 1");
             }
             this.nrR1Bios = n;
+            return this;
+        }
+
+        /**
+         * md's {@code speed_limit_max} for this array's resyncs, in KiB/s (default 0: no limit):
+         * raid1syncd sleeps before a chunk while the resync since its start would run faster.
+         */
+        public Builder syncSpeedLimit(long kibPerSecond) {
+            if (kibPerSecond < 0) {
+                throw new IllegalArgumentException("syncSpeedLimit " + kibPerSecond + " KiB/s: must be 0 (none) or more");
+            }
+            this.syncSpeedLimit = kibPerSecond;
             return this;
         }
 

@@ -6,6 +6,7 @@ import dev.kalloc.bio.ElementSource;
 import dev.kalloc.bio.RamDisk;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.WaitQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
@@ -35,6 +36,15 @@ import java.util.function.LongConsumer;
  * Any error (a failed read, a failed or vanished target, no resync buffer on the NONE
  * guarantee, the array closing) aborts the resync: no more chunks are issued, the ones in flight
  * finish, and the spares stay write-only. 2.5.1 also aborted on a failed sync read.
+ *
+ * <h2>Speed limit</h2>
+ * md's {@code speed_limit_max} ({@code /proc/sys/dev/raid/speed_limit_max}): {@code md_do_sync}
+ * measures the resync's rate since its start and, while it runs above the limit, sleeps in
+ * {@code HZ/4} steps before the next chunk. Here the limit is the array's
+ * ({@link Raid1Array.Builder#syncSpeedLimit}, changed at any time by
+ * {@link Raid1Array#setSyncSpeedLimit}), 0 for none; the sleep ends early when the limit changes,
+ * the array stops or the resync aborts, so a throttled resync never delays {@link #stop()} by more
+ * than a chunk.
  *
  * <p>A resync that throws (a bug) is recorded ({@link Raid1Array#daemonError()}) and counts as
  * failed (aborted), so {@link #waitResync()} still returns; before that its chunks in flight
@@ -76,6 +86,8 @@ final class Raid1Syncd {
     private volatile boolean aborted;
     private volatile long position;
     private volatile ElementSource<R1Bio> bufs;
+    /** {@code speed_limit_max} in KiB/s, 0 for none; written at any time, as the sysctl is. */
+    private volatile long speedLimitKiB;
     private int targetMask;
     private RamDisk[] targetDevs;
     private long[] targetGens;
@@ -87,9 +99,14 @@ final class Raid1Syncd {
      */
     volatile LongConsumer beforeChunkHook;
 
-    Raid1Syncd(Raid1 conf, Raid1d raid1d) {
+    /** {@code HZ/4}: md_do_sync's sleep while over the speed limit. */
+    private static final long THROTTLE_STEP_NANOS = 250_000_000L;
+    private static final long SECTORS_PER_KIB = 2;
+
+    Raid1Syncd(Raid1 conf, Raid1d raid1d, long speedLimitKiB) {
         this.conf = conf;
         this.raid1d = raid1d;
+        this.speedLimitKiB = speedLimitKiB;
     }
 
     /** Starts raid1syncd. */
@@ -180,10 +197,16 @@ final class Raid1Syncd {
             aborts.incrementAndGet();
             return false; // no chunk issued: the markers are still all 0, the window is open
         }
+        doneWait.wakeUpAll(); // waitResyncBuffers(): the pool is in place
+        long start = System.nanoTime();
         Throwable failure = null;
         try {
             for (long sector = 0; sector < conf.size && !aborted && !isStopping(); sector += R1BioPools.RESYNC_SECTORS) {
                 position = sector;
+                throttle(sector, start);
+                if (aborted || isStopping()) {
+                    break;
+                }
                 LongConsumer hook = beforeChunkHook;
                 if (hook != null) {
                     hook.accept(sector);
@@ -208,6 +231,34 @@ final class Raid1Syncd {
         (ok ? resyncs : aborts).incrementAndGet();
         position = ok ? conf.size : position;
         return ok;
+    }
+
+    /**
+     * md_do_sync's {@code speed_limit_max}: before chunk {@code sector}, sleeps while the resync
+     * since {@code start} would run above the limit, in steps of at most {@code HZ/4}, waking
+     * early if the array stops or the resync aborts ({@link #stop()} wakes this queue).
+     */
+    private void throttle(long sector, long start) {
+        for (;;) {
+            long limit = speedLimitKiB;
+            if (limit <= 0 || sector == 0) {
+                return;
+            }
+            long due = start + sector / SECTORS_PER_KIB * 1_000_000_000L / limit;
+            long left = due - System.nanoTime();
+            if (left <= 0 || aborted || isStopping()) {
+                return;
+            }
+            WaitQueue.Entry e = wait.prepareToWait(false);
+            try {
+                if (isStopping()) {
+                    return;
+                }
+                wait.scheduleTimeout(e, Math.min(left, THROTTLE_STEP_NANOS), TimeUnit.NANOSECONDS);
+            } finally {
+                wait.finishWait(e);
+            }
+        }
     }
 
     /**
@@ -440,6 +491,17 @@ final class Raid1Syncd {
         return !running;
     }
 
+    /**
+     * Sleeps until the requested or running resync has its buffers ({@code r1buf_pool} created)
+     * or has ended without them. Process context.
+     *
+     * @return true if a resync holds its buffers now
+     */
+    boolean waitResyncBuffers() {
+        doneWait.waitEvent(() -> bufs != null || idle());
+        return bufs != null;
+    }
+
     synchronized boolean running() {
         return running;
     }
@@ -459,6 +521,12 @@ final class Raid1Syncd {
 
     long aborts() {
         return aborts.get();
+    }
+
+    /** Sets {@code speed_limit_max} (KiB/s, 0 for none); a throttled resync re-reads it at once. */
+    void setSpeedLimit(long kibPerSecond) {
+        speedLimitKiB = kibPerSecond;
+        wait.wakeUpAll();
     }
 
     /** Aborts a running resync, waits for its chunks, stops and joins the thread. */
