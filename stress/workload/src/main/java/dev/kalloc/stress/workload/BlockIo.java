@@ -65,6 +65,9 @@ final class BlockIo {
     private final List<String> examples = Collections.synchronizedList(new ArrayList<>());
     private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[PhysicalMemory.PAGE_SIZE]);
     private static final long NEVER = -1;
+    private static final int SECTORS_PER_BLOCK = PhysicalMemory.PAGE_SIZE / Bio.SECTOR_SIZE;
+    /** The device sector of block 0. */
+    private final long firstSector;
 
     /**
      * @param target the device to read and write (a RAM disk or an md device)
@@ -75,9 +78,19 @@ final class BlockIo {
      */
     BlockIo(Machine machine, BioSet bios, RamDisk target, int blocks, long seed, OpRegistry ops, int bufferGfp,
             int nrBuffers) {
-        if ((long) blocks * 8 > target.nrSectors()) {
-            throw new IllegalArgumentException(blocks + " blocks do not fit on " + target);
+        this(machine, bios, target, 0, blocks, seed, ops, bufferGfp, nrBuffers);
+    }
+
+    /**
+     * As above, on the {@code blocks} page-sized blocks from block {@code firstBlock}.
+     */
+    BlockIo(Machine machine, BioSet bios, RamDisk target, int firstBlock, int blocks, long seed, OpRegistry ops,
+            int bufferGfp, int nrBuffers) {
+        if (firstBlock < 0 || ((long) firstBlock + blocks) * SECTORS_PER_BLOCK > target.nrSectors()) {
+            throw new IllegalArgumentException("blocks [" + firstBlock + ", " + (firstBlock + blocks) + ") do not fit on "
+                    + target);
         }
+        this.firstSector = (long) firstBlock * SECTORS_PER_BLOCK;
         this.machine = machine;
         this.bios = bios;
         this.target = target;
@@ -147,7 +160,7 @@ final class BlockIo {
             io.done(false);
             return;
         }
-        bio.setSector((long) block * 8).setDev(target).setEndIo(io);
+        bio.setSector(firstSector + (long) block * SECTORS_PER_BLOCK).setDev(target).setEndIo(io);
         bio.addPage(buf, PhysicalMemory.PAGE_SIZE, 0);
         BlockLayer.submitBio(isWrite ? Bio.WRITE : Bio.READ, bio);
     }
@@ -248,7 +261,7 @@ final class BlockIo {
             if (want == NEVER) {
                 continue;
             }
-            device.readRaw((long) b * 8, raw, 0, raw.length);
+            device.readRaw(firstSector + (long) b * SECTORS_PER_BLOCK, raw, 0, raw.length);
             long got = Pattern.crc(raw, raw.length);
             if (got == want) {
                 ok += raw.length;

@@ -61,7 +61,7 @@ final class BounceScenario implements Scenario {
 
             @Override
             public void applyPressure(boolean takeAll) {
-                filled = PressureFill.fillShare(rig.machine, "bnc-pressure", takeAll);
+                filled = PressureFill.fillShare(rig, "bnc-pressure", takeAll);
             }
 
             @Override

@@ -76,8 +76,8 @@ final class CheckCommand implements Callable<Integer> {
         }
         if (problems.isEmpty() && log != null) {
             out.printf("check: %s reads back with HistogramLogReader: %d interval histograms, %d tags, %d runs;"
-                    + " %s and %s present%n", dir.resolve(Campaign.LOG), log.intervals(), log.tags().size(),
-                    log.runs().size(), Report.INDEX, Report.SUMMARY);
+                    + " %s present%n", dir.resolve(Campaign.LOG), log.intervals(), log.tags().size(),
+                    log.runs().size(), String.join(" and ", expectedPages(dir)));
             if (against != null) {
                 out.printf("check: %d significant verdicts here, none contradicted by %s%n",
                         Analysis.of(log).findings().size(), against);
@@ -99,6 +99,16 @@ final class CheckCommand implements Callable<Integer> {
             names.add(c.scenario() + "/" + c.guarantee());
         }
         return names;
+    }
+
+    /**
+     * The pages a run's folder holds: {@code index.html} and {@code summary.json}; a sweep's point
+     * (a folder in one) holds only the data, {@code summary.json}.
+     */
+    static List<String> expectedPages(Path dir) {
+        Path parent = dir.toAbsolutePath().normalize().getParent();
+        boolean point = parent != null && Files.isRegularFile(parent.resolve(SweepCommand.ARGS));
+        return point ? List.of(Report.SUMMARY) : List.of(Report.INDEX, Report.SUMMARY);
     }
 
     /** Everything wrong with the outputs of {@code log} in {@code dir}. */
@@ -130,7 +140,7 @@ final class CheckCommand implements Callable<Integer> {
             problems.add("the log holds " + log.runs().size() + " of the " + planned + " runs its settings ask for:"
                     + " the campaign was stopped before its end");
         }
-        for (String f : List.of(Report.INDEX, Report.SUMMARY)) {
+        for (String f : expectedPages(dir)) {
             if (!Files.isRegularFile(dir.resolve(f))) {
                 problems.add(f + " is missing in " + dir);
             }

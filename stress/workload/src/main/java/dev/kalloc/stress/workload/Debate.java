@@ -137,6 +137,8 @@ final class Debate {
         unlessDefault(sb, "--stall-threshold", log.setting("stall-threshold"), "100ms");
         unlessDefault(sb, "--service-time", log.setting("service-time"), "100us");
         unlessDefault(sb, "--warmup", log.setting("warmup"), "200ms");
+        String free = log.setting("free");
+        unlessDefault(sb, "--free", free == null ? null : free.replace("%", ""), "0");
         if ("true".equals(log.setting("kswapd"))) {
             sb.append(" --kswapd");
         }

@@ -15,6 +15,9 @@ import dev.kalloc.page.PageCache;
  * allocator's reserve and whatever a guarantee set aside. A zone whose reservations need a clean
  * page as backing keeps it clean ({@code set_page_dirty} refuses), so reservations stay honoured.
  *
+ * <p>A fill stops at the run's pressure floor ({@link Rig#startPressure()}, {@code --free}): the
+ * free pages it must leave, so that a sweep can step the pressure from plenty to none.
+ *
  * <p>The pages stay until the machine is discarded; the run never frees them.
  */
 final class PressureFill {
@@ -22,15 +25,25 @@ final class PressureFill {
     }
 
     /**
-     * Adds up to {@code maxPages} pages; returns how many were added.
+     * Adds up to {@code maxPages} pages, leaving at least the rig's pressure floor free; returns how
+     * many were added.
      *
      * @param dirty mark each page dirty (unreclaimable), if the zone allows
      */
+    static long fill(Rig rig, String name, long maxPages, boolean dirty) {
+        return fill(rig.machine, name, maxPages, dirty, rig.pressureFloor());
+    }
+
+    /** Adds up to {@code maxPages} pages, as many as the allocator gives; returns how many. */
     static long fill(Machine m, String name, long maxPages, boolean dirty) {
+        return fill(m, name, maxPages, dirty, 0);
+    }
+
+    private static long fill(Machine m, String name, long maxPages, boolean dirty, long floor) {
         PageCache cache = m.pageCache();
         AddressSpace mapping = new AddressSpace(name, null);
         long n = 0;
-        while (n < maxPages) {
+        while (n < maxPages && freePages(m) > floor) {
             Page p = cache.addNewPage(mapping, n, WritebackScenario.HOG_GFP);
             if (p == null) {
                 break;
@@ -53,10 +66,16 @@ final class PressureFill {
     }
 
     /**
-     * The pressure a scenario applies: all the memory it can get, or, when it shares the machine
-     * with others (the mixed scenario), half of what is free now.
+     * The pressure a scenario applies: all the memory it can get down to the floor, or, when it
+     * shares the machine with others (the mixed scenario), half of what is free above the floor.
      */
-    static long fillShare(Machine m, String name, boolean takeAll) {
-        return fill(m, name, takeAll ? Long.MAX_VALUE : freePages(m) / 2, true);
+    static long fillShare(Rig rig, String name, boolean takeAll) {
+        long above = Math.max(0, freePages(rig.machine) - rig.pressureFloor());
+        return fill(rig, name, takeAll ? Long.MAX_VALUE : above / 2, true);
+    }
+
+    /** Whether the free pages are down to the rig's pressure floor: a fill of its own stops there. */
+    static boolean atFloor(Rig rig) {
+        return freePages(rig.machine) <= rig.pressureFloor();
     }
 }

@@ -11,26 +11,48 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * RAID-1 under memory pressure, through a disk failure and a resync: mirrored writes and
- * balanced reads on an md array of two RAM disks whose r1bio pool and bios come from the run's
- * guarantee, while half the free memory is taken by pages nothing can reclaim and the rest by
- * clean page-cache pages ({@link PressureFill}). The clean half is what lets a resync start at
- * all: raid1 creates its resync buffer pool (32 buffers of 16 pages) when the resync starts, as
- * 2.5.1 does, and on a full machine neither a mempool's prefill nor a reservation's admission
- * could have those pages.
+ * RAID-1 recovering a spare under memory pressure, through a second disk failure: mirrored
+ * writes and balanced reads on a three-way md array of RAM disks whose r1bio pool, resync buffers
+ * and bios come from the run's guarantee, while pages nothing can reclaim fill memory down to the
+ * run's pressure floor ({@link PressureFill}, {@code --free}).
+ *
+ * <h2>Why this timeline</h2>
+ * raid1 needs a guarantee for two things: an r1bio (and its bios) for every request, and 32
+ * resync buffers of 16 pages for a resync. An earlier version hot-added the spare in the middle of
+ * the load with half the pressure in clean page-cache pages, so that the resync could start; but
+ * clean pages are free memory to everyone, so {@code none} never failed at any pressure and the
+ * run could not show what raid1 needs its guarantee for. With every page pinned, a spare
+ * hot-added under load fails on every guarantee alike: 2.5.1 creates {@code r1buf_pool} in
+ * {@code init_resync}, when the resync starts, and no pool can be filled from memory that is
+ * gone (a mempool's prefill fails, a reservation's admission waits). A guarantee guards what it
+ * set aside before the pressure. So the spare is added at set-up, as when md assembles an array
+ * after a disk failure and recovers onto a hot spare at once: raid1syncd takes its resync
+ * buffers while memory is plentiful, and then waits at md's speed limit
+ * ({@code speed_limit_max}, {@link Raid1Array#setSyncSpeedLimit}), as an administrator holds a
+ * recovery back while the machine is busy, until two thirds of the load, when the limit is lifted
+ * and the recovery runs under the load and the pressure. On {@code none} requests and resync
+ * chunks must then find free pages under the same pressure as everything else, and at low enough
+ * {@code --free} they do not.
+ *
+ * <p>The array is 6 MiB and the load uses its last 2 MiB: a resync held at its start keeps normal
+ * I/O out of its first windows ({@code ResyncWindow}: up to three of 1 MiB), which on a real
+ * array is a small part of it; on an array no larger than the window every request would wait
+ * for the held recovery.
  *
  * <h2>Timeline</h2>
  * <ol>
- *   <li>A third of the way into the load, mirror 1 starts failing every I/O
- *       ({@link RamDisk#failFrom}); raid1 fails it on its first error, writes go on to mirror 0
- *       alone and failed reads are retried there by raid1d.</li>
- *   <li>Two thirds of the way in, a spare is hot-added in the failed slot (if no I/O has
- *       reached the failed mirror yet, it is failed by hand first, as {@code mdadm --fail}
- *       would): raid1syncd resyncs it from mirror 0 while the load goes on, allocating its own
- *       r1bios and pages.</li>
- *   <li>At the end the resync is awaited, the two in-sync members are compared with each other
+ *   <li>Set-up: the array of r1m0, r1m1, r1m2; r1m2 is failed ({@code mdadm --fail}) and the
+ *       spare r1m3 hot-added in its slot; the scenario waits until raid1syncd holds its resync
+ *       buffers (its first chunk is copied), then the pressure fills memory.</li>
+ *   <li>A third of the way into the load, mirror r1m1 starts failing every I/O
+ *       ({@link RamDisk#failFrom}); raid1 fails it on its first error, and failed reads are
+ *       retried on r1m0 by raid1d.</li>
+ *   <li>Two thirds of the way in, the speed limit is lifted: the recovery of r1m3 runs to its
+ *       end under the load.</li>
+ *   <li>At the end the recovery is awaited, the in-sync members are compared with each other
  *       sector by sector ({@link Raid1Array#firstMismatch()}), and each is read back raw and
- *       compared with what {@link BlockIo} wrote.</li>
+ *       compared with what {@link BlockIo} wrote. A recovery that did not bring the spare into
+ *       sync is reported as a mismatch: the array did not regain its redundancy.</li>
  * </ol>
  * Times are measured from the intended start of the first operation this scenario sees, so the
  * same timeline holds when it is a part of the mixed scenario. The members get no random
@@ -43,6 +65,10 @@ final class Raid1Scenario implements Scenario {
     /** Bios of the set, one per I/O in flight (the mirrors' clones come from the array's own pool). */
     private static final int POOL = BUFFERS;
     private static final int R1BIOS = 32;
+    /** Blocks before the load's: the resync windows a held recovery keeps normal I/O out of, and one more MiB. */
+    private static final int IO_OFFSET_BLOCKS = 1024;
+    /** md's speed limit while the recovery is held: 1 KiB/s, one 64 KiB chunk a minute. */
+    private static final long HELD_KIB_PER_SECOND = 1;
 
     @Override
     public String name() {
@@ -51,36 +77,37 @@ final class Raid1Scenario implements Scenario {
 
     @Override
     public String summary() {
-        return "mirrored writes and balanced reads on md RAID-1; one mirror fails a third of the way in and a"
-                + " spare is resynced under load, with memory full";
+        return "mirrored writes and balanced reads on a three-way md RAID-1 recovering a spare under load; a second"
+                + " mirror fails a third of the way in, with memory full";
     }
 
     @Override
     public Prepared prepare(Rig rig, OpRegistry ops, RunMetrics metrics) {
-        long memberSectors = (long) BLOCKS * 8 + 2L * Raid1Array.MD_RESERVED_SECTORS;
+        long memberSectors = (long) (IO_OFFSET_BLOCKS + BLOCKS) * 8 + 2L * Raid1Array.MD_RESERVED_SECTORS;
         RamDisk rd0 = rig.disk("r1m0", memberSectors, false);
         RamDisk rd1 = rig.disk("r1m1", memberSectors, false);
-        RamDisk spare = rig.disk("r1m2", memberSectors, false);
-        Raid1Array md = rig.driver(Raid1Array.builder(rig.slab, rig.guarantee).name("md0").members(rd0, rd1)
-                .nrR1Bios(R1BIOS).create());
+        RamDisk rd2 = rig.disk("r1m2", memberSectors, false);
+        RamDisk spare = rig.disk("r1m3", memberSectors, false);
+        long durationNanos = rig.config.duration().toNanos();
+        Raid1Array md = rig.driver(Raid1Array.builder(rig.slab, rig.guarantee).name("md0").members(rd0, rd1, rd2)
+                .nrR1Bios(R1BIOS).syncSpeedLimit(HELD_KIB_PER_SECOND).create());
         BioSet bios = BioSet.builder(rig.slab, rig.guarantee).name("r1io").maxVecs(1).poolEntries(POOL)
                 .inFlight(POOL).create();
-        BlockIo io = new BlockIo(rig.machine, bios, md.device(), BLOCKS, rig.seed, ops, Gfp.GFP_KERNEL, BUFFERS);
-        long durationNanos = rig.config.duration().toNanos();
+        BlockIo io = new BlockIo(rig.machine, bios, md.device(), IO_OFFSET_BLOCKS, BLOCKS, rig.seed, ops, Gfp.GFP_KERNEL,
+                BUFFERS);
+        md.setFaulty(rd2);
+        int spareSlot = md.hotAdd(spare);
+        boolean buffers = md.waitResyncBuffers();
         return new Prepared() {
             private final AtomicLong firstIntended = new AtomicLong(Long.MIN_VALUE);
             private final AtomicBoolean failed = new AtomicBoolean();
-            private final AtomicBoolean added = new AtomicBoolean();
+            private final AtomicBoolean released = new AtomicBoolean();
             private long filled;
-            private volatile String events = "";
-            private volatile int spareSlot = -1;
+            private volatile String events = buffers ? "" : "no resync buffers at set-up; ";
 
             @Override
             public void applyPressure(boolean takeAll) {
-                filled = PressureFill.fillShare(rig.machine, "r1-pinned", false);
-                if (takeAll) {
-                    filled += PressureFill.fill(rig.machine, "r1-cache", Long.MAX_VALUE, false);
-                }
+                filled = PressureFill.fillShare(rig, "r1-pinned", takeAll);
             }
 
             @Override
@@ -91,12 +118,9 @@ final class Raid1Scenario implements Scenario {
                     rd1.failFrom(System.nanoTime());
                     events += "mirror r1m1 failing from " + at / 1_000_000 + " ms; ";
                 }
-                if (at >= durationNanos * 2 / 3 && added.compareAndSet(false, true)) {
-                    if (md.state(1) != Raid1Array.MirrorState.FAULTY) {
-                        md.setFaulty(rd1);
-                    }
-                    spareSlot = md.hotAdd(spare);
-                    events += "spare r1m2 hot-added at " + at / 1_000_000 + " ms; ";
+                if (at >= durationNanos * 2 / 3 && released.compareAndSet(false, true)) {
+                    md.setSyncSpeedLimit(0);
+                    events += "recovery of r1m3 released at " + at / 1_000_000 + " ms; ";
                 }
                 io.issue(index, intendedNanos);
             }
@@ -109,8 +133,9 @@ final class Raid1Scenario implements Scenario {
             @Override
             public Verification finish() {
                 Verification.Builder extra = new Verification.Builder();
-                if (added.get() && !md.waitResync()) {
-                    extra.mismatch("raid1: the resync of r1m2 did not bring it into sync" + md.status());
+                md.setSyncSpeedLimit(0); // a load shorter than the timeline (a cut-off) still ends the recovery
+                if (!md.waitResync()) {
+                    extra.mismatch("raid1: the recovery of r1m3 did not bring it into sync" + md.status());
                 }
                 md.waitIdle();
                 long at = md.firstMismatch();
@@ -118,7 +143,7 @@ final class Raid1Scenario implements Scenario {
                     extra.mismatch("raid1: the in-sync mirrors differ at sector " + at + md.status());
                 }
                 Verification v = io.verifyDevice(rd0, metrics);
-                if (spareSlot >= 0 && md.state(spareSlot) == Raid1Array.MirrorState.IN_SYNC) {
+                if (md.state(spareSlot) == Raid1Array.MirrorState.IN_SYNC) {
                     v = io.verifyDevice(spare, metrics);
                 }
                 return v.plus(extra.build());
@@ -140,10 +165,11 @@ final class Raid1Scenario implements Scenario {
                 c.put("md_resynced_sectors", md.resyncedSectors());
                 c.put("md_resyncs_completed", md.resyncsCompleted());
                 c.put("md_resyncs_aborted", md.resyncsAborted());
-                c.put("spare_in_sync", spareSlot >= 0 && md.state(spareSlot) == Raid1Array.MirrorState.IN_SYNC ? 1L : 0L);
+                c.put("spare_in_sync", md.state(spareSlot) == Raid1Array.MirrorState.IN_SYNC ? 1L : 0L);
+                c.put("resync_buffers_at_setup", buffers ? 1L : 0L);
                 c.put("io_no_bio", io.noBio());
                 c.put("bio_alloc_failures", bios.allocFailures());
-                for (RamDisk d : List.of(rd0, rd1, spare)) {
+                for (RamDisk d : List.of(rd0, rd1, rd2, spare)) {
                     c.put(d.name() + "_writes", d.writes());
                     c.put(d.name() + "_reads", d.reads());
                 }

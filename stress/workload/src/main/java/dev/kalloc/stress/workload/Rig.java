@@ -26,6 +26,9 @@ final class Rig implements AutoCloseable {
     /** Seed of this run: the trial's seed mixed with the scenario and guarantee. */
     final long seed;
     private final List<RamDisk> disks = new ArrayList<>();
+    /** Free pages the pressure leaves ({@link #startPressure()}); 0 until then. */
+    private volatile long pressureFloor;
+    private volatile long freeBeforePressure = -1;
     private final List<AutoCloseable> drivers = new ArrayList<>();
 
     Rig(RunConfig config, StandardGuarantee kind, String scenario, long trialSeed) {
@@ -62,6 +65,27 @@ final class Rig implements AutoCloseable {
         for (long addr = 0; addr < m.memory().size(); addr += 1L << 30) {
             m.memory().getLong(addr);
         }
+    }
+
+    /**
+     * Called once set-up is done and before the scenario applies its pressure: fixes the number of
+     * free pages the pressure must leave, {@code --free} percent of those free now. The scenarios'
+     * fills stop there ({@link PressureFill}), so at 0% they take all the allocator gives.
+     */
+    void startPressure() {
+        long free = PressureFill.freePages(machine);
+        freeBeforePressure = free;
+        pressureFloor = Math.round(free * config.freePercent() / 100);
+    }
+
+    /** Free pages the pressure leaves. */
+    long pressureFloor() {
+        return pressureFloor;
+    }
+
+    /** Free pages when set-up was done and the pressure began, or -1 before that. */
+    long freeBeforePressure() {
+        return freeBeforePressure;
     }
 
     /**

@@ -102,6 +102,11 @@ final class RunCommand implements Callable<Integer> {
                 + " the allocation after 8 rounds (default: ${DEFAULT-VALUE})")
     private String oom;
 
+    @Option(names = "--free", paramLabel = "PCT", defaultValue = "0",
+            description = "Memory pressure: the share of the memory free after set-up that each scenario's pressure"
+                + " leaves free, in percent (default: ${DEFAULT-VALUE}, it takes all it can; 'kalloc sweep' steps it)")
+    private double free;
+
     @Option(names = "--warmup", paramLabel = "TIME", defaultValue = "200ms",
             description = "Before the campaign, run each scenario on each guarantee this long unrecorded, so that"
                 + " no guarantee measured pays for the JIT compiler (default: ${DEFAULT-VALUE}; 0s for none)")
@@ -145,7 +150,7 @@ final class RunCommand implements Callable<Integer> {
         Path dir = out != null ? out
                 : Path.of("results", "kalloc-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         return new RunConfig(sc, gs, duration, trials, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
-                pageFailInterval, slabFailPercent, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, dir)
+                pageFailInterval, slabFailPercent, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, free, warmup, dir)
                 .validate();
     }
 

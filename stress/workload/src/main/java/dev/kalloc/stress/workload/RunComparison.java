@@ -31,7 +31,7 @@ import java.util.Map;
 final class RunComparison {
     /** Settings that must be equal for two campaigns to be comparable, in the settings line's order. */
     static final List<String> MUST_MATCH = List.of("duration", "rate", "memory", "cpus", "disk-error-rate", "page-fail",
-            "slab-fail", "workers", "watchdog", "stall-threshold", "service-time", "kswapd", "oom");
+            "slab-fail", "workers", "watchdog", "stall-threshold", "service-time", "kswapd", "oom", "free");
 
     /**
      * One cell and metric.

@@ -31,13 +31,15 @@ import java.util.List;
  * @param serviceTime how long a RAM disk takes per bio
  * @param kswapd whether the machine runs kswapd
  * @param oomWaits OOM policy: wait for frees (true) or fail after a few fruitless rounds
+ * @param freePercent the memory pressure: the share of the memory free after set-up that the
+ *        scenario's pressure leaves free, in percent; 0 (the default) lets it take all it can
  * @param warmup load time of an unrecorded run of each scenario before the campaign, zero for none
  * @param out the output folder
  */
 record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Duration duration, int trials, double rate,
         int memoryMiB, int cpus, long seed, double diskErrorRate, int pageFailPercent, int pageFailInterval,
         int slabFailPercent, int workers, Duration watchdog, Duration stallThreshold, Duration serviceTime, boolean kswapd,
-        boolean oomWaits, Duration warmup, Path out) {
+        boolean oomWaits, double freePercent, Duration warmup, Path out) {
 
     /** Smallest machine: the scenarios' pools, disks' queues and pressure must fit. */
     static final int MIN_MEMORY_MIB = 16;
@@ -80,6 +82,8 @@ record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Dur
                 "--service-time " + Text.duration(serviceTime) + ": must be in [0, 1s]");
         require(!warmup.isNegative() && warmup.compareTo(Duration.ofMinutes(1)) <= 0,
                 "--warmup " + Text.duration(warmup) + ": must be in [0, 1m]");
+        require(freePercent >= 0 && freePercent < 100 && Double.isFinite(freePercent),
+                "--free " + freePercent + ": must be in [0, 100) percent");
         require(out != null, "--out: an output folder is needed");
         return this;
     }
@@ -114,6 +118,24 @@ record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Dur
     /** This configuration with another load time per run (the warm-up's). */
     RunConfig withDuration(Duration d) {
         return new RunConfig(scenarios, guarantees, d, trials, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
-                pageFailInterval, slabFailPercent, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, warmup, out);
+                pageFailInterval, slabFailPercent, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, freePercent,
+                warmup, out);
+    }
+
+    /**
+     * This configuration at another point of a sweep: its own scenarios, OOM policy, pressure,
+     * offered rate and output folder.
+     */
+    RunConfig at(List<String> scenarios, boolean oomWaits, double freePercent, double rate, Path out) {
+        return new RunConfig(scenarios, guarantees, duration, trials, rate, memoryMiB, cpus, seed, diskErrorRate,
+                pageFailPercent, pageFailInterval, slabFailPercent, workers, watchdog, stallThreshold, serviceTime, kswapd,
+                oomWaits, freePercent, warmup, out);
+    }
+
+    /** This configuration with another warm-up (none for the points of a sweep after its first). */
+    RunConfig withWarmup(Duration w) {
+        return new RunConfig(scenarios, guarantees, duration, trials, rate, memoryMiB, cpus, seed, diskErrorRate,
+                pageFailPercent, pageFailInterval, slabFailPercent, workers, watchdog, stallThreshold, serviceTime, kswapd,
+                oomWaits, freePercent, w, out);
     }
 }

@@ -45,6 +45,12 @@ final class RunExecutor {
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int SAMPLES_PER_INTERVAL = 10;
     private static final long TEARDOWN_WAIT_MS = 5_000;
+    /** Counter: free pages when set-up was done, before the pressure. */
+    static final String PRESSURE_FREE_BEFORE = "pressure.free_before";
+    /** Counter: free pages the pressure was to leave ({@code --free} of the above). */
+    static final String PRESSURE_FLOOR = "pressure.floor";
+    /** Counter: free pages when the load started, after the pressure. */
+    static final String PRESSURE_FREE_AT_LOAD = "pressure.free_at_load";
 
     private final RunConfig config;
     private final Scenario scenario;
@@ -73,6 +79,7 @@ final class RunExecutor {
     private volatile long deadlockAt;
     private final List<MemorySample> samples = new ArrayList<>();
     private volatile Thread sampler;
+    private volatile long freeAtLoad = -1;
 
     /**
      * A run of trial {@code trial} (from 1), whose random choices all derive from {@code seed}.
@@ -157,7 +164,9 @@ final class RunExecutor {
             Scenario.Prepared p = scenario.prepare(r, metrics, metrics);
             prepared = p;
             step("pressure");
+            r.startPressure();
             p.applyPressure(true);
+            freeAtLoad = PressureFill.freePages(r.machine);
             p.startHelpers();
             step("load");
             Thread sampler = new Thread(group, this::sample, "sampler-" + id);
@@ -306,6 +315,9 @@ final class RunExecutor {
             c.put("guarantee_alloc_failures", r.guarantee.failures());
             c.put("guarantee_sleeping_alloc_failures", r.guarantee.sleepingFailures());
             r.guarantee.counters().forEach((k, v) -> c.put("guarantee." + k, v));
+            c.put(PRESSURE_FREE_BEFORE, r.freeBeforePressure());
+            c.put(PRESSURE_FLOOR, r.pressureFloor());
+            c.put(PRESSURE_FREE_AT_LOAD, freeAtLoad);
         }
         return c;
     }

@@ -53,6 +53,14 @@ final class Text {
     }
 
     /** {@code 1 trial}, {@code 6 trials}. */
+    /** A percentage without a needless decimal: {@code 5}, {@code 2.5}, {@code 0.25}. */
+    static String percent(double p) {
+        if (p == Math.rint(p)) {
+            return String.format(java.util.Locale.ROOT, "%.0f", p);
+        }
+        return java.math.BigDecimal.valueOf(p).stripTrailingZeros().toPlainString();
+    }
+
     static String count(long n, String noun) {
         return n + " " + noun + (n == 1 ? "" : "s");
     }

@@ -128,6 +128,9 @@ final class WritebackScenario implements Scenario {
                 if (index >= filePages / 2) {
                     break; // half the file: the run's writes get the other half
                 }
+                if (PressureFill.atFloor(rig)) {
+                    break; // --free: what the sweep leaves
+                }
                 Page page = cache.addNewPage(file, index, HOG_GFP);
                 if (page == null) {
                     break;

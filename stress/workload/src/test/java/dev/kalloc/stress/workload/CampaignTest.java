@@ -24,7 +24,7 @@ class CampaignTest {
     void writebackCompletesOnAMempoolAndLosesDataOnNone() throws Exception {
         RunConfig config = new RunConfig(List.of("writeback"), List.of(StandardGuarantee.MEMPOOL_2_5_1, StandardGuarantee.NONE),
                 Duration.ofMillis(300), 1, 500, 16, 2, 7, 0, 0, 1, 0, 2, Duration.ofSeconds(2), Duration.ofMillis(100),
-                Duration.ofNanos(50_000), false, false, Duration.ofMillis(100), dir).validate();
+                Duration.ofNanos(50_000), false, false, 0, Duration.ofMillis(100), dir).validate();
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         List<RunResult> results = new Campaign(config, new PrintStream(progress, true, "UTF-8")).run();
         assertThat(results).hasSize(2);

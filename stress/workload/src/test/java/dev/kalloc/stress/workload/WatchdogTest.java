@@ -93,7 +93,7 @@ class WatchdogTest {
     void aStuckRunIsMarkedDeadlockedWithWhereItsThreadsWaitAndTornDown() throws Exception {
         RunConfig config = new RunConfig(List.of("writeback"), List.of(StandardGuarantee.MEMPOOL_2_5_1), Duration.ofSeconds(30),
                 1, 1, 16, 1, 1, 0, 0, 1, 0, 1, Duration.ofMillis(300), Duration.ofMillis(100), Duration.ZERO, false, false,
-                Duration.ZERO, dir).validate();
+                0, Duration.ZERO, dir).validate();
         StuckScenario stuck = new StuckScenario();
         RunResult r;
         try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), System.currentTimeMillis(), "test")) {
