@@ -40,23 +40,30 @@ final class Campaign {
 
     private final RunConfig config;
     private final PrintStream err;
+    /** Put before each run's status on the progress bar (a sweep's point), or empty. */
+    private final String label;
 
     Campaign(RunConfig config, PrintStream err) {
+        this(config, err, "");
+    }
+
+    Campaign(RunConfig config, PrintStream err, String label) {
         this.config = config;
         this.err = err;
+        this.label = label.isEmpty() ? "" : label + " ";
     }
 
     /** The settings line recorded in the log. */
     String settings() {
         return String.format(Locale.ROOT, "scenarios=%s guarantees=%s duration=%s trials=%d rate=%.0f/s memory=%dMiB cpus=%d"
                 + " seed=%d disk-error-rate=%s page-fail=%d%%/%d slab-fail=%d%% workers=%d watchdog=%s stall-threshold=%s"
-                + " service-time=%s kswapd=%s oom=%s warmup=%s",
+                + " service-time=%s kswapd=%s oom=%s free=%s%% warmup=%s",
                 String.join(",", config.scenarios()), labels(), Text.duration(config.duration()), config.trials(),
                 config.rate(),
                 config.memoryMiB(), config.cpus(), config.seed(), config.diskErrorRate(), config.pageFailPercent(),
                 config.pageFailInterval(), config.slabFailPercent(), config.workers(), Text.duration(config.watchdog()),
                 Text.duration(config.stallThreshold()), Text.duration(config.serviceTime()), config.kswapd(),
-                config.oomWaits() ? "wait" : "fail", Text.duration(config.warmup()));
+                config.oomWaits() ? "wait" : "fail", Text.percent(config.freePercent()), Text.duration(config.warmup()));
     }
 
     private String labels() {
@@ -67,17 +74,28 @@ final class Campaign {
         return String.join(",", l);
     }
 
-    /** Runs everything and renders the report; returns the results in run order. */
+    /** Runs everything, with a progress bar of its own; returns the results in run order. */
     List<RunResult> run() throws IOException, InterruptedException {
-        Path out = config.out();
-        Files.createDirectories(out.resolve(PROC));
-        List<RunResult> results = new ArrayList<>();
-        int total = config.trials() * config.scenarios().size() * config.guarantees().size();
-        try (ProgressBar bar = progressBar(total)) {
-            warmUp(bar);
-            runAll(bar, results);
+        try (ProgressBar bar = progressBar(err, "kalloc", runs())) {
+            return run(bar, 0);
         }
+    }
+
+    /**
+     * Runs everything, moving a progress bar the caller owns (a sweep's) from {@code base}, in
+     * hundredths of a run; returns the results in run order.
+     */
+    List<RunResult> run(ProgressBar bar, long base) throws IOException, InterruptedException {
+        Files.createDirectories(config.out().resolve(PROC));
+        List<RunResult> results = new ArrayList<>();
+        warmUp(bar);
+        runAll(bar, base, results);
         return results;
+    }
+
+    /** The runs this campaign makes: trials x scenarios x guarantees. */
+    int runs() {
+        return config.trials() * config.scenarios().size() * config.guarantees().size();
     }
 
     /**
@@ -96,14 +114,14 @@ final class Campaign {
                 for (StandardGuarantee kind : config.guarantees()) {
                     RunExecutor run = new RunExecutor(brief, Scenarios.byName(name), kind, 1, config.trialSeed(0),
                             discard, null);
-                    bar.setExtraMessage("warm-up " + name);
-                    run.execute(() -> bar.setExtraMessage("warm-up " + run.status()));
+                    bar.setExtraMessage(label + "warm-up " + name);
+                    run.execute(() -> bar.setExtraMessage(label + "warm-up " + run.status()));
                 }
             }
         }
     }
 
-    private void runAll(ProgressBar bar, List<RunResult> results) throws IOException, InterruptedException {
+    private void runAll(ProgressBar bar, long base0, List<RunResult> results) throws IOException, InterruptedException {
         Path out = config.out();
         Environment env = Environment.capture();
         try (LatencyLog log = new LatencyLog(out.resolve(LOG), System.currentTimeMillis(), settings())) {
@@ -115,16 +133,16 @@ final class Campaign {
                     Scenario scenario = Scenarios.byName(name);
                     for (StandardGuarantee kind : rotated(config.guarantees(), trial - 1)) {
                         RunExecutor run = new RunExecutor(config, scenario, kind, trial, seed, log, out.resolve(PROC));
-                        int base = done * 100;
-                        bar.setExtraMessage(run.status());
+                        long base = base0 + done * 100L;
+                        bar.setExtraMessage(label + run.status());
                         RunResult r = run.execute(() -> {
                             bar.stepTo(base + Math.round(run.loadFraction() * 90));
-                            bar.setExtraMessage(run.status());
+                            bar.setExtraMessage(label + run.status());
                         });
                         results.add(r);
                         done++;
-                        bar.stepTo(done * 100L);
-                        bar.setExtraMessage(r.id() + " " + r.outcome());
+                        bar.stepTo(base0 + done * 100L);
+                        bar.setExtraMessage(label + r.id() + " " + r.outcome());
                     }
                 }
             }
@@ -141,9 +159,10 @@ final class Campaign {
         return r;
     }
 
-    private ProgressBar progressBar(int runs) {
+    /** A progress bar on {@code err} counting {@code runs} runs in hundredths. */
+    static ProgressBar progressBar(PrintStream err, String task, long runs) {
         return new ProgressBarBuilder()
-                .setTaskName("kalloc")
+                .setTaskName(task)
                 .setInitialMax(runs * 100L)
                 .setUnit(" runs", 100)
                 .setStyle(ProgressBarStyle.ASCII)

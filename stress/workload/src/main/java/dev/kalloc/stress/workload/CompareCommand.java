@@ -2,14 +2,19 @@ package dev.kalloc.stress.workload;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -19,13 +24,14 @@ import picocli.CommandLine.Parameters;
  * {@code kalloc compare DIR_A DIR_B}: two campaigns of the same settings (two commits, say)
  * compared cell by cell and metric by metric ({@link RunComparison}): the significant changes on
  * stdout, every figure in an HTML page. Runs whose settings make them incomparable are refused,
- * naming the setting.
+ * naming the setting. Two sweeps are compared point by point (the points both finished), each
+ * point as two runs; sweeps of different settings (beyond the seed) are refused.
  *
  * <p>Exit status: 0 when compared (a change is a result, not a failure); 2 for incomparable runs
  * or a folder that is not a run; 3 when a log cannot be read or the page cannot be written.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = {"Compares two runs of the same settings: per cell and metric the change from A to B with its"
+        description = {"Compares two runs (or two sweeps, point by point) of the same settings: per cell and metric the change from A to B with its"
             + " 95%% interval and whether it is significant (Mann-Whitney, Holm over the cells of each metric).",
             "Prints the significant changes; writes every figure to an HTML page."})
 final class CompareCommand implements Callable<Integer> {
@@ -47,28 +53,50 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter stdout = spec.commandLine().getOut();
-        for (Path dir : List.of(a, b)) {
-            if (!Files.isRegularFile(dir.resolve(Campaign.LOG))) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: no interval log at "
-                        + dir.resolve(Campaign.LOG) + ": DIR_A and DIR_B must be output folders of 'kalloc run'");
-            }
+        boolean sweepA = Files.isRegularFile(a.resolve(SweepCommand.ARGS));
+        boolean sweepB = Files.isRegularFile(b.resolve(SweepCommand.ARGS));
+        if (sweepA != sweepB) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: " + (sweepA ? a : b)
+                    + " is a sweep and " + (sweepA ? b : a) + " is not: compare two runs or two sweeps");
         }
-        RunLog la;
-        RunLog lb;
+        List<String> points;
         try {
-            la = RunLog.read(a.resolve(Campaign.LOG));
-            lb = RunLog.read(b.resolve(Campaign.LOG));
-        } catch (IOException | IllegalArgumentException e) {
-            spec.commandLine().getErr().println("kalloc compare: cannot read a run: " + e.getMessage());
+            points = sweepA ? commonPoints() : List.of("");
+        } catch (UncheckedIOException e) {
+            spec.commandLine().getErr().println("kalloc compare: cannot read a sweep: " + e.getCause().getMessage());
             return Main.EXIT_IO;
         }
-        String why = RunComparison.incomparable(la, lb);
-        if (why != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: " + why);
+        Map<String, RunComparison> compared = new LinkedHashMap<>();
+        for (String point : points) {
+            Path da = point.isEmpty() ? a : a.resolve(point);
+            Path db = point.isEmpty() ? b : b.resolve(point);
+            for (Path dir : List.of(da, db)) {
+                if (!Files.isRegularFile(dir.resolve(Campaign.LOG))) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: no interval log at "
+                            + dir.resolve(Campaign.LOG) + ": DIR_A and DIR_B must be output folders of 'kalloc run'"
+                            + " or of 'kalloc sweep'");
+                }
+            }
+            RunLog la;
+            RunLog lb;
+            try {
+                la = RunLog.read(da.resolve(Campaign.LOG));
+                lb = RunLog.read(db.resolve(Campaign.LOG));
+            } catch (IOException | IllegalArgumentException e) {
+                spec.commandLine().getErr().println("kalloc compare: cannot read a run: " + e.getMessage());
+                return Main.EXIT_IO;
+            }
+            String why = RunComparison.incomparable(la, lb);
+            if (why != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: "
+                        + (point.isEmpty() ? "" : "point " + point + ": ") + why);
+            }
+            RunComparison c = RunComparison.of(Analysis.of(la), Analysis.of(lb));
+            if (c.cells() > 0) {
+                compared.put(point, c);
+            }
         }
-        RunComparison c = RunComparison.of(Analysis.of(la), Analysis.of(lb));
-        if (c.cells() == 0) {
+        if (compared.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: " + a + " and " + b
                     + " share no scenario x guarantee: there is nothing to compare");
         }
@@ -79,15 +107,66 @@ final class CompareCommand implements Callable<Integer> {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            Files.writeString(page, html(c), StandardCharsets.UTF_8);
+            Files.writeString(page, html(compared), StandardCharsets.UTF_8);
         } catch (IOException e) {
             spec.commandLine().getErr().println("kalloc compare: cannot write " + page + ": " + e.getMessage());
             return Main.EXIT_IO;
         }
-        stdout.print(text(c, all));
-        stdout.println(c.summary() + "; every figure: " + page.toAbsolutePath());
-        stdout.flush();
+        for (Map.Entry<String, RunComparison> e : compared.entrySet()) {
+            if (!e.getKey().isEmpty()) {
+                stdout().println(e.getKey() + ": " + e.getValue().summary());
+            }
+            stdout().print(text(e.getValue(), all));
+        }
+        if (sweepA) {
+            long sig = compared.values().stream().mapToLong(c -> c.rows().stream().filter(RunComparison.Row::significant)
+                    .count()).sum();
+            stdout().println(compared.size() + " points compared (Holm within each point and metric), " + sig
+                    + " significant changes; every figure: " + page.toAbsolutePath());
+        } else {
+            stdout().println(compared.values().iterator().next().summary() + "; every figure: " + page.toAbsolutePath());
+        }
+        stdout().flush();
         return 0;
+    }
+
+    private PrintWriter stdout() {
+        return spec.commandLine().getOut();
+    }
+
+    /**
+     * The point folders both sweeps hold, in A's order; refuses sweeps of different settings (their
+     * {@code sweep.args} differ beyond the seed) or with no point in common.
+     */
+    private List<String> commonPoints() {
+        try {
+            List<String> argsA = Files.readAllLines(a.resolve(SweepCommand.ARGS), StandardCharsets.UTF_8);
+            List<String> argsB = Files.readAllLines(b.resolve(SweepCommand.ARGS), StandardCharsets.UTF_8);
+            for (int i = 0; i < Math.max(argsA.size(), argsB.size()); i++) {
+                String x = i < argsA.size() ? argsA.get(i) : "(none)";
+                String y = i < argsB.size() ? argsB.get(i) : "(none)";
+                if (!x.equals(y) && !x.startsWith("--seed=")) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: the sweeps' settings"
+                            + " differ (" + x + " in A, " + y + " in B): they measured different things");
+                }
+            }
+            List<String> points = new ArrayList<>();
+            try (Stream<Path> s = Files.list(a)) {
+                for (Path p : s.sorted().toList()) {
+                    String name = p.getFileName().toString();
+                    if (Files.isRegularFile(p.resolve(Campaign.LOG)) && Files.isRegularFile(b.resolve(name).resolve(Campaign.LOG))) {
+                        points.add(name);
+                    }
+                }
+            }
+            if (points.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: the sweeps " + a + " and "
+                        + b + " have no finished point in common");
+            }
+            return points;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The table of the rows to print: the significant ones, or all. */
@@ -116,18 +195,26 @@ final class CompareCommand implements Callable<Integer> {
         return (v > 0 ? "+" : "") + m.format(v);
     }
 
-    private static String html(RunComparison c) {
-        StringBuilder h = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                + "<title>kalloc compare</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:"
-                + "collapse;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px}.b{color:#070}.w{color:#b00}"
-                + "</style></head><body>\n<h1>kalloc compare</h1>\n<p>").append(Text.html(c.summary())).append("</p>\n");
+    private static String html(Map<String, RunComparison> compared) {
+        StringBuilder h = new StringBuilder(Report.htmlHead("kalloc compare")).append("<h1>kalloc compare</h1>\n");
+        for (Map.Entry<String, RunComparison> e : compared.entrySet()) {
+            if (!e.getKey().isEmpty()) {
+                h.append("<h2>").append(Text.html(e.getKey())).append("</h2>\n");
+            }
+            table(h, e.getValue());
+        }
+        return h.append("</body></html>\n").toString();
+    }
+
+    private static void table(StringBuilder h, RunComparison c) {
+        h.append("<p>").append(Text.html(c.summary())).append("</p>\n");
         h.append("<p>Change: the Hodges-Lehmann shift from A to B (the median of every pairwise difference of trials)"
                 + " with its distribution-free 95% interval; significant: two-sided Mann-Whitney, Holm-corrected over the"
                 + " cells of each metric at 5%.</p>\n<table><tr><th>cell</th><th>metric</th><th>A</th><th>B</th>"
                 + "<th>change</th><th>p</th><th>verdict</th></tr>\n");
         for (RunComparison.Row r : c.rows()) {
             Metric m = r.metric();
-            String cls = !r.significant() ? "" : r.verdict().startsWith("better") ? " class=\"b\"" : " class=\"w\"";
+            String cls = !r.significant() ? "" : r.verdict().startsWith("better") ? " class=\"ok\"" : " class=\"fail\"";
             h.append("<tr").append(cls).append("><td>").append(Text.html(r.cell())).append("</td><td>")
                     .append(Text.html(m.label())).append("</td><td>").append(Text.html(r.a().text())).append("</td><td>")
                     .append(Text.html(r.b().text())).append("</td><td>").append(Text.html(signed(m, r.shift().estimate())
@@ -139,6 +226,5 @@ final class CompareCommand implements Callable<Integer> {
         for (String n : c.notCompared()) {
             h.append("<p>Not compared: ").append(Text.html(n)).append("</p>\n");
         }
-        return h.append("</body></html>\n").toString();
     }
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         description = {"Runs the kalloc drivers under memory pressure on every guarantee (mempool in the 2.5.1 and"
             + " modern orders, reservation, none) and reports latency, failures, deadlocks, idle memory and"
             + " verified data.", "", "With no arguments: 'kalloc run' with its defaults."},
-        subcommands = {RunCommand.class, ReportCommand.class, CompareCommand.class, ProcCommand.class, CheckCommand.class,
+        subcommands = {RunCommand.class, SweepCommand.class, ReportCommand.class, CompareCommand.class, ProcCommand.class, CheckCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** The project version this command belongs to. */
@@ -31,7 +31,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: run, report, compare, proc or check");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: run, sweep, report, compare, proc or check");
     }
 
     /** The command line with its converters, for {@link #main} and tests. */

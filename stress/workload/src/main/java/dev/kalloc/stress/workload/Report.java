@@ -80,9 +80,7 @@ final class Report {
 
     /** Writes every output; returns the path of {@code index.html}. */
     Path render() throws IOException {
-        Files.createDirectories(dir);
-        writeHgrms();
-        Files.writeString(dir.resolve(SUMMARY), json(), StandardCharsets.UTF_8);
+        renderData();
         Environment env = log.environment();
         Files.writeString(dir.resolve(DEBATE), DebatePage.markdown(debate(), String.format(Locale.ROOT,
                 "From `%s` (%d trials a cell; kalloc %s, commit %s, %s, %s CPUs, load average %s at the start and %s at"
@@ -94,6 +92,16 @@ final class Report {
         Path index = dir.resolve(INDEX);
         Files.writeString(index, html(plots), StandardCharsets.UTF_8);
         return index;
+    }
+
+    /**
+     * Writes the data outputs only, the {@code .hgrm} files and {@code summary.json}: what a
+     * sweep writes at each of its points ({@code kalloc report} on a point renders the rest).
+     */
+    void renderData() throws IOException {
+        Files.createDirectories(dir);
+        writeHgrms();
+        Files.writeString(dir.resolve(SUMMARY), json(), StandardCharsets.UTF_8);
     }
 
     /** The {@code .hgrm} file of a cell's operation type: {@code scenario.guarantee.op[.failed].hgrm}. */
@@ -376,13 +384,18 @@ final class Report {
         return files;
     }
 
+    /** The page's head and the opening of its body, with the style every kalloc page shares. */
+    static String htmlHead(String title) {
+        return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + Text.html(title) + "</title>\n"
+                + "<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}"
+                + "table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px}"
+                + "td.n{text-align:right;white-space:nowrap}.fail{color:#b00;font-weight:bold}.ok{color:#070}"
+                + "pre{background:#f6f6f6;padding:6px;overflow-x:auto;font-size:85%}</style></head><body>\n";
+    }
+
     private String html(List<String> plots) throws IOException {
         StringBuilder h = new StringBuilder();
-        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kalloc workload report</title>\n")
-                .append("<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}")
-                .append("table{border-collapse:collapse;font-size:90%}td,th{border:1px solid #ccc;padding:2px 6px}")
-                .append("td.n{text-align:right;white-space:nowrap}.fail{color:#b00;font-weight:bold}.ok{color:#070}")
-                .append("pre{background:#f6f6f6;padding:6px;overflow-x:auto;font-size:85%}</style></head><body>\n");
+        h.append(htmlHead("kalloc workload report"));
         h.append("<h1>kalloc workload report</h1>\n");
         h.append("<p>").append(failed() ? "<span class=\"fail\">FAILED</span>: a guarantee that promises forward"
                 + " progress deadlocked, lost data or broke in some trial." : "<span class=\"ok\">PASSED</span>: no deadlock,"

@@ -1,0 +1,157 @@
+package dev.kalloc.stress.workload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code kalloc sweep}: the steps and rates it plans, its arguments file read back into the same
+ * sweep, a small real sweep resumed after an interruption without redoing its finished points,
+ * the sweep-to-sweep comparison and the refusals.
+ */
+class SweepCommandTest {
+    @TempDir
+    Path dir;
+
+    private static String[] run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int status = cl.execute(args);
+        return new String[] {Integer.toString(status), out.toString(), err.toString()};
+    }
+
+    private static SweepConfig parse(Path out, String... args) {
+        SweepCommand c = new SweepCommand();
+        new CommandLine(c).registerConverter(Duration.class, new DurationConverter()).parseArgs(args);
+        return c.config(out);
+    }
+
+    @Test
+    void stepsRunFromPlentyToNoneUnderBothPoliciesAndRatesDouble() {
+        SweepConfig c = parse(dir, "--free-steps", "0,10,1,2,0.5", "--rate-from", "1000", "--rate-max", "9000");
+        assertThat(c.steps()).containsExactly(10.0, 2.0, 1.0, 0.5, 0.0);
+        assertThat(c.pressurePoints()).extracting(SweepPoint::folder).containsExactly("pressure-fail-free10",
+                "pressure-fail-free2", "pressure-fail-free1", "pressure-fail-free0.5", "pressure-fail-free0",
+                "pressure-wait-free10", "pressure-wait-free2", "pressure-wait-free1", "pressure-wait-free0.5",
+                "pressure-wait-free0");
+        assertThat(c.loadRates()).containsExactly(1000.0, 2000.0, 4000.0, 8000.0);
+        assertThat(c.loadPoint(4000).folder()).isEqualTo("load-4000");
+        assertThat(c.base().scenarios()).containsExactly("writeback", "bounce", "raid1");
+        assertThat(c.base().trials()).isEqualTo(6);
+        SweepConfig quick = parse(dir, "--quick");
+        assertThat(quick.steps()).containsExactly(10.0, 1.0, 0.0);
+        assertThat(quick.base().trials()).isEqualTo(2);
+        assertThat(parse(dir, "--quick", "--trials", "3").base().trials()).isEqualTo(3);
+    }
+
+    @Test
+    void theArgumentsFileDescribesTheSameSweep() throws Exception {
+        SweepConfig c = parse(dir, "--quick", "-s", "bounce,raid1", "-g", "none,reservation", "--seed", "9",
+                "--free-steps", "7,0.25");
+        Files.write(dir.resolve(SweepCommand.ARGS), SweepCommand.args(c), StandardCharsets.UTF_8);
+        SweepConfig back = SweepCommand.resumed(dir);
+        assertThat(back).isEqualTo(c);
+        assertThat(SweepCommand.args(back)).isEqualTo(SweepCommand.args(c));
+    }
+
+    @Test
+    void badSweepsAreRefusedByName() throws Exception {
+        assertThat(run("sweep", "--free-steps", "5,5", "-o", dir.resolve("a").toString())[2])
+                .contains("--free-steps [5.0, 5.0]: a step is named twice");
+        assertThat(run("sweep", "--free-steps", "100", "-o", dir.resolve("a").toString())[2])
+                .contains("--free-steps 100.0: each step must be in [0, 100) percent");
+        assertThat(run("sweep", "--rate-from", "4000", "--rate-max", "1000", "-o", dir.resolve("a").toString())[2])
+                .contains("--rate-max 1000.0: must be in [--rate-from, 1000000]");
+        assertThat(run("sweep", "-g", "none,none", "-o", dir.resolve("a").toString())[2])
+                .contains("--guarantees: 'none' is named twice");
+        String[] resumeNothing = run("sweep", "--resume", dir.toString());
+        assertThat(resumeNothing[0]).isEqualTo("2");
+        assertThat(resumeNothing[2]).contains("no sweep there (sweep.args is missing)").doesNotContain("\tat ");
+        Files.write(dir.resolve(SweepCommand.ARGS), List.of("--trials=lots"), StandardCharsets.UTF_8);
+        String[] damaged = run("sweep", "--resume", dir.toString());
+        assertThat(damaged[0]).isEqualTo("2");
+        assertThat(damaged[2]).contains("is damaged").doesNotContain("\tat ");
+        String[] other = run("sweep", "--resume", dir.toString(), "--trials", "3");
+        assertThat(other[0]).isEqualTo("2");
+        assertThat(other[2]).contains("--resume takes no other option");
+        String[] taken = run("sweep", "-o", dir.toString());
+        assertThat(taken[0]).isEqualTo("2");
+        assertThat(taken[2]).contains("already holds a sweep", "--resume");
+        assertThat(dir.resolve("a")).doesNotExist();
+    }
+
+    @Test
+    void anInterruptedSweepResumesWithoutRedoingFinishedPoints() throws Exception {
+        Path out = dir.resolve("sweep");
+        String[] first = run("sweep", "-s", "bounce", "-g", "mempool-modern,none", "-n", "1", "-d", "150ms",
+                "--free-steps", "5,0", "--rate-from", "1000", "--rate-max", "2000", "--warmup", "0s", "-o", out.toString());
+        assertThat(first[0]).as(first[2]).isEqualTo("0");
+        assertThat(first[1]).contains("Breaking points", "fail  bounce", "wait  bounce", "Knees", "6 points (6 run, 0 resumed)");
+        for (String point : List.of("pressure-fail-free5", "pressure-fail-free0", "pressure-wait-free5", "pressure-wait-free0",
+                "load-1000", "load-2000")) {
+            assertThat(out.resolve(point).resolve(Campaign.LOG)).isRegularFile();
+            assertThat(out.resolve(point).resolve(Report.SUMMARY)).isRegularFile();
+        }
+        assertThat(out.resolve(SweepReport.INDEX)).content(StandardCharsets.UTF_8).contains("Breaking points", "Knees");
+        assertThat(out.resolve("pressure-fail-bounce.png")).isRegularFile();
+        assertThat(out.resolve("load-bounce.png")).isRegularFile();
+        assertThat(out.resolve(SweepReport.SUMMARY)).content(StandardCharsets.UTF_8)
+                .contains("\"breaking_points\"", "\"knees\"", "\"kept_going\"");
+        // A hgrm per point and cell, for HdrHistogram's tools.
+        assertThat(out.resolve("pressure-fail-free5").resolve("bounce.mempool-modern.read.hgrm")).isRegularFile();
+
+        // Interrupt it: one point cut off in the middle of its log, another never begun, the top
+        // report not written.
+        Path cut = out.resolve("pressure-wait-free0").resolve(Campaign.LOG);
+        byte[] whole = Files.readAllBytes(cut);
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+        deleteTree(out.resolve("load-2000"));
+        Files.delete(out.resolve(SweepReport.INDEX));
+        byte[] kept = Files.readAllBytes(out.resolve("pressure-fail-free5").resolve(Campaign.LOG));
+
+        String[] again = run("sweep", "--resume", out.toString());
+        assertThat(again[0]).as(again[2]).isEqualTo("0");
+        assertThat(again[1]).contains("6 points (2 run, 4 resumed)");
+        assertThat(Files.readAllBytes(out.resolve("pressure-fail-free5").resolve(Campaign.LOG))).isEqualTo(kept);
+        assertThat(Sweep.finishedLog(out.resolve("pressure-wait-free0"))).isNotNull();
+        assertThat(Sweep.finishedLog(out.resolve("load-2000"))).isNotNull();
+        assertThat(out.resolve(SweepReport.INDEX)).isRegularFile();
+
+        // Compared with itself: nothing changes; with a run: refused.
+        String[] self = run("compare", out.toString(), out.toString(), "-o", dir.resolve("c.html").toString());
+        assertThat(self[0]).isEqualTo("0");
+        assertThat(self[1]).contains("6 points compared", "0 significant changes");
+        String[] mixed = run("compare", out.toString(), out.resolve("load-1000").toString());
+        assertThat(mixed[0]).isEqualTo("2");
+        assertThat(mixed[2]).contains("is a sweep and", "is not");
+        Path other = dir.resolve("other");
+        Files.createDirectories(other);
+        List<String> args = new ArrayList<>(Files.readAllLines(out.resolve(SweepCommand.ARGS), StandardCharsets.UTF_8));
+        args.replaceAll(a -> a.startsWith("--memory=") ? "--memory=64" : a);
+        Files.write(other.resolve(SweepCommand.ARGS), args, StandardCharsets.UTF_8);
+        String[] differ = run("compare", out.toString(), other.toString());
+        assertThat(differ[0]).isEqualTo("2");
+        assertThat(differ[2]).contains("the sweeps' settings differ (--memory=32 in A, --memory=64 in B)");
+    }
+
+    private static void deleteTree(Path p) throws Exception {
+        try (var s = Files.walk(p)) {
+            for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+}
