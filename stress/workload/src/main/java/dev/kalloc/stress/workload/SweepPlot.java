@@ -19,8 +19,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  *   <li>failed share of operations against the pressure step, from plenty of free memory on the
  *       left to none on the right (steps evenly spaced and labelled, since they crowd towards
  *       zero), with the steps at which a trial deadlocked or lost data marked at the top;</li>
- *   <li>p99 of successes against the offered rate, both logarithmic, with the stall threshold as
- *       a line and each guarantee's knee marked.</li>
+ *   <li>p99 of successes (logarithmic) against the offered rate (its doublings evenly spaced,
+ *       so logarithmic too, and labelled), with the stall threshold as a line and each
+ *       guarantee's knee marked.</li>
  * </ul>
  */
 final class SweepPlot {
@@ -45,14 +46,9 @@ final class SweepPlot {
             throws IOException {
         XYChart chart = chart(title, "free memory left by the pressure (% of what set-up left)",
                 "failed operations (% of begun)");
-        chart.getStyler().setXAxisMin(-0.2);
-        chart.getStyler().setXAxisMax(stepLabels.size() - 0.8);
+        indexAxis(chart, stepLabels);
         chart.getStyler().setYAxisMin(0.0);
         chart.getStyler().setYAxisMax(105.0);
-        chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> {
-            long i = Math.round(x);
-            return Math.abs(x - i) < 1e-6 && i >= 0 && i < stepLabels.size() ? stepLabels.get((int) i) : "";
-        });
         for (int i = 0; i < curves.size(); i++) {
             add(chart, curves.get(i), COLORS[i % COLORS.length]);
             double[] b = broken.get(i);
@@ -71,12 +67,13 @@ final class SweepPlot {
     /**
      * The latency plot of one scenario.
      *
+     * @param rateLabels the rates' labels, x = 0, 1, ... (each rate double the one before)
      * @param knees per curve, {x, y} of its knee, or null if it has none on the plot
      */
-    static void load(Path png, String title, List<Curve> curves, List<double[]> knees, double stallMillis,
-            double minRate, double maxRate) throws IOException {
-        XYChart chart = chart(title, "offered rate (operations/s)", "p99 of successes (ms)");
-        chart.getStyler().setXAxisLogarithmic(true);
+    static void load(Path png, String title, List<String> rateLabels, List<Curve> curves, List<double[]> knees,
+            double stallMillis) throws IOException {
+        XYChart chart = chart(title, "offered rate (operations/s; each step doubles it)", "p99 of successes (ms)");
+        indexAxis(chart, rateLabels);
         chart.getStyler().setYAxisLogarithmic(true);
         boolean any = false;
         for (int i = 0; i < curves.size(); i++) {
@@ -97,16 +94,29 @@ final class SweepPlot {
             s.setMarkerColor(Color.BLACK);
         }
         if (any && Double.isFinite(stallMillis)) {
-            XYSeries s = chart.addSeries("stall threshold", new double[] {minRate, maxRate},
+            XYSeries s = chart.addSeries("stall threshold", new double[] {0, rateLabels.size() - 1.0},
                     new double[] {stallMillis, stallMillis});
             s.setMarker(SeriesMarkers.NONE);
             s.setLineColor(Color.GRAY);
         }
         if (!any) {
-            chart.addSeries("no p99 with enough samples at any rate", new double[] {minRate, maxRate},
+            chart.addSeries("no p99 with enough samples at any rate", new double[] {0, rateLabels.size() - 1.0},
                     new double[] {1, 1}).setMarker(SeriesMarkers.NONE);
         }
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /**
+     * An x axis of evenly spaced points 0, 1, ... labelled {@code labels}: ticks land on whole
+     * numbers only when the axis runs from the first point to the last.
+     */
+    private static void indexAxis(XYChart chart, List<String> labels) {
+        chart.getStyler().setXAxisMin(0.0);
+        chart.getStyler().setXAxisMax(Math.max(1.0, labels.size() - 1.0));
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> {
+            long i = Math.round(x);
+            return Math.abs(x - i) < 1e-6 && i >= 0 && i < labels.size() ? labels.get((int) i) : "";
+        });
     }
 
     private static XYChart chart(String title, String x, String y) {

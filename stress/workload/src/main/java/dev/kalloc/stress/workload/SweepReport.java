@@ -201,23 +201,30 @@ final class SweepReport {
     }
 
     private boolean writeLoadPlot(Path dir, String s) throws IOException {
-        List<Double> rates = config.loadRates();
+        // The rates this scenario ran, from the first: each doubles the one before.
+        List<Double> rates = new ArrayList<>();
+        for (double r : config.loadRates()) {
+            if (a.load().stream().anyMatch(l -> l.scenario().equals(s) && l.rate() == r)) {
+                rates.add(r);
+            }
+        }
+        if (rates.isEmpty()) {
+            return false;
+        }
         List<SweepPlot.Curve> curves = new ArrayList<>();
         List<double[]> knees = new ArrayList<>();
-        boolean any = false;
         for (String g : guarantees()) {
-            double[] x = rates.stream().mapToDouble(Double::doubleValue).toArray();
+            double[] x = new double[rates.size()];
             double[] med = nan(x.length);
             double[] lo = nan(x.length);
             double[] hi = nan(x.length);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = i;
+            }
             for (SweepAnalysis.LoadStep l : a.load()) {
-                if (!l.scenario().equals(s) || !l.guarantee().equals(g)) {
-                    continue;
-                }
-                any = true;
                 int i = rates.indexOf(l.rate());
                 CellStats.Figure f = l.stats().figure(Metric.P99);
-                if (i >= 0 && f.present()) {
+                if (l.scenario().equals(s) && l.guarantee().equals(g) && i >= 0 && f.present()) {
                     med[i] = f.estimate().median();
                     lo[i] = f.estimate().lo();
                     hi[i] = f.estimate().hi();
@@ -229,17 +236,14 @@ final class SweepReport {
             if (k != null && !Double.isNaN(k.knee())) {
                 int i = rates.indexOf(k.knee());
                 if (i >= 0 && !Double.isNaN(med[i])) {
-                    at = new double[] {k.knee(), med[i]};
+                    at = new double[] {i, med[i]};
                 }
             }
             knees.add(at);
         }
-        if (!any) {
-            return false;
-        }
         SweepPlot.load(dir.resolve("load-" + s + ".png"), s + ": p99 by offered rate (--free "
-                + Text.percent(config.loadFree()) + "%, --oom fail)", curves, knees,
-                config.base().stallThreshold().toNanos() / 1e6, rates.get(0), rates.get(rates.size() - 1));
+                + Text.percent(config.loadFree()) + "%, --oom fail)", rates.stream().map(Text::percent).toList(), curves,
+                knees, config.base().stallThreshold().toNanos() / 1e6);
         return true;
     }
 
