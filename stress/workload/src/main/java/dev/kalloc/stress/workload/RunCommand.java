@@ -26,14 +26,13 @@ final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    private CampaignOptions common = new CampaignOptions();
+
     @Option(names = {"-s", "--scenarios"}, split = ",", paramLabel = "NAME",
             description = "Scenarios to run (default: all). Known: ${COMPLETION-CANDIDATES}",
             completionCandidates = ScenarioNames.class)
     private List<String> scenarios = new ArrayList<>();
-
-    @Option(names = {"-g", "--guarantees"}, split = ",", paramLabel = "NAME",
-            description = "Guarantees to run on (default: all): mempool-2.5.1, mempool-modern, reservation, none")
-    private List<String> guarantees = new ArrayList<>();
 
     @Option(names = {"-d", "--duration"}, paramLabel = "TIME", defaultValue = "1s",
             description = "Load time of each run (default: ${DEFAULT-VALUE})")
@@ -48,17 +47,6 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-r", "--rate"}, paramLabel = "OPS", defaultValue = "2000",
             description = "Offered operations per second in each run (default: ${DEFAULT-VALUE})")
     private double rate;
-
-    @Option(names = {"-m", "--memory"}, paramLabel = "MIB", defaultValue = "32",
-            description = "Simulated RAM in MiB; the top eighth is highmem (default: ${DEFAULT-VALUE})")
-    private int memoryMiB;
-
-    @Option(names = {"-c", "--cpus"}, paramLabel = "N", defaultValue = "2",
-            description = "Simulated CPUs (default: ${DEFAULT-VALUE})")
-    private int cpus;
-
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of data patterns and faults (default: ${DEFAULT-VALUE})")
-    private long seed;
 
     @Option(names = "--disk-error-rate", paramLabel = "P", defaultValue = "0",
             description = "Probability that a disk fails a bio, in [0, 1] (default: ${DEFAULT-VALUE})")
@@ -77,21 +65,9 @@ final class RunCommand implements Callable<Integer> {
                 + " not sleep, such as a mempool's first attempt (default: ${DEFAULT-VALUE}, off)")
     private int slabFailPercent;
 
-    @Option(names = {"-w", "--workers"}, paramLabel = "N", defaultValue = "4",
-            description = "Load-generator threads per run (default: ${DEFAULT-VALUE})")
-    private int workers;
-
     @Option(names = "--watchdog", paramLabel = "TIME", defaultValue = "2s",
             description = "No operation completing for this long marks a run deadlocked (default: ${DEFAULT-VALUE})")
     private Duration watchdog;
-
-    @Option(names = "--stall-threshold", paramLabel = "TIME", defaultValue = "100ms",
-            description = "Operations slower than this count as stalls (default: ${DEFAULT-VALUE})")
-    private Duration stallThreshold;
-
-    @Option(names = "--service-time", paramLabel = "TIME", defaultValue = "100us",
-            description = "Time a RAM disk takes per bio (default: ${DEFAULT-VALUE})")
-    private Duration serviceTime;
 
     @Option(names = "--kswapd", negatable = true, defaultValue = "false",
             description = "Run kswapd (default: off, so writeback depends on the flusher and direct reclaim)")
@@ -107,35 +83,14 @@ final class RunCommand implements Callable<Integer> {
                 + " leaves free, in percent (default: ${DEFAULT-VALUE}, it takes all it can; 'kalloc sweep' steps it)")
     private double free;
 
-    @Option(names = "--warmup", paramLabel = "TIME", defaultValue = "200ms",
-            description = "Before the campaign, run each scenario on each guarantee this long unrecorded, so that"
-                + " no guarantee measured pays for the JIT compiler (default: ${DEFAULT-VALUE}; 0s for none)")
-    private Duration warmup;
-
     @Option(names = {"-o", "--out"}, paramLabel = "DIR",
             description = "Output folder (default: results/kalloc-<date>-<time>)")
     private Path out;
 
     /** The validated configuration these options describe. */
     RunConfig config() {
-        List<String> sc = new ArrayList<>();
-        if (scenarios.isEmpty()) {
-            for (Scenario s : Scenarios.all()) {
-                sc.add(s.name());
-            }
-        } else {
-            for (String s : scenarios) {
-                sc.add(Scenarios.byName(s).name());
-            }
-        }
-        List<StandardGuarantee> gs = new ArrayList<>();
-        if (guarantees.isEmpty()) {
-            gs.addAll(List.of(StandardGuarantee.values()));
-        } else {
-            for (String g : guarantees) {
-                gs.add(StandardGuarantee.parse(g));
-            }
-        }
+        List<String> sc = CampaignOptions.scenarios(scenarios, Scenarios.all().stream().map(Scenario::name).toList());
+        List<StandardGuarantee> gs = common.guarantees();
         boolean oomWaits;
         if (oom.equals("wait")) {
             oomWaits = true;
@@ -149,8 +104,9 @@ final class RunCommand implements Callable<Integer> {
         }
         Path dir = out != null ? out
                 : Path.of("results", "kalloc-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        return new RunConfig(sc, gs, duration, trials, rate, memoryMiB, cpus, seed, diskErrorRate, pageFailPercent,
-                pageFailInterval, slabFailPercent, workers, watchdog, stallThreshold, serviceTime, kswapd, oomWaits, free, warmup, dir)
+        return new RunConfig(sc, gs, duration, trials, rate, common.memoryMiB, common.cpus, common.seed, diskErrorRate,
+                pageFailPercent, pageFailInterval, slabFailPercent, common.workers, watchdog, common.stallThreshold,
+                common.serviceTime, kswapd, oomWaits, free, common.warmup, dir)
                 .validate();
     }
 

@@ -42,13 +42,19 @@ final class SweepAnalysis {
      * @param failedShare the failed share of operations, over every trial
      * @param breaks whether the cell breaks here
      */
-    record PressureStep(SweepPoint point, CellStats stats, Estimate failedShare, boolean breaks) {
-        String scenario() {
-            return stats.cell().scenario();
+    record PressureStep(SweepPoint point, CellStats stats, Estimate failedShare, boolean breaks) implements CellStep {
+    }
+
+    /** One cell's figures at one point of a sweep. */
+    interface CellStep {
+        CellStats stats();
+
+        default String scenario() {
+            return stats().cell().scenario();
         }
 
-        String guarantee() {
-            return stats.cell().guarantee();
+        default String guarantee() {
+            return stats().cell().guarantee();
         }
     }
 
@@ -72,17 +78,10 @@ final class SweepAnalysis {
      * @param why what failed it, or how it was judged
      * @param failedBy the measure that failed it: {@code done}, {@code p99}, or empty
      */
-    record LoadStep(double rate, CellStats stats, double[] doneShares, boolean sustained, String why, String failedBy) {
+    record LoadStep(double rate, CellStats stats, double[] doneShares, boolean sustained, String why, String failedBy)
+            implements CellStep {
         Estimate doneShare() {
             return Estimate.of(doneShares);
-        }
-
-        String scenario() {
-            return stats.cell().scenario();
-        }
-
-        String guarantee() {
-            return stats.cell().guarantee();
         }
     }
 

@@ -40,14 +40,13 @@ final class SweepCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Mixin
+    private CampaignOptions common = new CampaignOptions();
+
     @Option(names = {"-s", "--scenarios"}, split = ",", paramLabel = "NAME",
             description = "Scenarios (default: writeback, bounce, raid1). Known: ${COMPLETION-CANDIDATES}",
             completionCandidates = RunCommand.ScenarioNames.class)
     private List<String> scenarios = new ArrayList<>();
-
-    @Option(names = {"-g", "--guarantees"}, split = ",", paramLabel = "NAME",
-            description = "Guarantees (default: all): mempool-2.5.1, mempool-modern, reservation, none")
-    private List<String> guarantees = new ArrayList<>();
 
     @Option(names = {"-n", "--trials"}, paramLabel = "N", defaultValue = "6",
             description = "Trials of every cell at every point (default: ${DEFAULT-VALUE}; --quick: 2)")
@@ -78,35 +77,9 @@ final class SweepCommand implements Callable<Integer> {
             description = "Highest rate of the load sweep (default: ${DEFAULT-VALUE}; --quick: 8000)")
     private double rateMax;
 
-    @Option(names = {"-m", "--memory"}, paramLabel = "MIB", defaultValue = "32",
-            description = "Simulated RAM in MiB (default: ${DEFAULT-VALUE})")
-    private int memoryMiB;
-
-    @Option(names = {"-c", "--cpus"}, paramLabel = "N", defaultValue = "2", description = "Simulated CPUs (default: ${DEFAULT-VALUE})")
-    private int cpus;
-
-    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE})")
-    private long seed;
-
-    @Option(names = {"-w", "--workers"}, paramLabel = "N", defaultValue = "4",
-            description = "Load-generator threads per run (default: ${DEFAULT-VALUE})")
-    private int workers;
-
     @Option(names = "--watchdog", paramLabel = "TIME", defaultValue = "1s",
             description = "No operation completing for this long marks a run deadlocked (default: ${DEFAULT-VALUE})")
     private Duration watchdog;
-
-    @Option(names = "--stall-threshold", paramLabel = "TIME", defaultValue = "100ms",
-            description = "A p99 above this does not sustain a rate (default: ${DEFAULT-VALUE})")
-    private Duration stallThreshold;
-
-    @Option(names = "--service-time", paramLabel = "TIME", defaultValue = "100us",
-            description = "Time a RAM disk takes per bio (default: ${DEFAULT-VALUE})")
-    private Duration serviceTime;
-
-    @Option(names = "--warmup", paramLabel = "TIME", defaultValue = "200ms",
-            description = "Unrecorded warm-up of every cell before the first point (default: ${DEFAULT-VALUE})")
-    private Duration warmup;
 
     @Option(names = "--quick", description = "A coarse sweep in about 2 minutes: the --quick defaults above")
     private boolean quick;
@@ -133,27 +106,10 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         List<Double> steps = freeSteps.isEmpty() ? List.of(10.0, 2.0, 1.0, 0.5, 0.0) : freeSteps;
-        List<String> sc = new ArrayList<>();
-        for (String s : scenarios.isEmpty() ? DEFAULT_SCENARIOS : scenarios) {
-            String name = Scenarios.byName(s).name();
-            if (sc.contains(name)) {
-                throw new IllegalArgumentException("--scenarios: '" + s + "' is named twice");
-            }
-            sc.add(name);
-        }
-        List<StandardGuarantee> gs = new ArrayList<>();
-        if (guarantees.isEmpty()) {
-            gs.addAll(List.of(StandardGuarantee.values()));
-        }
-        for (String g : guarantees) {
-            StandardGuarantee k = StandardGuarantee.parse(g);
-            if (gs.contains(k)) {
-                throw new IllegalArgumentException("--guarantees: '" + g + "' is named twice");
-            }
-            gs.add(k);
-        }
-        RunConfig base = new RunConfig(sc, gs, duration, trials, rate, memoryMiB, cpus, seed, 0, 0, 1, 0, workers, watchdog,
-                stallThreshold, serviceTime, false, false, 0, warmup, dir);
+        List<String> sc = CampaignOptions.scenarios(scenarios, DEFAULT_SCENARIOS);
+        RunConfig base = new RunConfig(sc, common.guarantees(), duration, trials, rate, common.memoryMiB, common.cpus,
+                common.seed, 0, 0, 1, 0, common.workers, watchdog, common.stallThreshold, common.serviceTime, false, false, 0,
+                common.warmup, dir);
         return new SweepConfig(base, steps, loadFree, rateFrom, rateMax).validate();
     }
 

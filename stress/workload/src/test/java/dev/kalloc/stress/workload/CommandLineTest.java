@@ -3,8 +3,6 @@ package dev.kalloc.stress.workload;
 import dev.kalloc.bio.StandardGuarantee;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -16,28 +14,22 @@ class CommandLineTest {
     @TempDir
     Path tmp;
 
-    private record Outcome(int status, String out, String err) {
-    }
-
-    private static Outcome run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int status = cl.execute(args);
-        return new Outcome(status, out.toString(), err.toString());
+    private static Cli run(String... args) {
+        return Cli.run(args);
     }
 
     private static void assertUsageError(String expected, String... args) {
-        Outcome o = run(args);
-        assertThat(o.status).as("exit status of %s", String.join(" ", args)).isEqualTo(2);
-        assertThat(o.err).contains(expected);
+        Cli o = run(args);
+        assertThat(o.status()).as("exit status of %s", String.join(" ", args)).isEqualTo(2);
+        assertThat(o.err()).contains(expected);
     }
 
     @Test
     void badRunOptionsAreUsageErrorsNamingTheOption() {
         String out = tmp.toString();
+        assertUsageError("--guarantees: 'none' is named twice", "run", "-o", out, "-g", "none,mempool-modern,none");
+        assertUsageError("--scenarios: 'Bounce' is named twice", "run", "-o", out, "-s", "bounce,Bounce");
+        assertUsageError("--free 100.0: must be in [0, 100) percent", "run", "-o", out, "--free", "100");
         assertUsageError("--rate 0.0", "run", "-o", out, "--rate", "0");
         assertUsageError("--memory 8 MiB", "run", "-o", out, "--memory", "8");
         assertUsageError("--cpus 0", "run", "-o", out, "--cpus", "0");
@@ -89,16 +81,16 @@ class CommandLineTest {
 
     @Test
     void helpNamesTheSubcommands() {
-        Outcome o = run("--help");
-        assertThat(o.status).isZero();
-        assertThat(o.out).contains("run", "report", "proc", "check");
+        Cli o = run("--help");
+        assertThat(o.status()).isZero();
+        assertThat(o.out()).contains("run", "report", "proc", "check");
     }
 
     @Test
     void procPrintsTheKernelViews() {
-        Outcome o = run("proc", "-m", "16", "--pressure");
-        assertThat(o.status).isZero();
-        assertThat(o.out).contains("# /proc/buddyinfo", "Node 0, zone   Normal", "MemTotal:", "Cached:",
+        Cli o = run("proc", "-m", "16", "--pressure");
+        assertThat(o.status()).isZero();
+        assertThat(o.out()).contains("# /proc/buddyinfo", "Node 0, zone   Normal", "MemTotal:", "Cached:",
                 "slabinfo - version: 2.1");
         assertUsageError("unknown view 'vmstat'", "proc", "--views", "vmstat");
     }
@@ -130,14 +122,14 @@ class CommandLineTest {
         java.io.PrintStream stderr = System.err;
         java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
         System.setErr(new java.io.PrintStream(captured, true));
-        Outcome o;
+        Cli o;
         try {
             o = run("run", "--help");
         } finally {
             System.setErr(stderr);
         }
-        assertThat(o.status).isZero();
+        assertThat(o.status()).isZero();
         assertThat(captured.toString()).doesNotContain("picocli WARN");
-        assertThat(o.out.replaceAll("\\s+", " ")).contains("with 95% intervals").doesNotContain("95%%");
+        assertThat(o.out().replaceAll("\\s+", " ")).contains("with 95% intervals").doesNotContain("95%%");
     }
 }

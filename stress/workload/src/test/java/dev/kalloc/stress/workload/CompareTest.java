@@ -3,14 +3,11 @@ package dev.kalloc.stress.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code kalloc compare}: a known slowdown found with its size and interval, a run against
@@ -32,14 +29,8 @@ class CompareTest {
         return d;
     }
 
-    private static String[] run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int status = cl.execute(args);
-        return new String[] {Integer.toString(status), out.toString(), err.toString()};
+    private static Cli run(String... args) {
+        return Cli.run(args);
     }
 
     @Test
@@ -63,9 +54,9 @@ class CompareTest {
         assertThat(same.verdict()).isEqualTo("no change shown");
         assertThat(same.shift().estimate()).isCloseTo(0, within(0.01));
 
-        String[] r = run("compare", a.toString(), b.toString(), "-o", dir.resolve("c.html").toString());
-        assertThat(r[0]).isEqualTo("0");
-        assertThat(r[1]).contains("writeback/mempool-modern p99: 3.50 -> 13.5 ms, change +10.0 [", "worse in B")
+        Cli r = run("compare", a.toString(), b.toString(), "-o", dir.resolve("c.html").toString());
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(r.out()).contains("writeback/mempool-modern p99: 3.50 -> 13.5 ms, change +10.0 [", "worse in B")
                 .doesNotContain("writeback/reservation p99");
         assertThat(dir.resolve("c.html")).content(StandardCharsets.UTF_8).contains("writeback/reservation", "worse in B");
     }
@@ -73,9 +64,9 @@ class CompareTest {
     @Test
     void aRunAgainstItselfChangesNothing() throws Exception {
         Path a = campaign("a", new double[] {1, 2, 3, 4, 5, 6}, new double[] {2, 3, 4, 5, 6, 7});
-        String[] r = run("compare", a.toString(), a.toString(), "-o", dir.resolve("c.html").toString());
-        assertThat(r[0]).isEqualTo("0");
-        assertThat(r[1]).contains("0 significant changes");
+        Cli r = run("compare", a.toString(), a.toString(), "-o", dir.resolve("c.html").toString());
+        assertThat(r.status()).isEqualTo(0);
+        assertThat(r.out()).contains("0 significant changes");
     }
 
     @Test
@@ -87,13 +78,13 @@ class CompareTest {
         String changed = text.replaceFirst("memory=\\d+MiB", "memory=64MiB");
         assertThat(changed).isNotEqualTo(text);
         Files.writeString(log, changed, StandardCharsets.UTF_8);
-        String[] r = run("compare", a.toString(), b.toString(), "-o", dir.resolve("c.html").toString());
-        assertThat(r[0]).isEqualTo("2");
-        assertThat(r[2]).contains("the setting 'memory' differs", "in A, 64MiB in B").doesNotContain("\tat ");
+        Cli r = run("compare", a.toString(), b.toString(), "-o", dir.resolve("c.html").toString());
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("the setting 'memory' differs", "in A, 64MiB in B").doesNotContain("\tat ");
         assertThat(dir.resolve("c.html")).doesNotExist();
-        String[] none = run("compare", a.toString(), dir.resolve("nothing").toString());
-        assertThat(none[0]).isEqualTo("2");
-        assertThat(none[2]).contains("no interval log at");
+        Cli none = run("compare", a.toString(), dir.resolve("nothing").toString());
+        assertThat(none.status()).isEqualTo(2);
+        assertThat(none.err()).contains("no interval log at");
     }
 
     @Test

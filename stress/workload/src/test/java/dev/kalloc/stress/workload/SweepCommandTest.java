@@ -2,8 +2,6 @@ package dev.kalloc.stress.workload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,14 +21,8 @@ class SweepCommandTest {
     @TempDir
     Path dir;
 
-    private static String[] run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int status = cl.execute(args);
-        return new String[] {Integer.toString(status), out.toString(), err.toString()};
+    private static Cli run(String... args) {
+        return Cli.run(args);
     }
 
     private static SweepConfig parse(Path out, String... args) {
@@ -69,37 +61,37 @@ class SweepCommandTest {
 
     @Test
     void badSweepsAreRefusedByName() throws Exception {
-        assertThat(run("sweep", "--free-steps", "5,5", "-o", dir.resolve("a").toString())[2])
+        assertThat(run("sweep", "--free-steps", "5,5", "-o", dir.resolve("a").toString()).err())
                 .contains("--free-steps [5.0, 5.0]: a step is named twice");
-        assertThat(run("sweep", "--free-steps", "100", "-o", dir.resolve("a").toString())[2])
+        assertThat(run("sweep", "--free-steps", "100", "-o", dir.resolve("a").toString()).err())
                 .contains("--free-steps 100.0: each step must be in [0, 100) percent");
-        assertThat(run("sweep", "--rate-from", "4000", "--rate-max", "1000", "-o", dir.resolve("a").toString())[2])
+        assertThat(run("sweep", "--rate-from", "4000", "--rate-max", "1000", "-o", dir.resolve("a").toString()).err())
                 .contains("--rate-max 1000.0: must be in [--rate-from, 1000000]");
-        assertThat(run("sweep", "-g", "none,none", "-o", dir.resolve("a").toString())[2])
+        assertThat(run("sweep", "-g", "none,none", "-o", dir.resolve("a").toString()).err())
                 .contains("--guarantees: 'none' is named twice");
-        String[] resumeNothing = run("sweep", "--resume", dir.toString());
-        assertThat(resumeNothing[0]).isEqualTo("2");
-        assertThat(resumeNothing[2]).contains("no sweep there (sweep.args is missing)").doesNotContain("\tat ");
+        Cli resumeNothing = run("sweep", "--resume", dir.toString());
+        assertThat(resumeNothing.status()).isEqualTo(2);
+        assertThat(resumeNothing.err()).contains("no sweep there (sweep.args is missing)").doesNotContain("\tat ");
         Files.write(dir.resolve(SweepCommand.ARGS), List.of("--trials=lots"), StandardCharsets.UTF_8);
-        String[] damaged = run("sweep", "--resume", dir.toString());
-        assertThat(damaged[0]).isEqualTo("2");
-        assertThat(damaged[2]).contains("is damaged").doesNotContain("\tat ");
-        String[] other = run("sweep", "--resume", dir.toString(), "--trials", "3");
-        assertThat(other[0]).isEqualTo("2");
-        assertThat(other[2]).contains("--resume takes no other option");
-        String[] taken = run("sweep", "-o", dir.toString());
-        assertThat(taken[0]).isEqualTo("2");
-        assertThat(taken[2]).contains("already holds a sweep", "--resume");
+        Cli damaged = run("sweep", "--resume", dir.toString());
+        assertThat(damaged.status()).isEqualTo(2);
+        assertThat(damaged.err()).contains("is damaged").doesNotContain("\tat ");
+        Cli other = run("sweep", "--resume", dir.toString(), "--trials", "3");
+        assertThat(other.status()).isEqualTo(2);
+        assertThat(other.err()).contains("--resume takes no other option");
+        Cli taken = run("sweep", "-o", dir.toString());
+        assertThat(taken.status()).isEqualTo(2);
+        assertThat(taken.err()).contains("already holds a sweep", "--resume");
         assertThat(dir.resolve("a")).doesNotExist();
     }
 
     @Test
     void anInterruptedSweepResumesWithoutRedoingFinishedPoints() throws Exception {
         Path out = dir.resolve("sweep");
-        String[] first = run("sweep", "-s", "bounce", "-g", "mempool-modern,none", "-n", "1", "-d", "150ms",
+        Cli first = run("sweep", "-s", "bounce", "-g", "mempool-modern,none", "-n", "1", "-d", "150ms",
                 "--free-steps", "5,0", "--rate-from", "1000", "--rate-max", "2000", "--warmup", "0s", "-o", out.toString());
-        assertThat(first[0]).as(first[2]).isEqualTo("0");
-        assertThat(first[1]).contains("Breaking points", "fail  bounce", "wait  bounce", "Knees", "6 points (6 run, 0 resumed)");
+        assertThat(first.status()).as(first.err()).isEqualTo(0);
+        assertThat(first.out()).contains("Breaking points", "fail  bounce", "wait  bounce", "Knees", "6 points (6 run, 0 resumed)");
         for (String point : List.of("pressure-fail-free5", "pressure-fail-free0", "pressure-wait-free5", "pressure-wait-free0",
                 "load-1000", "load-2000")) {
             assertThat(out.resolve(point).resolve(Campaign.LOG)).isRegularFile();
@@ -122,29 +114,29 @@ class SweepCommandTest {
         Files.delete(out.resolve(SweepReport.INDEX));
         byte[] kept = Files.readAllBytes(out.resolve("pressure-fail-free5").resolve(Campaign.LOG));
 
-        String[] again = run("sweep", "--resume", out.toString());
-        assertThat(again[0]).as(again[2]).isEqualTo("0");
-        assertThat(again[1]).contains("6 points (2 run, 4 resumed)");
+        Cli again = run("sweep", "--resume", out.toString());
+        assertThat(again.status()).as(again.err()).isEqualTo(0);
+        assertThat(again.out()).contains("6 points (2 run, 4 resumed)");
         assertThat(Files.readAllBytes(out.resolve("pressure-fail-free5").resolve(Campaign.LOG))).isEqualTo(kept);
         assertThat(Sweep.finishedLog(out.resolve("pressure-wait-free0"))).isNotNull();
         assertThat(Sweep.finishedLog(out.resolve("load-2000"))).isNotNull();
         assertThat(out.resolve(SweepReport.INDEX)).isRegularFile();
 
         // Compared with itself: nothing changes; with a run: refused.
-        String[] self = run("compare", out.toString(), out.toString(), "-o", dir.resolve("c.html").toString());
-        assertThat(self[0]).isEqualTo("0");
-        assertThat(self[1]).contains("6 points compared", "0 significant changes");
-        String[] mixed = run("compare", out.toString(), out.resolve("load-1000").toString());
-        assertThat(mixed[0]).isEqualTo("2");
-        assertThat(mixed[2]).contains("is a sweep and", "is not");
+        Cli self = run("compare", out.toString(), out.toString(), "-o", dir.resolve("c.html").toString());
+        assertThat(self.status()).isEqualTo(0);
+        assertThat(self.out()).contains("6 points compared", "0 significant changes");
+        Cli mixed = run("compare", out.toString(), out.resolve("load-1000").toString());
+        assertThat(mixed.status()).isEqualTo(2);
+        assertThat(mixed.err()).contains("is a sweep and", "is not");
         Path other = dir.resolve("other");
         Files.createDirectories(other);
         List<String> args = new ArrayList<>(Files.readAllLines(out.resolve(SweepCommand.ARGS), StandardCharsets.UTF_8));
         args.replaceAll(a -> a.startsWith("--memory=") ? "--memory=64" : a);
         Files.write(other.resolve(SweepCommand.ARGS), args, StandardCharsets.UTF_8);
-        String[] differ = run("compare", out.toString(), other.toString());
-        assertThat(differ[0]).isEqualTo("2");
-        assertThat(differ[2]).contains("the sweeps' settings differ (--memory=32 in A, --memory=64 in B)");
+        Cli differ = run("compare", out.toString(), other.toString());
+        assertThat(differ.status()).isEqualTo(2);
+        assertThat(differ.err()).contains("the sweeps' settings differ (--memory=32 in A, --memory=64 in B)");
     }
 
     private static void deleteTree(Path p) throws Exception {

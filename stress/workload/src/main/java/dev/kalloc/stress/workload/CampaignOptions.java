@@ -1,0 +1,81 @@
+package dev.kalloc.stress.workload;
+
+import dev.kalloc.bio.StandardGuarantee;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The options {@code kalloc run} and {@code kalloc sweep} share (a picocli mixin): the guarantees,
+ * and the machine, load generator and thresholds every run of either boots with. The name lists
+ * are parsed here once, for both: an unknown name is refused naming the known ones, a name given
+ * twice is refused too (it would run its cells twice and compare them with themselves).
+ */
+final class CampaignOptions {
+    @Option(names = {"-g", "--guarantees"}, split = ",", paramLabel = "NAME",
+            description = "Guarantees to run on (default: all): mempool-2.5.1, mempool-modern, reservation, none")
+    List<String> guarantees = new ArrayList<>();
+
+    @Option(names = {"-m", "--memory"}, paramLabel = "MIB", defaultValue = "32",
+            description = "Simulated RAM in MiB; the top eighth is highmem (default: ${DEFAULT-VALUE})")
+    int memoryMiB;
+
+    @Option(names = {"-c", "--cpus"}, paramLabel = "N", defaultValue = "2",
+            description = "Simulated CPUs (default: ${DEFAULT-VALUE})")
+    int cpus;
+
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1", description = "Seed of data patterns and faults (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = {"-w", "--workers"}, paramLabel = "N", defaultValue = "4",
+            description = "Load-generator threads per run (default: ${DEFAULT-VALUE})")
+    int workers;
+
+    @Option(names = "--stall-threshold", paramLabel = "TIME", defaultValue = "100ms",
+            description = "Operations slower than this count as stalls; in a sweep, a p99 above it does not sustain"
+                + " a rate (default: ${DEFAULT-VALUE})")
+    Duration stallThreshold;
+
+    @Option(names = "--service-time", paramLabel = "TIME", defaultValue = "100us",
+            description = "Time a RAM disk takes per bio (default: ${DEFAULT-VALUE})")
+    Duration serviceTime;
+
+    @Option(names = "--warmup", paramLabel = "TIME", defaultValue = "200ms",
+            description = "Before measuring (a sweep: before its first point), run each scenario on each guarantee this"
+                + " long unrecorded, so that no guarantee measured pays for the JIT compiler (default: ${DEFAULT-VALUE};"
+                + " 0s for none)")
+    Duration warmup;
+
+    /** The guarantees named, or all of them. */
+    List<StandardGuarantee> guarantees() {
+        if (guarantees.isEmpty()) {
+            return List.of(StandardGuarantee.values());
+        }
+        List<StandardGuarantee> gs = new ArrayList<>();
+        for (String g : guarantees) {
+            StandardGuarantee k = StandardGuarantee.parse(g);
+            if (gs.contains(k)) {
+                throw new IllegalArgumentException("--guarantees: '" + g + "' is named twice");
+            }
+            gs.add(k);
+        }
+        return gs;
+    }
+
+    /** The scenarios named in {@code given}, or {@code defaults}. */
+    static List<String> scenarios(List<String> given, List<String> defaults) {
+        if (given.isEmpty()) {
+            return defaults;
+        }
+        List<String> sc = new ArrayList<>();
+        for (String s : given) {
+            String name = Scenarios.byName(s).name();
+            if (sc.contains(name)) {
+                throw new IllegalArgumentException("--scenarios: '" + s + "' is named twice");
+            }
+            sc.add(name);
+        }
+        return sc;
+    }
+}
