@@ -54,13 +54,29 @@ final class CampaignOptions {
         }
         List<StandardGuarantee> gs = new ArrayList<>();
         for (String g : guarantees) {
-            StandardGuarantee k = StandardGuarantee.parse(g);
+            StandardGuarantee k;
+            try {
+                k = StandardGuarantee.parse(g);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--guarantees: " + e.getMessage(), e);
+            }
             if (gs.contains(k)) {
                 throw new IllegalArgumentException("--guarantees: '" + g + "' is named twice");
             }
             gs.add(k);
         }
         return gs;
+    }
+
+    /**
+     * Refuses an option given with an empty list ({@code -s ,}), which picocli hands over as no
+     * values at all: read as "the default", it would run what the user did not ask for.
+     */
+    static void requireNonEmpty(picocli.CommandLine.Model.CommandSpec spec, String option, List<?> values) {
+        picocli.CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        if (values.isEmpty() && parsed != null && parsed.hasMatchedOption(option)) {
+            throw new IllegalArgumentException(option + ": an empty list; name at least one, or leave the option out");
+        }
     }
 
     /** The scenarios named in {@code given}, or {@code defaults}. */
@@ -70,7 +86,12 @@ final class CampaignOptions {
         }
         List<String> sc = new ArrayList<>();
         for (String s : given) {
-            String name = Scenarios.byName(s).name();
+            String name;
+            try {
+                name = Scenarios.byName(s).name();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--scenarios: " + e.getMessage(), e);
+            }
             if (sc.contains(name)) {
                 throw new IllegalArgumentException("--scenarios: '" + s + "' is named twice");
             }

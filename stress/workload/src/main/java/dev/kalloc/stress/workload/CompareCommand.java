@@ -53,6 +53,16 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        for (Path dir : List.of(a, b)) {
+            if (!Files.isDirectory(dir)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: " + dir + ": no such folder;"
+                        + " DIR_A and DIR_B must be output folders of 'kalloc run' or of 'kalloc sweep'");
+            }
+        }
+        if (out != null && out.toString().isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: --out '': an empty path; name"
+                    + " the HTML file to write");
+        }
         boolean sweepA = Files.isRegularFile(a.resolve(SweepCommand.ARGS));
         boolean sweepB = Files.isRegularFile(b.resolve(SweepCommand.ARGS));
         if (sweepA != sweepB) {
@@ -63,7 +73,7 @@ final class CompareCommand implements Callable<Integer> {
         try {
             points = sweepA ? commonPoints() : List.of("");
         } catch (UncheckedIOException e) {
-            spec.commandLine().getErr().println("kalloc compare: cannot read a sweep: " + e.getCause().getMessage());
+            spec.commandLine().getErr().println("kalloc compare: cannot read a sweep: " + Text.ioError(e.getCause()));
             return Main.EXIT_IO;
         }
         Map<String, RunComparison> compared = new LinkedHashMap<>();
@@ -109,7 +119,7 @@ final class CompareCommand implements Callable<Integer> {
             }
             Files.writeString(page, html(compared), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            spec.commandLine().getErr().println("kalloc compare: cannot write " + page + ": " + e.getMessage());
+            spec.commandLine().getErr().println("kalloc compare: cannot write " + page + ": " + Text.ioError(e));
             return Main.EXIT_IO;
         }
         for (Map.Entry<String, RunComparison> e : compared.entrySet()) {
@@ -117,6 +127,9 @@ final class CompareCommand implements Callable<Integer> {
                 stdout().println(e.getKey() + ": " + e.getValue().summary());
             }
             stdout().print(text(e.getValue(), all));
+        }
+        for (String u : unfinished) {
+            stdout().println("not compared: point " + u + ", unfinished in A or B (kalloc sweep --resume finishes it)");
         }
         if (sweepA) {
             long sig = compared.values().stream().mapToLong(c -> c.rows().stream().filter(RunComparison.Row::significant)
@@ -135,9 +148,13 @@ final class CompareCommand implements Callable<Integer> {
     }
 
     /**
-     * The point folders both sweeps hold, in A's order; refuses sweeps of different settings (their
-     * {@code sweep.args} differ beyond the seed) or with no point in common.
+     * The point folders both sweeps finished, in A's order (those only one finished are listed in
+     * {@link #unfinished}); refuses sweeps of different settings (their {@code sweep.args} differ
+     * beyond the seed) or with no finished point in common.
      */
+    /** Points one of two sweeps has not finished: listed, not compared. */
+    private final List<String> unfinished = new ArrayList<>();
+
     private List<String> commonPoints() {
         try {
             List<String> argsA = Files.readAllLines(a.resolve(SweepCommand.ARGS), StandardCharsets.UTF_8);
@@ -154,8 +171,13 @@ final class CompareCommand implements Callable<Integer> {
             try (Stream<Path> s = Files.list(a)) {
                 for (Path p : s.sorted().toList()) {
                     String name = p.getFileName().toString();
-                    if (Files.isRegularFile(p.resolve(Campaign.LOG)) && Files.isRegularFile(b.resolve(name).resolve(Campaign.LOG))) {
+                    if (!Files.isDirectory(p) || !Files.isDirectory(b.resolve(name))) {
+                        continue;
+                    }
+                    if (Sweep.finishedLog(p) != null && Sweep.finishedLog(b.resolve(name)) != null) {
                         points.add(name);
+                    } else if (Files.exists(p.resolve(Campaign.LOG)) || Files.exists(b.resolve(name).resolve(Campaign.LOG))) {
+                        unfinished.add(name);
                     }
                 }
             }

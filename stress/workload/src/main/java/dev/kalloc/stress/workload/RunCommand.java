@@ -89,6 +89,8 @@ final class RunCommand implements Callable<Integer> {
 
     /** The validated configuration these options describe. */
     RunConfig config() {
+        CampaignOptions.requireNonEmpty(spec, "--scenarios", scenarios);
+        CampaignOptions.requireNonEmpty(spec, "--guarantees", common.guarantees);
         List<String> sc = CampaignOptions.scenarios(scenarios, Scenarios.all().stream().map(Scenario::name).toList());
         List<StandardGuarantee> gs = common.guarantees();
         boolean oomWaits;
@@ -106,7 +108,7 @@ final class RunCommand implements Callable<Integer> {
                 : Path.of("results", "kalloc-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         return new RunConfig(sc, gs, duration, trials, rate, common.memoryMiB, common.cpus, common.seed, diskErrorRate,
                 pageFailPercent, pageFailInterval, slabFailPercent, common.workers, watchdog, common.stallThreshold,
-                common.serviceTime, kswapd, oomWaits, free, common.warmup, dir)
+                common.serviceTime, kswapd, oomWaits, free + 0.0, common.warmup, dir)
                 .validate();
     }
 

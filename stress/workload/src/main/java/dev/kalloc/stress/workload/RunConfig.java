@@ -64,6 +64,8 @@ record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Dur
                 "--duration " + Text.duration(duration) + ": must be in (0, 24h]");
         require(trials >= 1 && trials <= MAX_TRIALS, "--trials " + trials + ": must be in [1, " + MAX_TRIALS + "]");
         require(rate > 0 && rate <= 1_000_000 && Double.isFinite(rate), "--rate " + rate + ": must be in (0, 1000000] ops/s");
+        require(rate * duration.toNanos() / 1e9 >= 1, "--rate " + rate + ": offers no operation in a run of "
+                + Text.duration(duration) + "; raise --rate or --duration");
         require(memoryMiB >= MIN_MEMORY_MIB && memoryMiB <= MAX_MEMORY_MIB,
                 "--memory " + memoryMiB + " MiB: must be in [" + MIN_MEMORY_MIB + ", " + MAX_MEMORY_MIB + "]");
         require(cpus >= 1 && cpus <= 64, "--cpus " + cpus + ": must be in [1, 64]");

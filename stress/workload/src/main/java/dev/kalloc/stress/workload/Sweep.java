@@ -47,9 +47,16 @@ final class Sweep {
         this.err = err;
     }
 
-    /** Runs (or reads, if finished) every point; returns what the sweep found. */
+    /**
+     * Runs (or reads, if finished) every point; returns what the sweep found.
+     *
+     * @throws IOException if an output cannot be written, or a finished point's log cannot be read
+     * @throws IllegalArgumentException if a finished point was run with other settings than the
+     *         sweep's (nothing is run then)
+     */
     SweepAnalysis run() throws IOException, InterruptedException {
         Files.createDirectories(config.base().out());
+        checkFinishedPoints();
         List<String> scenarios = config.base().scenarios();
         long done = 0;
         try (ProgressBar bar = Campaign.progressBar(err, "sweep", config.maxRuns())) {
@@ -91,14 +98,66 @@ final class Sweep {
         return points;
     }
 
+    /**
+     * Before anything runs: every finished point on disk must have been run with the sweep's
+     * settings, or its figures would be reported under settings they were not measured with.
+     */
+    private void checkFinishedPoints() throws IOException {
+        List<SweepPoint> all = new ArrayList<>(config.pressurePoints());
+        for (double r : config.loadRates()) {
+            all.add(config.loadPoint(r));
+        }
+        for (SweepPoint p : all) {
+            RunLog log = finishedLog(config.base().out().resolve(p.folder()));
+            if (log == null) {
+                continue;
+            }
+            String expected = new Campaign(config.pointConfig(p, config.base().scenarios(), false), err).settings();
+            String why = mismatch(log, expected, p.kind() == SweepPoint.Kind.LOAD);
+            if (why != null) {
+                throw new IllegalArgumentException("point " + p.folder() + " was run with other settings than the sweep's "
+                        + SweepCommand.ARGS + " (" + why + "): resume it with the " + SweepCommand.ARGS
+                        + " it was begun with, or start a new sweep");
+            }
+        }
+    }
+
+    /**
+     * The first setting of {@code log} that differs from {@code expected} (a settings line), or
+     * null. The warm-up differs by design (only the first point warms up), and a load point runs
+     * only the scenarios still unsaturated, a subset of the sweep's.
+     */
+    static String mismatch(RunLog log, String expected, boolean subsetOfScenarios) {
+        for (String kv : expected.split(" ")) {
+            int eq = kv.indexOf('=');
+            String key = kv.substring(0, eq);
+            String want = kv.substring(eq + 1);
+            String got = log.setting(key);
+            if (key.equals("warmup")) {
+                continue;
+            }
+            if (key.equals("scenarios") && subsetOfScenarios && got != null
+                    && List.of(want.split(",")).containsAll(List.of(got.split(",")))) {
+                continue;
+            }
+            if (!want.equals(got)) {
+                return key + "=" + got + " in the point, " + key + "=" + want + " in the sweep";
+            }
+        }
+        return null;
+    }
+
     private long point(SweepPoint p, List<String> scenarios, ProgressBar bar, long done)
             throws IOException, InterruptedException {
         Path dir = config.base().out().resolve(p.folder());
         RunLog log = finishedLog(dir);
-        if (log != null) {
-            if (!Files.isRegularFile(dir.resolve(Report.SUMMARY))) {
-                new Report(log, dir).renderData(); // stopped between its last run and its outputs
+        if (log != null && !CheckCommand.problems(log, dir).isEmpty()) {
+            new Report(log, dir).renderData(); // stopped between its last run and its outputs, or one was removed
+            if (!CheckCommand.problems(log, dir).isEmpty()) {
+                log = null; // the log itself does not hold what its runs counted: run the point again
             }
+        }
+        if (log != null) {
             resumed++;
             points.put(p, log);
             bar.stepTo(done + log.runs().size() * 100L);
@@ -117,9 +176,12 @@ final class Sweep {
 
     /**
      * The log of the point in {@code dir} if the point is finished (its log reads and holds every
-     * run it plans), else null.
+     * run it plans), else null (none, cut off, or damaged: the point is run again).
+     *
+     * @throws IOException if the log is there but cannot be read (permissions, a disk error): a
+     *         point that may well be finished is never thrown away for that
      */
-    static RunLog finishedLog(Path dir) {
+    static RunLog finishedLog(Path dir) throws IOException {
         Path file = dir.resolve(Campaign.LOG);
         if (!Files.isRegularFile(file)) {
             return null;
@@ -128,8 +190,8 @@ final class Sweep {
             RunLog log = RunLog.read(file);
             int planned = log.plannedRuns();
             return planned > 0 && log.runs().size() == planned ? log : null;
-        } catch (IOException | IllegalArgumentException e) {
-            return null; // cut off in the middle of a line: run it again
+        } catch (IllegalArgumentException e) {
+            return null; // cut off in the middle of a line, or not a log: run it again
         }
     }
 

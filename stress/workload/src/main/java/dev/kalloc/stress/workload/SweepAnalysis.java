@@ -39,7 +39,8 @@ final class SweepAnalysis {
      *
      * @param point the step
      * @param stats the cell and its figures
-     * @param failedShare the failed share of operations, over every trial
+     * @param failedShare the failed share of operations over the trials that ran to the end, or
+     *        null if none did (a deadlocked trial's share describes a run cut short)
      * @param breaks whether the cell breaks here
      */
     record PressureStep(SweepPoint point, CellStats stats, Estimate failedShare, boolean breaks) implements CellStep {
@@ -126,7 +127,8 @@ final class SweepAnalysis {
             for (Cell c : log.cells()) {
                 CellStats s = CellStats.of(log, c);
                 if (e.getKey().kind() == SweepPoint.Kind.PRESSURE) {
-                    Estimate failed = Estimate.of(failedShares(c));
+                    double[] shares = failedShares(s.counted());
+                    Estimate failed = shares.length == 0 ? null : Estimate.of(shares);
                     a.pressure.add(new PressureStep(e.getKey(), s, failed, breaks(c, failed)));
                 } else {
                     a.load.add(loadStep(e.getKey().rate(), s, stallMillis(log)));
@@ -139,18 +141,21 @@ final class SweepAnalysis {
     }
 
     /** Each trial's failed operations over those begun (0 for a trial that began none). */
-    static double[] failedShares(Cell c) {
-        double[] v = new double[c.trials().size()];
+    static double[] failedShares(List<RunResult> trials) {
+        double[] v = new double[trials.size()];
         for (int i = 0; i < v.length; i++) {
-            RunResult r = c.trials().get(i);
+            RunResult r = trials.get(i);
             v[i] = r.started() == 0 ? 0 : r.failed() / (double) r.started();
         }
         return v;
     }
 
-    /** The break rule: a deadlock, an error or lost data in any trial, or failures in most. */
+    /**
+     * The break rule: a deadlock, an error or lost data in any trial, or failures in most of the
+     * trials that ran to the end ({@code failedShare} null: none did).
+     */
     static boolean breaks(Cell c, Estimate failedShare) {
-        return c.deadlocks() > 0 || c.errors() > 0 || c.mismatches() > 0 || failedShare.median() > 0;
+        return c.deadlocks() > 0 || c.errors() > 0 || c.mismatches() > 0 || failedShare != null && failedShare.median() > 0;
     }
 
     private static double stallMillis(RunLog log) {

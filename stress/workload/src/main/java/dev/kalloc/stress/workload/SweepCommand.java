@@ -105,13 +105,18 @@ final class SweepCommand implements Callable<Integer> {
                 freeSteps = List.of(10.0, 1.0, 0.0);
             }
         }
-        List<Double> steps = freeSteps.isEmpty() ? List.of(10.0, 2.0, 1.0, 0.5, 0.0) : freeSteps;
+        CampaignOptions.requireNonEmpty(spec, "--free-steps", freeSteps);
+        CampaignOptions.requireNonEmpty(spec, "--scenarios", scenarios);
+        CampaignOptions.requireNonEmpty(spec, "--guarantees", common.guarantees);
+        List<Double> steps = freeSteps.isEmpty() ? List.of(10.0, 2.0, 1.0, 0.5, 0.0)
+                : freeSteps.stream().map(f -> f + 0.0).toList(); // -0 is 0
         List<String> sc = CampaignOptions.scenarios(scenarios, DEFAULT_SCENARIOS);
         RunConfig base = new RunConfig(sc, common.guarantees(), duration, trials, rate, common.memoryMiB, common.cpus,
                 common.seed, 0, 0, 1, 0, common.workers, watchdog, common.stallThreshold, common.serviceTime, false, false, 0,
                 common.warmup, dir);
-        return new SweepConfig(base, steps, loadFree, rateFrom, rateMax).validate();
+        return new SweepConfig(base, steps, loadFree + 0.0, rateFrom, rateMax).validate();
     }
+
 
     /** The arguments that describe {@code c} in full, for {@link #ARGS}: defaults spelled out. */
     static List<String> args(SweepConfig c) {
@@ -172,7 +177,8 @@ final class SweepCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | CommandLine.TypeConversionException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage(), e);
         } catch (IOException e) {
-            cl.getErr().println("kalloc sweep: cannot read " + resume.resolve(ARGS) + ": " + e.getMessage());
+            cl.getErr().println("kalloc sweep: cannot read " + (resume != null ? resume.resolve(ARGS) : out) + ": "
+                    + Text.ioError(e));
             return Main.EXIT_IO;
         }
         PrintWriter stdout = cl.getOut();
@@ -186,7 +192,12 @@ final class SweepCommand implements Callable<Integer> {
             cl.getErr().flush();
             long start = System.nanoTime();
             Sweep sweep = new Sweep(config, System.err);
-            SweepAnalysis analysis = sweep.run();
+            SweepAnalysis analysis;
+            try {
+                analysis = sweep.run();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, "kalloc sweep --resume: " + e.getMessage(), e);
+            }
             SweepReport report = new SweepReport(analysis, config, List.copyOf(sweep.points().keySet()), command);
             Path index = report.write(dir);
             stdout.println();
@@ -196,8 +207,12 @@ final class SweepCommand implements Callable<Integer> {
                     sweep.ran(), sweep.resumed(), (System.nanoTime() - start) / 1e9, index.toAbsolutePath());
             stdout.flush();
             return 0;
-        } catch (IOException | UncheckedIOException e) {
-            cl.getErr().println("kalloc sweep: cannot write the outputs in " + dir + ": " + e.getMessage());
+        } catch (IOException e) {
+            cl.getErr().println("kalloc sweep: cannot read or write the outputs in " + dir + ": " + Text.ioError(e));
+            return Main.EXIT_IO;
+        } catch (UncheckedIOException e) {
+            cl.getErr().println("kalloc sweep: cannot read or write the outputs in " + dir + ": "
+                    + Text.ioError(e.getCause()));
             return Main.EXIT_IO;
         }
     }
@@ -211,16 +226,24 @@ final class SweepCommand implements Callable<Integer> {
         List<String> args = Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
         SweepCommand c = new SweepCommand();
         CommandLine cl = new CommandLine(c).registerConverter(Duration.class, new DurationConverter());
+        cl.setExpandAtFiles(false); // a line starting with @ is damage, not a file to read
+        SweepConfig config;
         try {
             cl.parseArgs(args.toArray(new String[0]));
-        } catch (CommandLine.ParameterException e) {
+            if (c.resume != null || c.out != null || c.quick) {
+                throw new IllegalArgumentException("it names --resume, --out or --quick, which a sweep never writes there");
+            }
+            config = c.config(dir);
+        } catch (CommandLine.ParameterException | IllegalArgumentException e) {
             throw new IllegalArgumentException("--resume " + dir + ": " + file + " is damaged: " + e.getMessage(), e);
         }
-        if (c.resume != null || c.out != null || c.quick) {
-            throw new IllegalArgumentException("--resume " + dir + ": " + file + " is damaged: it names --resume, --out or"
-                    + " --quick, which a sweep never writes there");
+        // The file holds every setting, spelled out as args() writes them: anything else (an empty
+        // file, a line removed or edited by hand) would resume a sweep other than the one begun.
+        if (!args(config).equals(args)) {
+            throw new IllegalArgumentException("--resume " + dir + ": " + file + " is damaged: it does not hold every"
+                    + " setting of a sweep as 'kalloc sweep' writes them (" + String.join(" ", args(config)) + ")");
         }
-        return c.config(dir);
+        return config;
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

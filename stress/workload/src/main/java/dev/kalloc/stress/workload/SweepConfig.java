@@ -42,12 +42,16 @@ record SweepConfig(RunConfig base, List<Double> freeSteps, double loadFree, doub
         require(freeSteps.size() <= MAX_POINTS, "--free-steps: at most " + MAX_POINTS + " steps");
         for (double f : freeSteps) {
             require(f >= 0 && f < 100 && Double.isFinite(f), "--free-steps " + f + ": each step must be in [0, 100) percent");
+            require(Math.abs(f * 1000 - Math.rint(f * 1000)) < 1e-6,
+                    "--free-steps " + f + ": at most three decimals (a step names its point's folder)");
         }
         require(freeSteps.stream().distinct().count() == freeSteps.size(),
                 "--free-steps " + freeSteps + ": a step is named twice");
         require(loadFree >= 0 && loadFree < 100 && Double.isFinite(loadFree),
                 "--load-free " + loadFree + ": must be in [0, 100) percent");
-        require(rateFrom > 0 && Double.isFinite(rateFrom), "--rate-from " + rateFrom + ": must be positive");
+        require(rateFrom * base.duration().toNanos() / 1e9 >= 1 && Double.isFinite(rateFrom),
+                "--rate-from " + rateFrom + ": must offer at least one operation in a run of " + Text.duration(base.duration()));
+        require(rateFrom == Math.rint(rateFrom), "--rate-from " + rateFrom + ": a whole number of operations a second");
         require(rateMax >= rateFrom && rateMax <= 1_000_000,
                 "--rate-max " + rateMax + ": must be in [--rate-from, 1000000] ops/s");
         require(loadRates().size() <= MAX_POINTS, "--rate-from/--rate-max: more than " + MAX_POINTS + " doublings");

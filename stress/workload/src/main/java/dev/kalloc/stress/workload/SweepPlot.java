@@ -115,7 +115,8 @@ final class SweepPlot {
         chart.getStyler().setXAxisMax(Math.max(1.0, labels.size() - 1.0));
         chart.getStyler().setxAxisTickLabelsFormattingFunction(x -> {
             long i = Math.round(x);
-            return Math.abs(x - i) < 1e-6 && i >= 0 && i < labels.size() ? labels.get((int) i) : "";
+            // A blank, not an empty string: XChart cannot lay out an empty label.
+            return Math.abs(x - i) < 1e-6 && i >= 0 && i < labels.size() ? labels.get((int) i) : " ";
         });
     }
 

@@ -169,10 +169,12 @@ final class SweepReport {
                             continue;
                         }
                         int i = steps.indexOf(p.point().freePercent());
-                        x[i] = i;
-                        med[i] = 100 * p.failedShare().median();
-                        lo[i] = 100 * p.failedShare().lo();
-                        hi[i] = 100 * p.failedShare().hi();
+                        Estimate e = p.failedShare();
+                        if (e != null) {
+                            med[i] = 100 * e.median();
+                            lo[i] = 100 * e.lo();
+                            hi[i] = 100 * e.hi();
+                        }
                         Cell c = p.stats().cell();
                         if (c.deadlocks() + c.mismatches() + c.errors() > 0) {
                             br.add((double) i);
@@ -312,7 +314,9 @@ final class SweepReport {
             j.beginObject().name("oom").value(p.point().oom()).name("free_percent").value(p.point().freePercent())
                     .name("scenario").value(p.scenario()).name("guarantee").value(p.guarantee())
                     .name("outcomes").value(p.stats().cell().outcomes()).name("breaks").value(p.breaks());
-            estimate(j, "failed_share", p.failedShare());
+            if (p.failedShare() != null) {
+                estimate(j, "failed_share", p.failedShare());
+            }
             figure(j, p.stats().figure(Metric.P99));
             figure(j, p.stats().figure(Metric.PRICE));
             j.endObject();
@@ -424,8 +428,8 @@ final class SweepReport {
                     Estimate e = p.failedShare();
                     h.append("<td").append(p.breaks() ? " class=\"fail\"" : "").append('>')
                             .append(Text.html(p.stats().cell().outcomes())).append("; ")
-                            .append(String.format(Locale.ROOT, "%.2f [%.2f, %.2f]", 100 * e.median(), 100 * e.lo(),
-                                    100 * e.hi()))
+                            .append(e == null ? "- (no trial ran to the end)" : String.format(Locale.ROOT,
+                                    "%.2f [%.2f, %.2f]", 100 * e.median(), 100 * e.lo(), 100 * e.hi()))
                             .append("; ").append(Text.html(p.stats().figure(Metric.P99).text())).append("; ")
                             .append(Text.html(p.stats().figure(Metric.PRICE).text())).append("</td>");
                 }

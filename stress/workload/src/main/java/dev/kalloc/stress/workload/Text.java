@@ -53,6 +53,26 @@ final class Text {
     }
 
     /** {@code 1 trial}, {@code 6 trials}. */
+    /**
+     * What went wrong with a file, in words: the reason an exception of {@code java.nio.file}
+     * carries (its message is often the path alone), else its message.
+     */
+    static String ioError(java.io.IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or folder (" + e.getMessage() + ")";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied (" + e.getMessage() + ")";
+        }
+        if (e instanceof java.nio.file.FileAlreadyExistsException) {
+            return "already exists (" + e.getMessage() + ")";
+        }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason() + " (" + fs.getFile() + ")";
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
     /** A percentage without a needless decimal: {@code 5}, {@code 2.5}, {@code 0.25}. */
     static String percent(double p) {
         if (p == Math.rint(p)) {

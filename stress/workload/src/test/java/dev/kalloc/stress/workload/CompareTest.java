@@ -84,7 +84,10 @@ class CompareTest {
         assertThat(dir.resolve("c.html")).doesNotExist();
         Cli none = run("compare", a.toString(), dir.resolve("nothing").toString());
         assertThat(none.status()).isEqualTo(2);
-        assertThat(none.err()).contains("no interval log at");
+        assertThat(none.err()).contains("nothing: no such folder");
+        Cli empty = run("compare", a.toString(), java.nio.file.Files.createDirectories(dir.resolve("empty")).toString());
+        assertThat(empty.status()).isEqualTo(2);
+        assertThat(empty.err()).contains("no interval log at");
     }
 
     @Test

@@ -69,13 +69,23 @@ class SweepCommandTest {
                 .contains("--rate-max 1000.0: must be in [--rate-from, 1000000]");
         assertThat(run("sweep", "-g", "none,none", "-o", dir.resolve("a").toString()).err())
                 .contains("--guarantees: 'none' is named twice");
+        assertThat(run("sweep", "-s", ",", "-o", dir.resolve("a").toString()).err())
+                .contains("--scenarios: an empty list");
+        assertThat(run("sweep", "--free-steps", "5,0,-0", "-o", dir.resolve("a").toString()).err())
+                .contains("a step is named twice");
+        assertThat(run("sweep", "--free-steps", "0.0001", "-o", dir.resolve("a").toString()).err())
+                .contains("at most three decimals");
+        assertThat(run("sweep", "-d", "100ms", "--rate-from", "5", "-o", dir.resolve("a").toString()).err())
+                .contains("--rate-from 5.0: must offer at least one operation in a run of 100ms");
         Cli resumeNothing = run("sweep", "--resume", dir.toString());
         assertThat(resumeNothing.status()).isEqualTo(2);
         assertThat(resumeNothing.err()).contains("no sweep there (sweep.args is missing)").doesNotContain("\tat ");
-        Files.write(dir.resolve(SweepCommand.ARGS), List.of("--trials=lots"), StandardCharsets.UTF_8);
-        Cli damaged = run("sweep", "--resume", dir.toString());
-        assertThat(damaged.status()).isEqualTo(2);
-        assertThat(damaged.err()).contains("is damaged").doesNotContain("\tat ");
+        for (List<String> bad : List.of(List.of("--trials=lots"), List.<String>of(), List.of("@/etc/hostname"))) {
+            Files.write(dir.resolve(SweepCommand.ARGS), bad, StandardCharsets.UTF_8);
+            Cli damaged = run("sweep", "--resume", dir.toString());
+            assertThat(damaged.status()).as("%s", bad).isEqualTo(2);
+            assertThat(damaged.err()).contains("is damaged").doesNotContain("\tat ");
+        }
         Cli other = run("sweep", "--resume", dir.toString(), "--trials", "3");
         assertThat(other.status()).isEqualTo(2);
         assertThat(other.err()).contains("--resume takes no other option");
@@ -112,6 +122,7 @@ class SweepCommandTest {
         Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
         deleteTree(out.resolve("load-2000"));
         Files.delete(out.resolve(SweepReport.INDEX));
+        Files.delete(out.resolve("pressure-fail-free0").resolve("bounce.mempool-modern.read.hgrm"));
         byte[] kept = Files.readAllBytes(out.resolve("pressure-fail-free5").resolve(Campaign.LOG));
 
         Cli again = run("sweep", "--resume", out.toString());
@@ -121,6 +132,18 @@ class SweepCommandTest {
         assertThat(Sweep.finishedLog(out.resolve("pressure-wait-free0"))).isNotNull();
         assertThat(Sweep.finishedLog(out.resolve("load-2000"))).isNotNull();
         assertThat(out.resolve(SweepReport.INDEX)).isRegularFile();
+        assertThat(CheckCommand.problems(Sweep.finishedLog(out.resolve("pressure-fail-free0")),
+                out.resolve("pressure-fail-free0"))).isEmpty();
+
+        // A sweep.args edited since: refused before anything runs.
+        Path args0 = out.resolve(SweepCommand.ARGS);
+        List<String> original = Files.readAllLines(args0, StandardCharsets.UTF_8);
+        Files.write(args0, original.stream().map(a -> a.equals("--seed=1") ? "--seed=99" : a).toList(),
+                StandardCharsets.UTF_8);
+        Cli edited = run("sweep", "--resume", out.toString());
+        assertThat(edited.status()).isEqualTo(2);
+        assertThat(edited.err()).contains("was run with other settings", "seed=1 in the point, seed=99 in the sweep");
+        Files.write(args0, original, StandardCharsets.UTF_8);
 
         // Compared with itself: nothing changes; with a run: refused.
         Cli self = run("compare", out.toString(), out.toString(), "-o", dir.resolve("c.html").toString());
@@ -137,6 +160,19 @@ class SweepCommandTest {
         Cli differ = run("compare", out.toString(), other.toString());
         assertThat(differ.status()).isEqualTo(2);
         assertThat(differ.err()).contains("the sweeps' settings differ (--memory=32 in A, --memory=64 in B)");
+    }
+
+    @Test
+    void aSweepOfOneStepAndOneRateStillPlots() throws Exception {
+        Path out = dir.resolve("one");
+        Cli r = run("sweep", "-s", "bounce", "-g", "none", "-n", "1", "-d", "100ms", "--free-steps", "0", "--rate-from",
+                "2000", "--rate-max", "2000", "--warmup", "0s", "-o", out.toString());
+        assertThat(r.status()).as(r.err()).isEqualTo(0);
+        for (String png : List.of("pressure-fail-bounce.png", "pressure-wait-bounce.png", "load-bounce.png")) {
+            assertThat(Files.size(out.resolve(png))).as(png).isPositive();
+        }
+        // Every trial deadlocked under wait: no failed share, not a 0%.
+        assertThat(out.resolve(SweepReport.INDEX)).content(StandardCharsets.UTF_8).contains("no trial ran to the end");
     }
 
     private static void deleteTree(Path p) throws Exception {
