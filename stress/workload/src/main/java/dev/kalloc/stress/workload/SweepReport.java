@@ -79,43 +79,44 @@ final class SweepReport {
                 .append("% free to ").append(lowest()).append(", at which a cell broke (a deadlock, lost data or an")
                 .append(" error in any trial, or failed operations in most); 'kept going' to ").append(lowest()).append('\n');
         List<String> gs = guarantees();
-        int w = 10;
+        // Each column as wide as its widest entry, so that one long outcome does not widen all.
+        StringBuilder row = new StringBuilder("%-5s %-10s");
         for (String g : gs) {
-            w = Math.max(w, g.length());
-        }
-        for (boolean waits : new boolean[] {false, true}) {
-            for (String s : scenarios()) {
-                for (String g : gs) {
+            int w = g.length();
+            for (boolean waits : new boolean[] {false, true}) {
+                for (String s : scenarios()) {
                     w = Math.max(w, text(breakingPoint(waits, s, g)).length());
                 }
             }
+            row.append(" %-").append(w).append('s');
         }
-        String row = "%-5s %-10s" + (" %-" + w + "s").repeat(gs.size()) + "%n";
+        row.append("%n");
         List<Object> head = new ArrayList<>(List.of("oom", "scenario"));
         head.addAll(gs);
-        sb.append(String.format(Locale.ROOT, row, head.toArray()));
+        sb.append(String.format(Locale.ROOT, row.toString(), head.toArray()).stripTrailing()).append('\n');
         for (boolean waits : new boolean[] {false, true}) {
             for (String s : scenarios()) {
                 List<Object> cells = new ArrayList<>(List.of(waits ? "wait" : "fail", s));
                 for (String g : gs) {
                     cells.add(text(breakingPoint(waits, s, g)));
                 }
-                sb.append(String.format(Locale.ROOT, row, cells.toArray()));
+                sb.append(String.format(Locale.ROOT, row.toString(), cells.toArray()).stripTrailing()).append('\n');
             }
         }
+        int w = 16;
         if (!a.knees().isEmpty()) {
             sb.append('\n').append(kneeTitle()).append('\n');
-            String krow = "%-10s" + (" %-" + Math.max(16, w / 2) + "s").repeat(gs.size()) + "%n";
+            String krow = "%-10s" + (" %-" + w + "s").repeat(gs.size()) + "%n";
             List<Object> kh = new ArrayList<>(List.of("scenario"));
             kh.addAll(gs);
-            sb.append(String.format(Locale.ROOT, krow, kh.toArray()));
+            sb.append(String.format(Locale.ROOT, krow, kh.toArray()).stripTrailing()).append('\n');
             for (String s : scenarios()) {
                 List<Object> cells = new ArrayList<>(List.of(s));
                 for (String g : gs) {
                     SweepAnalysis.Knee k = knee(s, g);
                     cells.add(k == null ? "-" : k.text());
                 }
-                sb.append(String.format(Locale.ROOT, krow, cells.toArray()));
+                sb.append(String.format(Locale.ROOT, krow, cells.toArray()).stripTrailing()).append('\n');
             }
             for (String s : scenarios()) {
                 for (SweepAnalysis.KneeTest t : a.kneeTests(s)) {
