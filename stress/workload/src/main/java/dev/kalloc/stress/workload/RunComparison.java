@@ -198,9 +198,9 @@ final class RunComparison {
         String s = String.format(Locale.ROOT, "%d cells in both, %d figures compared, %d significant changes", cells,
                 rows.size(), sig);
         if (!attainable()) {
-            s += String.format(Locale.ROOT, "; with %s a cell and %d guarantees a scenario a change may not be able to"
+            s += String.format(Locale.ROOT, "; with %s a cell and %s a scenario a change may not be able to"
                     + " reach significance after Holm's correction: run more trials (--trials)",
-                    Text.count(minTrials, "trial"), largestFamily);
+                    Text.count(minTrials, "trial"), Text.count(largestFamily, "guarantee"));
         }
         return s;
     }
