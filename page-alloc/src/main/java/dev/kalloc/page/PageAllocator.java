@@ -419,9 +419,13 @@ public final class PageAllocator {
      * {@code __free_pages(page, order)}: gives a block back. The caller must hold the only
      * reference. Never sleeps; any context.
      *
+     * <p>Null is a bug, as in the kernel, where {@code __free_pages(NULL)} oopses; only the
+     * address form {@link #freePagesAddr} takes 0 as "nothing" ({@code free_pages(0)}).
+     *
      * @throws IllegalArgumentException for an order outside {@code [0, MAX_ORDER)}
-     * @throws KernelBug for a double free, a tail page, a wrong order, a page with references
-     *         left, a page still in the page cache or still marked as slab; nothing is changed
+     * @throws KernelBug for a null page, a double free, a tail page, a wrong order, a page with
+     *         references left, a page still in the page cache or still marked as slab; nothing is
+     *         changed
      */
     public void freePages(Page page, int order) {
         checkOrder(order);
@@ -443,8 +447,15 @@ public final class PageAllocator {
         freePages(page, 0);
     }
 
-    /** {@code free_pages(addr, order)}: frees the block at physical address {@code addr}. */
+    /**
+     * {@code free_pages(addr, order)}: frees the block at physical address {@code addr}. As in the
+     * kernel, address 0 is "no block" and does nothing (callers free what a failed
+     * {@code __get_free_pages} returned without a check); pfn 0 is never handed out here.
+     */
     public void freePagesAddr(long addr, int order) {
+        if (addr == 0) {
+            return;
+        }
         if ((addr & ~PhysicalMemory.PAGE_MASK) != 0) {
             throw new IllegalArgumentException(String.format("free_pages: address 0x%x is not page aligned", addr));
         }
@@ -455,10 +466,13 @@ public final class PageAllocator {
      * {@code put_page}: drops one reference; the last one frees the block with the order it was
      * allocated with.
      *
-     * @throws KernelBug if the page is not allocated, or the last reference of a page-cache page
-     *         is dropped while it is still in the cache
+     * @throws KernelBug if the page is null (the kernel oopses), not allocated, or the last
+     *         reference of a page-cache page is dropped while it is still in the cache
      */
     public void putPage(Page page) {
+        if (page == null) {
+            throw new KernelBug("put_page(NULL): no page to drop a reference of");
+        }
         if (page.state != Page.STATE_ALLOCATED) {
             throw new KernelBug("put_page on " + page + ", which is " + Page.stateName(page.state));
         }
@@ -482,7 +496,7 @@ public final class PageAllocator {
      * this stays small enough to inline.
      */
     private void checkFreeable(Page page, int order) {
-        if (page.zone().machine() != machine || page.state != Page.STATE_ALLOCATED || page.order != order
+        if (page == null || page.zone().machine() != machine || page.state != Page.STATE_ALLOCATED || page.order != order
                 || (page.flags() & NOT_FREEABLE) != 0 || page.mapping != null) {
             throw freeableBug(page, order);
         }
@@ -498,6 +512,10 @@ public final class PageAllocator {
     }
 
     private void checkFreeableSlow(Page page, int order) {
+        if (page == null) {
+            throw new KernelBug("__free_pages(NULL, " + order + "): no block to free (the kernel oopses here; free_pages(0)"
+                    + " is the form that takes 'nothing')");
+        }
         if (page.zone().machine() != machine) {
             throw new IllegalArgumentException(page + " belongs to another machine");
         }

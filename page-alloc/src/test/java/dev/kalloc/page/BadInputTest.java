@@ -224,7 +224,7 @@ class BadInputTest {
             PageAllocator pa = m.pageAlloc();
             Page zero = m.pfnToPage(0);
             assertRejectedUnchanged(m, KernelBug.class, "reserved", () -> pa.freePage(zero));
-            assertRejectedUnchanged(m, KernelBug.class, "reserved", () -> pa.freePagesAddr(0, 0));
+            // Not through free_pages(0, 0): address 0 is the kernel's "nothing" (nullAndZeroAsTheKernelHasThem).
             assertRejectedUnchanged(m, KernelBug.class, "reserved", () -> pa.putPage(zero));
             assertRejectedUnchanged(m, KernelBug.class, "reserved", () -> pa.freeColdPage(zero));
             // a second reference can be taken and dropped, but the last one is never dropped
@@ -286,6 +286,28 @@ class BadInputTest {
             Page free = m.pfnToPage(m.zone(Zone.ZONE_NORMAL).startPfn());
             assertRejectedUnchanged(m, KernelBug.class, "get_page", free::get);
             assertThat(free.count()).isZero();
+        }
+    }
+
+    @ParameterizedTest(name = "per-cpu lists {0}")
+    @ValueSource(booleans = {false, true})
+    void nullAndZeroAsTheKernelHasThem(boolean pcp) {
+        try (Machine m = boot(pcp)) {
+            PageAllocator pa = m.pageAlloc();
+            Page held = pa.allocPage(Gfp.GFP_KERNEL); // something allocated, so "unchanged" means something
+            // __free_pages(NULL) oopses in the kernel: a named bug here, never a NullPointerException.
+            assertRejectedUnchanged(m, KernelBug.class, "__free_pages(NULL, 0)", () -> pa.freePage(null));
+            assertRejectedUnchanged(m, KernelBug.class, "__free_pages(NULL, 2)", () -> pa.freePages(null, 2));
+            assertRejectedUnchanged(m, KernelBug.class, "__free_pages(NULL, 0)", () -> pa.freeColdPage(null));
+            assertRejectedUnchanged(m, KernelBug.class, "put_page(NULL)", () -> pa.putPage(null));
+            // free_pages(0, order) is "nothing", as __get_free_pages' failure value is meant to be freed.
+            m.checkInvariants();
+            MachineState before = MachineState.of(m);
+            pa.freePagesAddr(0, 0);
+            pa.freePagesAddr(0, 3);
+            assertThat(MachineState.of(m)).isEqualTo(before);
+            pa.freePage(held);
+            m.checkInvariants();
         }
     }
 }

@@ -317,9 +317,13 @@ public final class Reservation implements PageReservation {
      *         (a page from the ordinary pools or another reservation, or one already freed);
      *         nothing changed
      * @throws IllegalStateException for a oneshot reservation, whose pages are consumed
-     * @throws KernelBug for anything the page allocator rejects (wrong order, references left)
+     * @throws KernelBug for a null page, or anything the page allocator rejects (wrong order,
+     *         references left)
      */
     public void freePages(Page page, int order) {
+        if (page == null) {
+            throw new KernelBug("freeing NULL to reservation " + name + ": no block to free");
+        }
         if (flags != RSV_MULTISHOT) {
             throw new IllegalStateException("reservation " + name + " is oneshot: its pages are consumed; free them "
                     + "with the page allocator");

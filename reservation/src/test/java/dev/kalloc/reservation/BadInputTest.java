@@ -100,6 +100,7 @@ class BadInputTest {
             assertRejectedUnchanged(rs, IllegalArgumentException.class, "belongs to reservation b",
                     () -> a.freePages(fromB, 0));
             assertRejectedUnchanged(rs, IllegalStateException.class, "oneshot", () -> once.freePages(ordinary, 0));
+            assertRejectedUnchanged(rs, KernelBug.class, "freeing NULL to reservation a", () -> a.freePages(null, 0));
             assertRejectedUnchanged(rs, KernelBug.class, "order", () -> a.freePages(fromA, 0));
             a.freePages(fromA, 1);
             assertRejectedUnchanged(rs, IllegalArgumentException.class, "not allocated from it",
