@@ -260,10 +260,16 @@ final class SweepCommand implements Callable<Integer> {
         long load = cells * c.loadRates().size();
         double perRun = b.duration().toNanos() / 1e9 + SET_UP_SECONDS;
         return String.format(Locale.ROOT, "kalloc sweep: %d pressure points and up to %d load points, %d to %d runs of %s;"
-                + " about %.0f to %.0f minutes here (each run adds about %.1f s of boot, fill and verification, a"
+                + " about %s to %s here (each run adds about %.1f s of boot, fill and verification, a"
                 + " deadlocked one its watchdog)", c.pressurePoints().size(), c.loadRates().size(), pressure + cells,
-                pressure + load, Text.duration(b.duration()), (pressure + cells) * perRun / 60,
-                (pressure + load) * perRun / 60, SET_UP_SECONDS);
+                pressure + load, Text.duration(b.duration()), roughly((pressure + cells) * perRun),
+                roughly((pressure + load) * perRun), SET_UP_SECONDS);
+    }
+
+    /** A time estimate in seconds below two minutes, else in minutes. */
+    static String roughly(double seconds) {
+        return seconds < 120 ? String.format(Locale.ROOT, "%.0f s", seconds)
+                : String.format(Locale.ROOT, "%.0f min", seconds / 60);
     }
 
     /** What a run costs beyond its load time on this 2-core machine, measured: boot, fill, drain, verify. */

@@ -47,6 +47,11 @@ class SweepCommandTest {
         assertThat(quick.steps()).containsExactly(10.0, 1.0, 0.0);
         assertThat(quick.base().trials()).isEqualTo(2);
         assertThat(parse(dir, "--quick", "--trials", "3").base().trials()).isEqualTo(3);
+        // The plan: 10 pressure points of 72 runs; here 4 load rates (1000 to 8000), by default 6.
+        assertThat(SweepCommand.estimate(c)).contains("10 pressure points and up to 4 load points");
+        assertThat(SweepCommand.estimate(parse(dir))).contains("792 to 1152 runs of 500ms", "about 13 min to 19 min");
+        assertThat(SweepCommand.roughly(59.6)).isEqualTo("60 s");
+        assertThat(SweepCommand.roughly(150)).isEqualTo("3 min");
     }
 
     @Test
