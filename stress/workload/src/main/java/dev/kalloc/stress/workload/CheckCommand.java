@@ -23,9 +23,10 @@ import picocli.CommandLine.Parameters;
  * run finding A better than B on a metric in a scenario, the other B better than A. Evidence
  * that flips between two runs settles nothing; this is the check that it does not.
  *
- * <p>Exit status 0 if all hold, 1 otherwise, with one line per problem (a folder or log that
- * cannot be read is one of them). The JMH results kept in {@code DIR/jmh/} must read too, since
- * {@code kalloc report DIR} folds them in.
+ * <p>Exit status 0 if all hold, 1 otherwise, with one line per problem; 3 when a log (of DIR or
+ * of OTHER) is missing, damaged or cannot be read, as every command answers an input it cannot
+ * read. The JMH results kept in {@code DIR/jmh/} must read too, since {@code kalloc report DIR}
+ * folds them in.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Checks that DIR/kalloc.hlog reads back with HistogramLogReader, that every trial's histograms"
@@ -47,10 +48,12 @@ final class CheckCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();
         RunLog log = null;
+        boolean unreadable = false;
         try {
             log = read(dir);
         } catch (IOException | IllegalArgumentException e) {
             problems.add("the interval log does not read back: " + e.getMessage());
+            unreadable = true;
         }
         if (log != null) {
             problems.addAll(problems(log, dir));
@@ -69,6 +72,7 @@ final class CheckCommand implements Callable<Integer> {
                 }
             } catch (IOException | IllegalArgumentException e) {
                 problems.add("the interval log of --against " + against + " does not read back: " + e.getMessage());
+                unreadable = true;
             }
         }
         for (String p : problems) {
@@ -84,7 +88,7 @@ final class CheckCommand implements Callable<Integer> {
             }
         }
         out.flush();
-        return problems.isEmpty() ? 0 : Main.EXIT_FAILED;
+        return unreadable ? Main.EXIT_IO : problems.isEmpty() ? 0 : Main.EXIT_FAILED;
     }
 
     /** The log of {@code folder}; a damaged one is an {@link IllegalArgumentException} naming its line. */

@@ -28,7 +28,8 @@ import picocli.CommandLine.Parameters;
  * point as two runs; sweeps of different settings (beyond the seed) are refused.
  *
  * <p>Exit status: 0 when compared (a change is a result, not a failure); 2 for incomparable runs
- * or a folder that is not a run; 3 when a log cannot be read or the page cannot be written.
+ * or a sweep against a run; 3 when a folder or its log is missing or cannot be read, or the page
+ * cannot be written.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = {"Compares two runs (or two sweeps, point by point) of the same settings: per cell and metric the change from A to B with its"
@@ -55,8 +56,9 @@ final class CompareCommand implements Callable<Integer> {
     public Integer call() {
         for (Path dir : List.of(a, b)) {
             if (!Files.isDirectory(dir)) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: " + dir + ": no such folder;"
-                        + " DIR_A and DIR_B must be output folders of 'kalloc run' or of 'kalloc sweep'");
+                spec.commandLine().getErr().println("kalloc compare: " + dir + ": no such folder; DIR_A and DIR_B must be"
+                        + " output folders of 'kalloc run' or of 'kalloc sweep'");
+                return Main.EXIT_IO;
             }
         }
         if (out != null && out.toString().isEmpty()) {
@@ -82,9 +84,9 @@ final class CompareCommand implements Callable<Integer> {
             Path db = point.isEmpty() ? b : b.resolve(point);
             for (Path dir : List.of(da, db)) {
                 if (!Files.isRegularFile(dir.resolve(Campaign.LOG))) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "kalloc compare: no interval log at "
-                            + dir.resolve(Campaign.LOG) + ": DIR_A and DIR_B must be output folders of 'kalloc run'"
-                            + " or of 'kalloc sweep'");
+                    spec.commandLine().getErr().println("kalloc compare: no interval log at " + dir.resolve(Campaign.LOG)
+                            + ": DIR_A and DIR_B must be output folders of 'kalloc run' or of 'kalloc sweep'");
+                    return Main.EXIT_IO;
                 }
             }
             RunLog la;

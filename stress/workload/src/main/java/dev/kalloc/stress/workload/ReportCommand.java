@@ -40,8 +40,10 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (!Files.isRegularFile(dir.resolve(Campaign.LOG))) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "kalloc report: no interval log at "
-                    + dir.resolve(Campaign.LOG) + ": DIR must be the output folder of a 'kalloc run'");
+            // An input that cannot be read: exit 3 (the README's "could not be read"), one line.
+            spec.commandLine().getErr().println("kalloc report: no interval log at " + dir.resolve(Campaign.LOG)
+                    + ": DIR must be the output folder of a 'kalloc run'");
+            return Main.EXIT_IO;
         }
         RunLog log;
         try {

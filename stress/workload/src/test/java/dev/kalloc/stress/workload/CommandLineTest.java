@@ -97,7 +97,14 @@ class CommandLineTest {
 
     @Test
     void reportOfAFolderWithoutALogIsAUsageError() {
-        assertUsageError("no interval log", "report", tmp.toString());
+        // A folder without a log is an input that cannot be read: exit 3, one line, for every reader.
+        for (String[] args : new String[][] {{"report", tmp.toString()}, {"check", tmp.toString()},
+            {"compare", tmp.toString(), tmp.toString()}, {"compare", tmp.resolve("missing").toString(), tmp.toString()}}) {
+            Cli o = run(args);
+            assertThat(o.status()).as(String.join(" ", args)).isEqualTo(Main.EXIT_IO);
+            assertThat(o.err() + o.out()).as(String.join(" ", args)).containsAnyOf("no interval log", "no such folder",
+                    "does not read back").doesNotContain("Usage:", "\tat ");
+        }
     }
 
     @Test

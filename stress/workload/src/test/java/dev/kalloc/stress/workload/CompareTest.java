@@ -83,10 +83,10 @@ class CompareTest {
         assertThat(r.err()).contains("the setting 'memory' differs", "in A, 64MiB in B").doesNotContain("\tat ");
         assertThat(dir.resolve("c.html")).doesNotExist();
         Cli none = run("compare", a.toString(), dir.resolve("nothing").toString());
-        assertThat(none.status()).isEqualTo(2);
+        assertThat(none.status()).isEqualTo(Main.EXIT_IO);
         assertThat(none.err()).contains("nothing: no such folder");
         Cli empty = run("compare", a.toString(), java.nio.file.Files.createDirectories(dir.resolve("empty")).toString());
-        assertThat(empty.status()).isEqualTo(2);
+        assertThat(empty.status()).isEqualTo(Main.EXIT_IO);
         assertThat(empty.err()).contains("no interval log at");
     }
 
