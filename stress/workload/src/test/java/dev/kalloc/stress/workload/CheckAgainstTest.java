@@ -106,14 +106,14 @@ class CheckAgainstTest {
         Path a = run("a", LOW, HIGH);
         Path empty = Files.createDirectories(tmp.resolve("empty"));
         Outcome o = check(a.toString(), "--against", empty.toString());
-        assertThat(o.status).isEqualTo(Main.EXIT_FAILED);
+        assertThat(o.status).isEqualTo(Main.EXIT_IO);
         assertThat(o.out).contains("check: the interval log of --against " + empty + " does not read back: no interval"
                 + " log at " + empty.resolve(Campaign.LOG));
         assertNoStackTrace(o);
 
         Path missing = tmp.resolve("no-such-folder");
         Outcome m = check(a.toString(), "--against", missing.toString());
-        assertThat(m.status).isEqualTo(Main.EXIT_FAILED);
+        assertThat(m.status).isEqualTo(Main.EXIT_IO);
         assertThat(m.out).contains("check: the interval log of --against " + missing + " does not read back");
         assertNoStackTrace(m);
     }
@@ -124,7 +124,7 @@ class CheckAgainstTest {
         Path junk = Files.createDirectories(tmp.resolve("junk"));
         Files.writeString(junk.resolve(Campaign.LOG), "not an interval log\n1.0,2.0,3.0,@@@@\n", StandardCharsets.UTF_8);
         Outcome o = check(a.toString(), "--against", junk.toString());
-        assertThat(o.status).isEqualTo(Main.EXIT_FAILED);
+        assertThat(o.status).isEqualTo(Main.EXIT_IO);
         assertThat(o.out).contains("check: the interval log of --against " + junk + " does not read back");
         assertNoStackTrace(o);
     }
@@ -152,12 +152,12 @@ class CheckAgainstTest {
         assertThat(Files.readString(cut.resolve(Campaign.LOG))).contains("#kalloc-run");
 
         Outcome against = check(a.toString(), "--against", cut.toString());
-        assertThat(against.status).isEqualTo(Main.EXIT_FAILED);
+        assertThat(against.status).isEqualTo(Main.EXIT_IO);
         assertThat(against.out).as("stderr: %s", against.err).contains("check: the interval log of --against " + cut + " does not read back: ");
         assertNoStackTrace(against);
 
         Outcome self = check(cut.toString());
-        assertThat(self.status).isEqualTo(Main.EXIT_FAILED);
+        assertThat(self.status).isEqualTo(Main.EXIT_IO);
         assertThat(self.out).contains("check: the interval log does not read back: ");
         assertNoStackTrace(self);
     }
