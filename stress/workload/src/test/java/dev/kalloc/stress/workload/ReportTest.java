@@ -170,4 +170,31 @@ class ReportTest {
         assertThat(PercentilePlot.x(0)).isZero();
         assertThat(PercentilePlot.x(1.0)).isFinite().isCloseTo(6, org.assertj.core.data.Offset.offset(1e-6));
     }
+
+    /**
+     * Every string the page takes from a log is escaped: the settings line, the environment, a
+     * run's error, its mismatch examples, wait sites and counter names, as a hostile or damaged
+     * log could carry markup in any of them.
+     */
+    @Test
+    void everyStringFromTheLogIsEscapedInThePage() throws Exception {
+        String evil = "<script>alert(1)</script>";
+        long t = 1_700_000_000_000L;
+        java.util.Map<String, Long> counters = new java.util.LinkedHashMap<>();
+        counters.put("ops.write", 4L);
+        counters.put("x" + evil, 1L);
+        RunResult broken = new RunResult("writeback", "mempool-modern", 1, 42, 1000, 2.5, 2.51, 2500, 2500, 3, 1, true,
+                List.of("phase load", "w0 [WAITING] " + evil), 4096, 1, List.of("page 3: " + evil), 1.0, 1.0,
+                "java.lang.IllegalStateException: " + evil, counters, List.of("write"));
+        try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t, "scenarios=writeback note=" + evil)) {
+            log.comment(new Environment(java.util.Map.of("jdk", evil)).encode());
+            log.interval("writeback/mempool-modern/t1/write", SyntheticLog.interval(t, 100_000, 200_000));
+            log.run(broken);
+        }
+        new Report(RunLog.read(dir.resolve(Campaign.LOG)), dir).render();
+        String page = Files.readString(dir.resolve(Report.INDEX), StandardCharsets.UTF_8);
+        String escaped = "&lt;script&gt;alert(1)&lt;/script&gt;";
+        assertThat(page).doesNotContain(evil).contains("note=" + escaped, "x" + escaped, "page 3: " + escaped,
+                "IllegalStateException: " + escaped, "[WAITING] " + escaped, "<td>" + escaped + "</td>");
+    }
 }
