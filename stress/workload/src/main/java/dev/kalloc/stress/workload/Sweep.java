@@ -67,9 +67,10 @@ final class Sweep {
             List<Double> rates = config.loadRates();
             for (int i = 0; i < rates.size() && !active.isEmpty(); i++) {
                 double rate = rates.get(i);
-                done = point(config.loadPoint(rate), active, bar, done);
-                SweepAnalysis sofar = SweepAnalysis.of(points);
-                active.removeIf(s -> sofar.saturated(s, rate));
+                SweepPoint p = config.loadPoint(rate);
+                done = point(p, active, bar, done);
+                SweepAnalysis now = SweepAnalysis.of(Map.of(p, points.get(p))); // this rate only: all it decides
+                active.removeIf(s -> now.saturated(s, rate));
                 bar.maxHint(done + (rates.size() - 1 - i) * cellRuns(active.size()) * 100);
             }
             bar.maxHint(done);

@@ -160,32 +160,21 @@ final class SweepReport {
                 List<double[]> broken = new ArrayList<>();
                 boolean any = false;
                 for (String g : guarantees()) {
-                    double[] x = new double[steps.size()];
-                    double[] med = nan(steps.size());
-                    double[] lo = nan(steps.size());
-                    double[] hi = nan(steps.size());
+                    Estimate[] at = new Estimate[steps.size()];
                     List<Double> br = new ArrayList<>();
                     for (SweepAnalysis.PressureStep p : a.pressure()) {
                         if (p.point().oomWaits() != waits || !p.scenario().equals(s) || !p.guarantee().equals(g)) {
                             continue;
                         }
                         int i = steps.indexOf(p.point().freePercent());
-                        Estimate e = p.failedShare();
-                        if (e != null) {
-                            med[i] = 100 * e.median();
-                            lo[i] = 100 * e.lo();
-                            hi[i] = 100 * e.hi();
-                        }
+                        at[i] = p.failedShare();
                         Cell c = p.stats().cell();
                         if (c.deadlocks() + c.mismatches() + c.errors() > 0) {
                             br.add((double) i);
                         }
                         any = true;
                     }
-                    for (int i = 0; i < x.length; i++) {
-                        x[i] = i;
-                    }
-                    curves.add(new SweepPlot.Curve(g, x, med, lo, hi));
+                    curves.add(curve(g, at, 100));
                     broken.add(br.stream().mapToDouble(Double::doubleValue).toArray());
                 }
                 if (any) {
@@ -217,29 +206,22 @@ final class SweepReport {
         List<SweepPlot.Curve> curves = new ArrayList<>();
         List<double[]> knees = new ArrayList<>();
         for (String g : guarantees()) {
-            double[] x = new double[rates.size()];
-            double[] med = nan(x.length);
-            double[] lo = nan(x.length);
-            double[] hi = nan(x.length);
-            for (int i = 0; i < x.length; i++) {
-                x[i] = i;
-            }
+            Estimate[] byRate = new Estimate[rates.size()];
             for (SweepAnalysis.LoadStep l : a.load()) {
                 int i = rates.indexOf(l.rate());
                 CellStats.Figure f = l.stats().figure(Metric.P99);
                 if (l.scenario().equals(s) && l.guarantee().equals(g) && i >= 0 && f.present()) {
-                    med[i] = f.estimate().median();
-                    lo[i] = f.estimate().lo();
-                    hi[i] = f.estimate().hi();
+                    byRate[i] = f.estimate();
                 }
             }
-            curves.add(new SweepPlot.Curve(g, x, med, lo, hi));
+            SweepPlot.Curve curve = curve(g, byRate, 1);
+            curves.add(curve);
             SweepAnalysis.Knee k = knee(s, g);
             double[] at = null;
             if (k != null && !Double.isNaN(k.knee())) {
                 int i = rates.indexOf(k.knee());
-                if (i >= 0 && !Double.isNaN(med[i])) {
-                    at = new double[] {i, med[i]};
+                if (i >= 0 && byRate[i] != null) {
+                    at = new double[] {i, curve.median()[i]};
                 }
             }
             knees.add(at);
@@ -250,10 +232,23 @@ final class SweepReport {
         return true;
     }
 
-    private static double[] nan(int n) {
-        double[] v = new double[n];
-        java.util.Arrays.fill(v, Double.NaN);
-        return v;
+    /**
+     * The curve of {@code at} (an estimate per evenly spaced point, null where there is none),
+     * each figure times {@code scale}.
+     */
+    private static SweepPlot.Curve curve(String name, Estimate[] at, double scale) {
+        int n = at.length;
+        double[] x = new double[n];
+        double[] med = new double[n];
+        double[] lo = new double[n];
+        double[] hi = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = i;
+            med[i] = at[i] == null ? Double.NaN : scale * at[i].median();
+            lo[i] = at[i] == null ? Double.NaN : scale * at[i].lo();
+            hi[i] = at[i] == null ? Double.NaN : scale * at[i].hi();
+        }
+        return new SweepPlot.Curve(name, x, med, lo, hi);
     }
 
     String json() {
