@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The long jcstress run: the whole suite, every JVM configuration jcstress detects on this machine
+# (biased locking on/off, the C2 stress randomizers, split per-actor compilation), in `quick` mode by
+# default or in `default` mode, with the samples each test collected written out as a table.
+#
+# CI runs the suite in sanity mode with one JVM configuration (a few hundred samples per test, a
+# handful for the Mode.Termination tests); this is the run that gives the evidence weight.
+#
+#   stress/jcstress/long-run.sh [quick|default|tough] [OUT]
+#
+# OUT (default results/jcstress-<mode>) receives:
+#   jcstress.log   jcstress's verbose console output (every configuration's outcomes)
+#   report/        jcstress's HTML report
+#   samples.md     one row per test: verdict, configurations run, samples, outcomes seen
+#   run.txt        commit, JVM, machine, load before and after, start, end, elapsed
+# and jcstress's result blob (jcstress-results-*.bin.gz; `java -jar jcstress.jar -p FILE` re-reads it).
+#
+# Exits with jcstress's status (1 on a FORBIDDEN outcome or an error), or 1 when the report's
+# "Failed tests" or "Error tests" line is not "No matches.". Runs for roughly 30-90 minutes in quick
+# mode on 2 cores: run it alone on the machine if the sample counts are to be compared.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+
+mode=${1:-quick}
+case "$mode" in
+  quick|default|tough) ;;
+  *) echo "long-run.sh: mode \"$mode\": must be quick, default or tough" >&2; exit 2 ;;
+esac
+out=${2:-results/jcstress-$mode}
+if [ -e "$out" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
+  echo "long-run.sh: $out exists and is not empty; move it away or name another folder" >&2
+  exit 2
+fi
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+./mvnw -B -q -ntp -pl stress/jcstress -am package -DskipTests
+jar=$root/stress/jcstress/target/jcstress.jar
+
+{
+  echo "commit:   $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "mode:     $mode, whole suite, every detected JVM configuration"
+  echo "java:     $(java -version 2>&1 | head -1)"
+  echo "machine:  $(nproc) CPUs, $(uname -sr)"
+  echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "start:    $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+} > "$out/run.txt"
+start=$(date +%s)
+
+# jcstress writes its result blob into the working folder: keep it beside the report.
+status=0
+(cd "$out" && java -jar "$jar" -m "$mode" -r report -v) > "$out/jcstress.log" 2>&1 || status=$?
+
+{
+  echo "end:      $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+  echo "elapsed:  $(( ($(date +%s) - start) / 60 )) min"
+  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "jcstress exit status: $status"
+} >> "$out/run.txt"
+
+# Per test: the configurations are the "[OK|FAILED|ERROR] name" lines of the progress section
+# (one per JVM configuration, compilation mode and fork); the samples and outcomes come from the
+# "Results across all configurations" table after "RUN RESULTS:", whose columns are right-aligned
+# under their header (an outcome such as "2, 1, 0" holds spaces, so fields are cut by column).
+awk '
+  function flush() {
+    if (test != "") { verdict[test] = v; samples[test] = total; outcomes[test] = seen }
+    test = ""
+  }
+  /^RUN RESULTS:/ { summary = 1; next }
+  !summary && match($0, /\[(OK|FAILED|ERROR)\] [A-Za-z0-9_.$]+$/) {
+    name = substr($0, RSTART); sub(/^\[[A-Z]+\] /, "", name); runs[name]++; next
+  }
+  summary && match($0, /\[(OK|FAILED|ERROR)\] [A-Za-z0-9_.$]+$/) {
+    flush()
+    test = substr($0, RSTART); v = test; sub(/\].*/, "", v); sub(/^\[/, "", v)
+    sub(/^\[[A-Z]+\] /, "", test); total = 0; seen = ""; header = 0; next
+  }
+  summary && test != "" && /RESULT +SAMPLES +FREQ/ {
+    header = 1; resultEnd = index($0, "RESULT") + 5; samplesEnd = index($0, "SAMPLES") + 6; next
+  }
+  summary && test != "" && header && NF == 0 { header = 0; next }
+  summary && test != "" && header {
+    outcome = substr($0, 1, resultEnd); gsub(/^ +| +$/, "", outcome)
+    n = substr($0, resultEnd + 1, samplesEnd - resultEnd); gsub(/[ ,]/, "", n)
+    total += n
+    seen = seen (seen == "" ? "" : "; ") outcome ": " n
+  }
+  END {
+    flush()
+    print "| test | verdict | runs | samples | outcomes (samples) |"
+    print "|---|---|---:|---:|---|"
+    fflush()
+    for (t in verdict) {
+      short = t; sub(/^dev\.kalloc\.stress\.jcstress\./, "", short)
+      printf "| %s | %s | %d | %d | %s |\n", short, verdict[t], runs[t], samples[t], outcomes[t] | "sort"
+    }
+    close("sort")
+  }
+' "$out/jcstress.log" > "$out/samples.md"
+
+echo "long-run.sh: $(( $(wc -l < "$out/samples.md") - 2 )) tests; table in $out/samples.md, log in $out/jcstress.log"
+cat "$out/run.txt"
+for line in "Failed tests: No matches." "Error tests: No matches."; do
+  if ! grep -qF "$line" "$out/jcstress.log"; then
+    echo "long-run.sh: the jcstress report lacks \"$line\"" >&2
+    [ "$status" -ne 0 ] || status=1
+  fi
+done
+exit "$status"
