@@ -59,44 +59,48 @@ status=0
   echo "elapsed:  $(( ($(date +%s) - start) / 60 )) min"
   echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "jcstress exit status: $status"
+  echo "progress: $(grep -o 'Results: [^)]*' "$out/jcstress.log" | tail -1)"
+  grep -q '^RUN RESULTS:' "$out/jcstress.log" || echo "INCOMPLETE: jcstress stopped before its summary; the table holds the runs it finished"
 } >> "$out/run.txt"
 
-# Per test: the configurations are the "[OK|FAILED|ERROR] name" lines of the progress section
-# (one per JVM configuration, compilation mode and fork); the samples and outcomes come from the
-# "Results across all configurations" table after "RUN RESULTS:", whose columns are right-aligned
-# under their header (an outcome such as "2, 1, 0" holds spaces, so fields are cut by column).
+# Per test, from the progress section: one "[OK|FAILED|ERROR] name" block per run (a JVM
+# configuration, compilation mode and fork), each with an outcome table whose columns are
+# right-aligned under their header (an outcome such as "2, 1, 0" holds spaces, so fields are cut
+# by column). Built from the blocks rather than from jcstress's closing summary so that a run cut
+# short still yields the table of what it finished (run.txt then says the run was incomplete).
 awk '
-  function flush() {
-    if (test != "") { verdict[test] = v; samples[test] = total; outcomes[test] = seen }
-    test = ""
-  }
-  /^RUN RESULTS:/ { summary = 1; next }
-  !summary && match($0, /\[(OK|FAILED|ERROR)\] [A-Za-z0-9_.$]+$/) {
-    name = substr($0, RSTART); sub(/^\[[A-Z]+\] /, "", name); runs[name]++; next
-  }
-  summary && match($0, /\[(OK|FAILED|ERROR)\] [A-Za-z0-9_.$]+$/) {
-    flush()
+  /^RUN RESULTS:/ { exit }
+  match($0, /\[(OK|FAILED|ERROR)\] [A-Za-z0-9_.$]+$/) {
     test = substr($0, RSTART); v = test; sub(/\].*/, "", v); sub(/^\[/, "", v)
-    sub(/^\[[A-Z]+\] /, "", test); total = 0; seen = ""; header = 0; next
+    sub(/^\[[A-Z]+\] /, "", test)
+    runs[test]++
+    if (!(test in verdict) || verdict[test] == "OK") verdict[test] = v
+    header = 0; runSamples = 0; next
   }
-  summary && test != "" && /RESULT +SAMPLES +FREQ/ {
+  test != "" && /RESULT +SAMPLES +FREQ/ {
     header = 1; resultEnd = index($0, "RESULT") + 5; samplesEnd = index($0, "SAMPLES") + 6; next
   }
-  summary && test != "" && header && NF == 0 { header = 0; next }
-  summary && test != "" && header {
+  test != "" && header && (NF == 0 || /^\(/) {
+    if (!(test in fewest) || runSamples < fewest[test]) fewest[test] = runSamples
+    header = 0; test = ""; next
+  }
+  test != "" && header {
     outcome = substr($0, 1, resultEnd); gsub(/^ +| +$/, "", outcome)
     n = substr($0, resultEnd + 1, samplesEnd - resultEnd); gsub(/[ ,]/, "", n)
-    total += n
-    seen = seen (seen == "" ? "" : "; ") outcome ": " n
+    runSamples += n; samples[test] += n
+    key = test SUBSEP outcome
+    if (!(key in count)) order[test] = order[test] (order[test] == "" ? "" : SUBSEP) outcome
+    count[key] += n
   }
   END {
-    flush()
-    print "| test | verdict | runs | samples | outcomes (samples) |"
-    print "|---|---|---:|---:|---|"
+    print "| test | verdict | runs | samples | fewest in one run | outcomes (samples) |"
+    print "|---|---|---:|---:|---:|---|"
     fflush()
     for (t in verdict) {
       short = t; sub(/^dev\.kalloc\.stress\.jcstress\./, "", short)
-      printf "| %s | %s | %d | %d | %s |\n", short, verdict[t], runs[t], samples[t], outcomes[t] | "sort"
+      k = split(order[t], names, SUBSEP); seen = ""
+      for (i = 1; i <= k; i++) seen = seen (i > 1 ? "; " : "") names[i] ": " count[t, names[i]]
+      printf "| %s | %s | %d | %d | %d | %s |\n", short, verdict[t], runs[t], samples[t], fewest[t], seen | "sort"
     }
     close("sort")
   }
