@@ -139,10 +139,9 @@ final class CheckCommand implements Callable<Integer> {
                 }
             }
         }
-        int planned = log.plannedRuns();
-        if (planned > log.runs().size()) {
-            problems.add("the log holds " + log.runs().size() + " of the " + planned + " runs its settings ask for:"
-                    + " the campaign was stopped before its end");
+        String incomplete = log.incompleteness();
+        if (incomplete != null) {
+            problems.add(incomplete);
         }
         for (String f : expectedPages(dir)) {
             if (!Files.isRegularFile(dir.resolve(f))) {

@@ -120,11 +120,19 @@ final class ReportCommand implements Callable<Integer> {
     static int renderAndPrint(RunLog log, Path dir, PrintWriter out, String elapsed) throws IOException {
         Report report = new Report(log, dir);
         Path index = report.render();
+        String incomplete = log.incompleteness();
+        if (incomplete != null) {
+            out.println("kalloc: " + incomplete + ".");
+            out.println();
+        }
         out.print(SummaryTable.text(report.analysis()));
         out.println();
         report.printVerdicts(out);
         out.println();
         out.println(report.outcomeLine() + elapsed + "; report: " + index.toAbsolutePath());
+        if (incomplete != null) {
+            out.println("kalloc: " + incomplete + ".");
+        }
         out.flush();
         return report.failed() ? Main.EXIT_FAILED : 0;
     }
