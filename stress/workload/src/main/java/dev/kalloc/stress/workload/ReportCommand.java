@@ -56,11 +56,18 @@ final class ReportCommand implements Callable<Integer> {
         }
         try {
             if (!jmh.isEmpty()) {
-                keepJmh();
+                try {
+                    keepJmh();
+                } catch (IllegalArgumentException e) {
+                    // A --jmh file that is not JMH's JSON: a bad option, and DIR is unchanged.
+                    throw new CommandLine.ParameterException(spec.commandLine(), "kalloc report: " + e.getMessage(), e);
+                }
             }
             return renderAndPrint(log, dir, out, "");
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "kalloc report: " + e.getMessage(), e);
+            // A file in DIR that does not read (a JMH result kept in DIR/jmh/): exit 3, DIR unchanged.
+            spec.commandLine().getErr().println("kalloc report: cannot read the run in " + dir + ": " + e.getMessage());
+            return Main.EXIT_IO;
         } catch (IOException e) {
             spec.commandLine().getErr().println("kalloc report: cannot read or write in " + dir + ": " + e.getMessage());
             return Main.EXIT_IO;
