@@ -200,12 +200,12 @@ final class RunLog {
         int planned = plannedRuns();
         String of = runs.size() + (planned > 0 ? " of the " + planned : "") + " runs";
         if (interruption != null) {
-            return "INCOMPLETE: the campaign was interrupted (" + interruption + "); the log holds " + of
-                    + " and everything here is about those only";
+            return "INCOMPLETE: the campaign was interrupted: " + interruption + "; the log holds " + of
+                    + ", and everything here is about those only";
         }
         if (endedRuns < 0) {
             return "INCOMPLETE: the log has no " + LatencyLog.END_MARK + " line, so the campaign was stopped before its"
-                    + " end (killed, or the log was cut short); it holds " + of + " and everything here is about those"
+                    + " end (killed, or the log was cut short); it holds " + of + ", and everything here is about those"
                     + " only";
         }
         if (planned > runs.size()) {

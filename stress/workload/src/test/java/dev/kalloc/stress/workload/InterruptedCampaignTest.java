@@ -49,12 +49,12 @@ class InterruptedCampaignTest {
         assertThat(lines).noneMatch(l -> l.startsWith("#" + LatencyLog.END_MARK));
         RunLog read = RunLog.read(log);
         assertThat(read.runs()).isNotEmpty().hasSizeLessThan(100);
-        assertThat(read.incompleteness()).startsWith("INCOMPLETE: the campaign was interrupted (stopped by a signal");
+        assertThat(read.incompleteness()).startsWith("INCOMPLETE: the campaign was interrupted: stopped by a signal");
 
         Cli report = Cli.run("report", out.toString());
         assertThat(report.status()).as(report.err()).isIn(0, Main.EXIT_FAILED);
         assertThat(report.out()).contains("kalloc: INCOMPLETE: the campaign was interrupted",
-                "of the 100 runs and everything here is about those only");
+                "of the 100 runs, and everything here is about those only");
         assertThat(Files.readString(out.resolve(Report.INDEX), StandardCharsets.UTF_8))
                 .contains("INCOMPLETE: the campaign was interrupted");
         assertThat(Files.readString(out.resolve(Report.SUMMARY), StandardCharsets.UTF_8)).contains("\"complete\": false");

@@ -193,7 +193,7 @@ class RunLogDamageTest {
         assertThat(report.outcomeLine()).startsWith("3 runs (2 cells x 1-2 trials) (INCOMPLETE: the campaign stopped"
                 + " after 3 of its 6 runs)");
         assertThat(CheckCommand.problems(log, dir)).contains("INCOMPLETE: the log has no kalloc-end line, so the campaign"
-                + " was stopped before its end (killed, or the log was cut short); it holds 3 of the 6 runs and everything"
+                + " was stopped before its end (killed, or the log was cut short); it holds 3 of the 6 runs, and everything"
                 + " here is about those only");
     }
 
