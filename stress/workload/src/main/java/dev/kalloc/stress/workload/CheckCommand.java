@@ -184,22 +184,7 @@ final class CheckCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException e) {
             problems.add("the JMH results kept in " + dir.resolve(Report.JMH) + " do not read: " + e.getMessage());
         }
-        for (RunResult r : log.runs()) {
-            if (r.deadlocked() || !r.error().isEmpty()) {
-                continue; // torn down mid-flight: operations may end after the counters were read
-            }
-            for (String op : r.opTypes()) {
-                long ended = r.counters().getOrDefault("ops." + op, 0L);
-                long failedEnded = r.counters().getOrDefault("ops_failed." + op, 0L);
-                long logged = log.total(r.tag(op)).getTotalCount();
-                long failedLogged = log.total(r.failedTag(op)).getTotalCount();
-                if (logged != ended - failedEnded || failedLogged != failedEnded) {
-                    problems.add("run " + r.id() + " ended " + ended + " operations of type " + op + " (" + failedEnded
-                            + " failed) but the log holds " + logged + " under tag " + r.tag(op) + " and " + failedLogged
-                            + " under " + r.failedTag(op));
-                }
-            }
-        }
+        problems.addAll(log.countMismatches());
         String incomplete = log.incompleteness();
         if (incomplete != null) {
             problems.add(incomplete);

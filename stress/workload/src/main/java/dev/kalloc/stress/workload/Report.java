@@ -434,6 +434,10 @@ final class Report {
         if (incomplete != null) {
             h.append("<p class=\"fail\">").append(Text.html(incomplete)).append(".</p>\n");
         }
+        for (String lost : log.countMismatches()) {
+            h.append("<p class=\"fail\">WARNING: ").append(Text.html(lost))
+                    .append(": the log lost intervals, and this run's figures are from what is left.</p>\n");
+        }
         h.append("<p>").append(failed() ? "<span class=\"fail\">FAILED</span>: a guarantee that promises forward"
                 + " progress deadlocked, lost data or broke in some trial." : "<span class=\"ok\">PASSED</span>: no deadlock,"
                 + " data mismatch or error on mempool or reservation in any trial.").append("</p>\n");

@@ -130,6 +130,13 @@ final class ReportCommand implements Callable<Integer> {
         String incomplete = log.incompleteness();
         if (incomplete != null) {
             out.println("kalloc: " + incomplete + ".");
+        }
+        List<String> lost = log.countMismatches();
+        for (String l : lost) {
+            out.println("kalloc: WARNING: " + l + ": the log lost intervals, and this run's figures are from what is"
+                    + " left");
+        }
+        if (incomplete != null || !lost.isEmpty()) {
             out.println();
         }
         out.print(SummaryTable.text(report.analysis()));

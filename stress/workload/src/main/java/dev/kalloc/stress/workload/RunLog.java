@@ -192,6 +192,34 @@ final class RunLog {
     }
 
     /**
+     * One line per operation type of a run whose histograms do not hold what the run counted
+     * (operations ended, and of those failed), in runs that were not torn down: the log lost
+     * interval lines (a deleted or damaged copy), and every figure of that run is from what is
+     * left. Runs torn down mid-flight are left out: operations may end after their counters were
+     * read.
+     */
+    List<String> countMismatches() {
+        List<String> lines = new ArrayList<>();
+        for (RunResult r : runs) {
+            if (r.deadlocked() || !r.error().isEmpty()) {
+                continue;
+            }
+            for (String op : r.opTypes()) {
+                long ended = r.counters().getOrDefault("ops." + op, 0L);
+                long failedEnded = r.counters().getOrDefault("ops_failed." + op, 0L);
+                long logged = total(r.tag(op)).getTotalCount();
+                long failedLogged = total(r.failedTag(op)).getTotalCount();
+                if (logged != ended - failedEnded || failedLogged != failedEnded) {
+                    lines.add("run " + r.id() + " ended " + ended + " operations of type " + op + " (" + failedEnded
+                            + " failed) but the log holds " + logged + " under tag " + r.tag(op) + " and " + failedLogged
+                            + " under " + r.failedTag(op));
+                }
+            }
+        }
+        return lines;
+    }
+
+    /**
      * Null if the log records a whole campaign (its end line is there and it holds every run its
      * settings ask for); otherwise why not, in one plain sentence: stopped by a signal (the
      * interruption line), or killed or cut short (no end line), with how many runs it holds.

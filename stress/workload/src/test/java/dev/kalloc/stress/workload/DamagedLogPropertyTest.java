@@ -38,7 +38,8 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  *     folder byte for byte as it was;
  * <li>a log that reads is rendered whole: the folder holds exactly the {@code .hgrm} files this
  *     log gives, every plot in it is on the new page, no staging folder is left, and a log that
- *     does not record a whole campaign is said to be INCOMPLETE;
+ *     does not record a whole campaign is said to be INCOMPLETE, and one whose histograms lost
+ *     operations a run counted says so for that run;
  * <li>1 only with its reason printed. A changed byte inside a number of a run line (say
  *     {@code mismatches=0} to {@code mismatches=8}) is a well-formed log that says something
  *     else: the format has no checksum, so {@code report} legitimately gives that log's verdict
@@ -202,6 +203,11 @@ class DamagedLogPropertyTest {
         if (log.incompleteness() != null) {
             assertThat(report.out()).contains("INCOMPLETE");
             assertThat(page).contains("INCOMPLETE");
+        }
+        for (String lost : log.countMismatches()) {
+            // A histogram line gone (deleted, or a damaged copy): said, not silently skipped.
+            assertThat(report.out()).contains("kalloc: WARNING: " + lost);
+            assertThat(page).contains(Text.html(lost));
         }
         if (report.status() == Main.EXIT_FAILED) {
             assertThat(report.out()).containsPattern("[1-9]\\d* failing the command");
