@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -126,27 +127,50 @@ final class Campaign {
         Environment env = Environment.capture();
         try (LatencyLog log = new LatencyLog(out.resolve(LOG), System.currentTimeMillis(), settings())) {
             log.comment(env.encode());
-            int done = 0;
-            for (int trial = 1; trial <= config.trials(); trial++) {
-                long seed = config.trialSeed(trial);
-                for (String name : config.scenarios()) {
-                    Scenario scenario = Scenarios.byName(name);
-                    for (StandardGuarantee kind : rotated(config.guarantees(), trial - 1)) {
-                        RunExecutor run = new RunExecutor(config, scenario, kind, trial, seed, log, out.resolve(PROC));
-                        long base = base0 + done * 100L;
-                        bar.setExtraMessage(label + run.status());
-                        RunResult r = run.execute(() -> {
-                            bar.stepTo(base + Math.round(run.loadFraction() * 90));
-                            bar.setExtraMessage(label + run.status());
-                        });
-                        results.add(r);
-                        done++;
-                        bar.stepTo(base0 + done * 100L);
-                        bar.setExtraMessage(label + r.id() + " " + r.outcome());
-                    }
+            AtomicInteger ended = new AtomicInteger();
+            // SIGTERM and Ctrl-C run the JVM's shutdown hooks and nothing else of ours: this one
+            // leaves the log saying it is incomplete, and after how many runs, rather than
+            // ending as if its last run were the campaign's.
+            Thread hook = new Thread(() -> log.interrupted("stopped by a signal (SIGTERM or Ctrl-C) after "
+                    + ended.get() + " of " + runs() + " runs"), "kalloc-interrupted");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                runTrials(bar, base0, results, log, ended);
+                log.comment(env.with(Environment.LOAD_END, Environment.loadAverage()).encode());
+                log.end(results.size());
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // Shutting down already: the hook is running or has run.
                 }
             }
-            log.comment(env.with(Environment.LOAD_END, Environment.loadAverage()).encode());
+        }
+    }
+
+    private void runTrials(ProgressBar bar, long base0, List<RunResult> results, LatencyLog log,
+            AtomicInteger ended) throws InterruptedException {
+        Path out = config.out();
+        int done = 0;
+        for (int trial = 1; trial <= config.trials(); trial++) {
+            long seed = config.trialSeed(trial);
+            for (String name : config.scenarios()) {
+                Scenario scenario = Scenarios.byName(name);
+                for (StandardGuarantee kind : rotated(config.guarantees(), trial - 1)) {
+                    RunExecutor run = new RunExecutor(config, scenario, kind, trial, seed, log, out.resolve(PROC));
+                    long base = base0 + done * 100L;
+                    bar.setExtraMessage(label + run.status());
+                    RunResult r = run.execute(() -> {
+                        bar.stepTo(base + Math.round(run.loadFraction() * 90));
+                        bar.setExtraMessage(label + run.status());
+                    });
+                    results.add(r);
+                    ended.incrementAndGet();
+                    done++;
+                    bar.stepTo(base0 + done * 100L);
+                    bar.setExtraMessage(label + r.id() + " " + r.outcome());
+                }
+            }
         }
     }
 

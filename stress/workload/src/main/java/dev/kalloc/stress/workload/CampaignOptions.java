@@ -18,11 +18,13 @@ final class CampaignOptions {
     List<String> guarantees = new ArrayList<>();
 
     @Option(names = {"-m", "--memory"}, paramLabel = "MIB", defaultValue = "32",
-            description = "Simulated RAM in MiB; the top eighth is highmem (default: ${DEFAULT-VALUE})")
+            description = "Simulated RAM in MiB, 16 to 512 (larger machines take too long to boot and fill for each"
+                + " run, and the writeback scenario's disk, twice the memory, would pass a RAM disk's 2 GiB); the top"
+                + " eighth is highmem (default: ${DEFAULT-VALUE})")
     int memoryMiB;
 
     @Option(names = {"-c", "--cpus"}, paramLabel = "N", defaultValue = "2",
-            description = "Simulated CPUs (default: ${DEFAULT-VALUE})")
+            description = "Simulated CPUs, 1 to 64 (default: ${DEFAULT-VALUE})")
     int cpus;
 
     @Option(names = "--seed", paramLabel = "SEED", defaultValue = "1", description = "Seed of data patterns and faults (default: ${DEFAULT-VALUE})")

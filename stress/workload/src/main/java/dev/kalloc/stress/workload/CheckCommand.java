@@ -1,6 +1,16 @@
 package dev.kalloc.stress.workload;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +26,9 @@ import picocli.CommandLine.Parameters;
  * with HdrHistogram's {@code HistogramLogReader}; in every trial that was not torn down, every
  * operation type must have exactly as many values under its two tags (successes and failures)
  * as its {@code ops.<type>} counter says ended; {@code index.html}, {@code summary.json} and
- * every {@code .hgrm} the report writes must exist.
+ * every {@code .hgrm} the report writes must exist, and {@code summary.json} must be JSON that
+ * describes this log: its settings, and its runs in order (scenario, guarantee, trial, seed,
+ * outcome), so that a summary left from another run, or garbage, does not pass.
  *
  * <p>With {@code --against OTHER}, it also compares the significant verdicts of the two runs
  * (for example the same settings with two seeds) and reports every pair that contradicts: one
@@ -115,6 +127,55 @@ final class CheckCommand implements Callable<Integer> {
         return point ? List.of(Report.SUMMARY) : List.of(Report.INDEX, Report.SUMMARY);
     }
 
+    /**
+     * Why {@code file} is not the summary of {@code log} (not JSON, other settings, other runs), or
+     * null if it is.
+     */
+    static String summaryMismatch(RunLog log, Path file) {
+        JsonObject summary;
+        try {
+            JsonReader reader = new JsonReader(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
+            reader.setStrictness(Strictness.STRICT);
+            JsonElement root = JsonParser.parseReader(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT || !root.isJsonObject()) {
+                return "not one JSON object";
+            }
+            summary = root.getAsJsonObject();
+        } catch (IOException | JsonParseException e) {
+            // Files.readString fails on bytes that are not UTF-8 too (a MalformedInputException).
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName())
+                    .replaceFirst("Use JsonReader\\.setStrictness\\(Strictness\\.LENIENT\\) to accept ", ""); // Gson's hint to programmers
+            return "not JSON (" + why + ")";
+        }
+        if (!log.settings().equals(text(summary, "settings"))) {
+            return "its settings are not the log's";
+        }
+        JsonElement runs = summary.get("runs");
+        if (runs == null || !runs.isJsonArray()) {
+            return "it has no runs array";
+        }
+        JsonArray array = runs.getAsJsonArray();
+        if (array.size() != log.runs().size()) {
+            return "it has " + array.size() + " runs, the log " + log.runs().size();
+        }
+        for (int i = 0; i < array.size(); i++) {
+            RunResult r = log.runs().get(i);
+            JsonObject o = array.get(i).isJsonObject() ? array.get(i).getAsJsonObject() : new JsonObject();
+            if (!r.scenario().equals(text(o, "scenario")) || !r.guarantee().equals(text(o, "guarantee"))
+                    || !String.valueOf(r.trial()).equals(text(o, "trial")) || !String.valueOf(r.seed()).equals(text(o, "seed"))
+                    || !r.outcome().equals(text(o, "outcome"))) {
+                return "its run " + (i + 1) + " is not the log's " + r.id() + " (" + r.outcome() + ")";
+            }
+        }
+        return null;
+    }
+
+    /** The value of {@code name} in {@code o} as text if it is a string or number, else null. */
+    private static String text(JsonObject o, String name) {
+        JsonElement e = o.get(name);
+        return e != null && e.isJsonPrimitive() ? e.getAsJsonPrimitive().getAsString() : null;
+    }
+
     /** Everything wrong with the outputs of {@code log} in {@code dir}. */
     static List<String> problems(RunLog log, Path dir) {
         List<String> problems = new ArrayList<>();
@@ -123,30 +184,21 @@ final class CheckCommand implements Callable<Integer> {
         } catch (IOException | IllegalArgumentException e) {
             problems.add("the JMH results kept in " + dir.resolve(Report.JMH) + " do not read: " + e.getMessage());
         }
-        for (RunResult r : log.runs()) {
-            if (r.deadlocked() || !r.error().isEmpty()) {
-                continue; // torn down mid-flight: operations may end after the counters were read
-            }
-            for (String op : r.opTypes()) {
-                long ended = r.counters().getOrDefault("ops." + op, 0L);
-                long failedEnded = r.counters().getOrDefault("ops_failed." + op, 0L);
-                long logged = log.total(r.tag(op)).getTotalCount();
-                long failedLogged = log.total(r.failedTag(op)).getTotalCount();
-                if (logged != ended - failedEnded || failedLogged != failedEnded) {
-                    problems.add("run " + r.id() + " ended " + ended + " operations of type " + op + " (" + failedEnded
-                            + " failed) but the log holds " + logged + " under tag " + r.tag(op) + " and " + failedLogged
-                            + " under " + r.failedTag(op));
-                }
-            }
-        }
-        int planned = log.plannedRuns();
-        if (planned > log.runs().size()) {
-            problems.add("the log holds " + log.runs().size() + " of the " + planned + " runs its settings ask for:"
-                    + " the campaign was stopped before its end");
+        problems.addAll(log.countMismatches());
+        String incomplete = log.incompleteness();
+        if (incomplete != null) {
+            problems.add(incomplete);
         }
         for (String f : expectedPages(dir)) {
             if (!Files.isRegularFile(dir.resolve(f))) {
                 problems.add(f + " is missing in " + dir);
+            }
+        }
+        if (Files.isRegularFile(dir.resolve(Report.SUMMARY))) {
+            String why = summaryMismatch(log, dir.resolve(Report.SUMMARY));
+            if (why != null) {
+                problems.add(dir.resolve(Report.SUMMARY) + " does not describe this log: " + why
+                        + " ('kalloc report " + dir + "' writes it again)");
             }
         }
         for (String f : Report.hgrmFiles(log)) {

@@ -9,7 +9,9 @@ import picocli.CommandLine;
 /**
  * Parses durations as people type them on a command line: a number and a unit, {@code 2.5s},
  * {@code 500ms}, {@code 100us}, {@code 1m}, {@code 1h} (also {@code ns}). No unit is an error
- * rather than a guess.
+ * rather than a guess, and so is a value finer than the resolution of a {@link Duration}, one
+ * nanosecond ({@code 0.1ns}, {@code 1.5ns}): rounded, it would run and be reported as a
+ * duration nobody typed.
  */
 final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     private static final Pattern FORMAT = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|ms|s|m|h)");
@@ -53,6 +55,10 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
             throw new CommandLine.TypeConversionException("'" + value + "' is too long a duration");
         }
-        return Duration.ofNanos(nanos.longValue());
+        if (nanos.stripTrailingZeros().scale() > 0) {
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a whole number of nanoseconds, the"
+                    + " finest duration there is");
+        }
+        return Duration.ofNanos(nanos.longValueExact());
     }
 }

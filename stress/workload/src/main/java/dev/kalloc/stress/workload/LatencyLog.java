@@ -16,16 +16,27 @@ import org.HdrHistogram.HistogramLogWriter;
  *
  * <p>kalloc adds comment lines, which HdrHistogram's readers skip: {@code #kalloc-log} with the
  * campaign's settings at the top, and one {@code #kalloc-run} line per run ({@link RunResult}),
- * so that {@code kalloc report} can render the report again from this file alone.
+ * so that {@code kalloc report} can render the report again from this file alone. A campaign's
+ * log ends with a {@code #kalloc-end} line once its last run is in; one stopped by a signal ends
+ * with a {@code #kalloc-interrupted} line instead (written by a shutdown hook), and one killed
+ * outright ends with neither: either way a reader can tell the record is incomplete.
  *
- * <p>Threads: every method is synchronized; intervals of concurrent runs may interleave.
+ * <p>Threads: every method is synchronized; intervals of concurrent runs may interleave. After
+ * {@link #interrupted} the log is sealed: what the run threads still write while the JVM shuts
+ * down is dropped, so the interruption line is the last line.
  */
 final class LatencyLog implements AutoCloseable {
     /** The comment line's first word for the campaign's settings. */
     static final String CONFIG_MARK = "kalloc-log";
+    /** The comment line's first word that ends a complete campaign's log. */
+    static final String END_MARK = "kalloc-end";
+    /** The comment line's first word that ends the log of a campaign stopped by a signal. */
+    static final String INTERRUPTED_MARK = "kalloc-interrupted";
 
     private final PrintStream out;
     private final HistogramLogWriter writer;
+    /** Set by {@link #interrupted}: nothing more is written. */
+    private boolean sealed;
 
     /**
      * Creates {@code file} and writes the header.
@@ -51,20 +62,43 @@ final class LatencyLog implements AutoCloseable {
 
     /** Writes one interval histogram under {@code tag}; its own start and end stamps place it. */
     synchronized void interval(String tag, Histogram h) {
+        if (sealed) {
+            return;
+        }
         h.setTag(tag);
         writer.outputIntervalHistogram(h);
     }
 
     /** Writes a run's result line. */
     synchronized void run(RunResult r) {
+        if (sealed) {
+            return;
+        }
         writer.outputComment(r.encode());
         out.flush();
     }
 
     /** Writes a comment line of kalloc's own (the environment, a run's memory series). */
     synchronized void comment(String line) {
+        if (sealed) {
+            return;
+        }
         writer.outputComment(line);
         out.flush();
+    }
+
+    /** Writes the end line: every one of the campaign's {@code runs} runs is in the log. */
+    synchronized void end(int runs) {
+        comment(END_MARK + "\t" + runs);
+    }
+
+    /**
+     * Writes the interruption line, saying {@code why} (escaped onto one line), and seals the
+     * log. Called from a shutdown hook: it waits for a line being written to be finished.
+     */
+    synchronized void interrupted(String why) {
+        comment(INTERRUPTED_MARK + "\t" + RunResult.escape(why));
+        sealed = true;
     }
 
     @Override

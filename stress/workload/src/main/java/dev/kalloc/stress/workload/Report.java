@@ -35,6 +35,8 @@ final class Report {
     private final Analysis analysis;
     private final Path dir;
     private final JmhResults jmh;
+    /** Where the files being rendered go: a stage in {@code dir} while rendering, else null. */
+    private Path out;
 
     /**
      * The report of {@code log} in {@code dir}, with the JMH results kept in {@code dir/jmh/}.
@@ -78,30 +80,56 @@ final class Report {
         return analysis;
     }
 
-    /** Writes every output; returns the path of {@code index.html}. */
+    /**
+     * Writes every output; returns the path of {@code index.html}. The files are written aside
+     * and moved into place together ({@link StagedOutput}): if rendering fails, the folder keeps
+     * its earlier report untouched; once it succeeds, no {@code .hgrm} file or plot of an earlier
+     * report that this one does not write is left beside it.
+     */
     Path render() throws IOException {
-        renderData();
-        Environment env = log.environment();
-        Files.writeString(dir.resolve(DEBATE), DebatePage.markdown(debate(), String.format(Locale.ROOT,
-                "From `%s` (%d trials a cell; kalloc %s, commit %s, %s, %s CPUs, load average %s at the start and %s at"
-                        + " the end).", Debate.runCommand(log), analysis.trials(), env.get("kalloc_version"),
-                env.get("commit"), env.get("jdk"), env.get("cpus"), env.get("load_average_start"),
-                env.get(Environment.LOAD_END))), StandardCharsets.UTF_8);
-        List<String> plots = writePlots();
-        plots.addAll(writeMemoryPlots());
-        Path index = dir.resolve(INDEX);
-        Files.writeString(index, html(plots), StandardCharsets.UTF_8);
-        return index;
+        try (StagedOutput staged = new StagedOutput(dir)) {
+            out = staged.stage();
+            writeData();
+            Environment env = log.environment();
+            Files.writeString(out.resolve(DEBATE), DebatePage.markdown(debate(), String.format(Locale.ROOT,
+                    "From `%s` (%d trials a cell; kalloc %s, commit %s, %s, %s CPUs, load average %s at the start and %s"
+                            + " at the end).", Debate.runCommand(log), analysis.trials(), env.get("kalloc_version"),
+                    env.get("commit"), env.get("jdk"), env.get("cpus"), env.get("load_average_start"),
+                    env.get(Environment.LOAD_END))), StandardCharsets.UTF_8);
+            List<String> plots = writePlots();
+            plots.addAll(writeMemoryPlots());
+            Files.writeString(out.resolve(INDEX), html(plots), StandardCharsets.UTF_8);
+            staged.publish(Report::isRendered, INDEX);
+        } finally {
+            out = null;
+        }
+        return dir.resolve(INDEX);
     }
 
     /**
      * Writes the data outputs only, the {@code .hgrm} files and {@code summary.json}: what a
      * sweep writes at each of its points ({@code kalloc report} on a point renders the rest).
+     * Staged as {@link #render} is; it removes stale {@code .hgrm} files, and leaves plots alone.
      */
     void renderData() throws IOException {
-        Files.createDirectories(dir);
+        try (StagedOutput staged = new StagedOutput(dir)) {
+            out = staged.stage();
+            writeData();
+            staged.publish(n -> n.endsWith(".hgrm"), SUMMARY);
+        } finally {
+            out = null;
+        }
+    }
+
+    private void writeData() throws IOException {
         writeHgrms();
-        Files.writeString(dir.resolve(SUMMARY), json(), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve(SUMMARY), json(), StandardCharsets.UTF_8);
+    }
+
+    /** Whether {@code name} is a file {@link #render} writes: its pages, {@code .hgrm} files and plots. */
+    static boolean isRendered(String name) {
+        return name.equals(INDEX) || name.equals(SUMMARY) || name.equals(DEBATE) || name.endsWith(".hgrm")
+                || (name.endsWith(".png") && (name.startsWith("plot-") || name.startsWith("memory-")));
     }
 
     /** The {@code .hgrm} file of a cell's operation type: {@code scenario.guarantee.op[.failed].hgrm}. */
@@ -155,7 +183,7 @@ final class Report {
         if (h.getTotalCount() == 0) {
             return;
         }
-        try (PrintStream ps = new PrintStream(Files.newOutputStream(dir.resolve(name)), false, StandardCharsets.UTF_8.name())) {
+        try (PrintStream ps = new PrintStream(Files.newOutputStream(out.resolve(name)), false, StandardCharsets.UTF_8.name())) {
             h.outputPercentileDistribution(ps, 5, NS_PER_MS);
         }
     }
@@ -189,6 +217,11 @@ final class Report {
         }
         j.endArray();
         j.name("exit_fails").value(failed());
+        String incomplete = log.incompleteness();
+        j.name("complete").value(incomplete == null);
+        if (incomplete != null) {
+            j.name("incomplete").value(incomplete);
+        }
         j.name("cells").beginArray();
         for (CellStats s : analysis.cells()) {
             j.beginObject();
@@ -344,7 +377,7 @@ final class Report {
                     hs.add(h);
                 }
                 String file = "plot-" + scenario + "-" + op + ".png";
-                if (PercentilePlot.write(dir.resolve(file), scenario + ": " + op + ", successful operations, trials pooled",
+                if (PercentilePlot.write(out.resolve(file), scenario + ": " + op + ", successful operations, trials pooled",
                         names, hs)) {
                     files.add(file);
                 }
@@ -376,7 +409,7 @@ final class Report {
                 }
             }
             String file = memoryPlotName(scenario);
-            if (!series.isEmpty() && MemoryPlot.write(dir.resolve(file), scenario + ": memory over time (pages)", labels,
+            if (!series.isEmpty() && MemoryPlot.write(out.resolve(file), scenario + ": memory over time (pages)", labels,
                     series)) {
                 files.add(file);
             }
@@ -397,6 +430,14 @@ final class Report {
         StringBuilder h = new StringBuilder();
         h.append(htmlHead("kalloc workload report"));
         h.append("<h1>kalloc workload report</h1>\n");
+        String incomplete = log.incompleteness();
+        if (incomplete != null) {
+            h.append("<p class=\"fail\">").append(Text.html(incomplete)).append(".</p>\n");
+        }
+        for (String lost : log.countMismatches()) {
+            h.append("<p class=\"fail\">WARNING: ").append(Text.html(lost))
+                    .append(": the log lost intervals, and this run's figures are from what is left.</p>\n");
+        }
         h.append("<p>").append(failed() ? "<span class=\"fail\">FAILED</span>: a guarantee that promises forward"
                 + " progress deadlocked, lost data or broke in some trial." : "<span class=\"ok\">PASSED</span>: no deadlock,"
                 + " data mismatch or error on mempool or reservation in any trial.").append("</p>\n");
@@ -524,9 +565,9 @@ final class Report {
         int fewest = analysis.cells().stream().mapToInt(c -> c.cell().trials().size()).min().orElse(0);
         String trials = fewest == analysis.trials() ? String.valueOf(fewest) : fewest + "-" + analysis.trials();
         int planned = log.plannedRuns();
-        String stopped = planned > log.runs().size()
-                ? String.format(Locale.ROOT, " (the campaign stopped after %d of its %d runs)", log.runs().size(), planned)
-                : "";
+        String stopped = log.incompleteness() == null ? ""
+                : planned > log.runs().size() ? String.format(Locale.ROOT, " (INCOMPLETE: the campaign stopped after %d of its"
+                        + " %d runs)", log.runs().size(), planned) : " (INCOMPLETE: no end line in the log)";
         return String.format(Locale.ROOT, "%d runs (%d cells x %s trials)%s, %d failing the command", log.runs().size(),
                 analysis.cells().size(), trials, stopped, failedRuns);
     }

@@ -56,11 +56,18 @@ final class ReportCommand implements Callable<Integer> {
         }
         try {
             if (!jmh.isEmpty()) {
-                keepJmh();
+                try {
+                    keepJmh();
+                } catch (IllegalArgumentException e) {
+                    // A --jmh file that is not JMH's JSON: a bad option, and DIR is unchanged.
+                    throw new CommandLine.ParameterException(spec.commandLine(), "kalloc report: " + e.getMessage(), e);
+                }
             }
             return renderAndPrint(log, dir, out, "");
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "kalloc report: " + e.getMessage(), e);
+            // A file in DIR that does not read (a JMH result kept in DIR/jmh/): exit 3, DIR unchanged.
+            spec.commandLine().getErr().println("kalloc report: cannot read the run in " + dir + ": " + e.getMessage());
+            return Main.EXIT_IO;
         } catch (IOException e) {
             spec.commandLine().getErr().println("kalloc report: cannot read or write in " + dir + ": " + e.getMessage());
             return Main.EXIT_IO;
@@ -120,11 +127,26 @@ final class ReportCommand implements Callable<Integer> {
     static int renderAndPrint(RunLog log, Path dir, PrintWriter out, String elapsed) throws IOException {
         Report report = new Report(log, dir);
         Path index = report.render();
+        String incomplete = log.incompleteness();
+        if (incomplete != null) {
+            out.println("kalloc: " + incomplete + ".");
+        }
+        List<String> lost = log.countMismatches();
+        for (String l : lost) {
+            out.println("kalloc: WARNING: " + l + ": the log lost intervals, and this run's figures are from what is"
+                    + " left");
+        }
+        if (incomplete != null || !lost.isEmpty()) {
+            out.println();
+        }
         out.print(SummaryTable.text(report.analysis()));
         out.println();
         report.printVerdicts(out);
         out.println();
         out.println(report.outcomeLine() + elapsed + "; report: " + index.toAbsolutePath());
+        if (incomplete != null) {
+            out.println("kalloc: " + incomplete + ".");
+        }
         out.flush();
         return report.failed() ? Main.EXIT_FAILED : 0;
     }

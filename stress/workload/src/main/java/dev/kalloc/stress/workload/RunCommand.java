@@ -44,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
                 + " covers the median less surely) (default: ${DEFAULT-VALUE})")
     private int trials;
 
-    @Option(names = {"-r", "--rate"}, paramLabel = "OPS", defaultValue = "2000",
+    @Option(names = {"-r", "--rate"}, converter = DecimalConverter.class, paramLabel = "OPS", defaultValue = "2000",
             description = "Offered operations per second in each run (default: ${DEFAULT-VALUE})")
     private double rate;
 
@@ -78,7 +78,7 @@ final class RunCommand implements Callable<Integer> {
                 + " the allocation after 8 rounds (default: ${DEFAULT-VALUE})")
     private String oom;
 
-    @Option(names = "--free", paramLabel = "PCT", defaultValue = "0",
+    @Option(names = "--free", converter = DecimalConverter.class, paramLabel = "PCT", defaultValue = "0",
             description = "Memory pressure: the share of the memory free after set-up that each scenario's pressure"
                 + " leaves free, in percent (default: ${DEFAULT-VALUE}, it takes all it can; 'kalloc sweep' steps it)")
     private double free;

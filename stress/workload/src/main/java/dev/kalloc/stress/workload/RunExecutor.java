@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -30,7 +31,9 @@ import org.HdrHistogram.Histogram;
  * boot (machine, slab, reservations, guarantee), {@code /proc} snapshot, prepare, pressure,
  * load (the open loop), drain (every operation begun has ended), finish (flush and verify),
  * {@code /proc} snapshot. The watchdog runs through all of them; each phase moves the progress
- * count once, operations and verification steps move it as they go.
+ * count once, operations and verification steps move it as they go. Set-up (up to the load) is
+ * held to {@link #SETUP_LIMIT} rather than {@code --watchdog}: booting and filling the largest
+ * machine is one long step, not a stall.
  *
  * <h2>Measurements</h2>
  * Every second the sampler moves each operation type's interval histograms into the log; every
@@ -45,6 +48,12 @@ final class RunExecutor {
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int SAMPLES_PER_INTERVAL = 10;
     private static final long TEARDOWN_WAIT_MS = 5_000;
+    /**
+     * How long set-up (boot, /proc snapshot, prepare, pressure) may go without progress before
+     * the run is declared deadlocked, when {@code --watchdog} is shorter: the largest machine
+     * ({@link RunConfig#MAX_MEMORY_MIB}) sets up in a few seconds on 2 shared cores.
+     */
+    static final Duration SETUP_LIMIT = Duration.ofMinutes(1);
     /** Counter: free pages when set-up was done, before the pressure. */
     static final String PRESSURE_FREE_BEFORE = "pressure.free_before";
     /** Counter: free pages the pressure was to leave ({@code --free} of the above). */
@@ -67,6 +76,7 @@ final class RunExecutor {
     private final Map<String, Histogram> recycledFailed = new HashMap<>();
 
     private volatile String phase = "boot";
+    private volatile Watchdog watchdog;
     private volatile Rig rig;
     private volatile Scenario.Prepared prepared;
     private volatile OpenLoop loop;
@@ -117,7 +127,9 @@ final class RunExecutor {
      * (for the progress display).
      */
     RunResult execute(Runnable tick) throws InterruptedException {
-        Watchdog watchdog = new Watchdog(id, metrics::progress, config.watchdog(), this::deadlocked);
+        Duration setUp = config.watchdog().compareTo(SETUP_LIMIT) > 0 ? config.watchdog() : SETUP_LIMIT;
+        Watchdog watchdog = new Watchdog(id, metrics::progress, setUp, config.watchdog(), this::deadlocked);
+        this.watchdog = watchdog;
         Thread runner = new Thread(group, this::body, "run-" + id);
         runner.setDaemon(true);
         watchdog.start();
@@ -168,6 +180,7 @@ final class RunExecutor {
             p.applyPressure(true);
             freeAtLoad = PressureFill.freePages(r.machine);
             p.startHelpers();
+            watchdog.setUpDone();
             step("load");
             Thread sampler = new Thread(group, this::sample, "sampler-" + id);
             sampler.setDaemon(true);
@@ -287,7 +300,10 @@ final class RunExecutor {
         }
         Rig r = rig;
         List<String> sites = new ArrayList<>();
-        sites.add("phase " + phase + ", no progress for " + Text.duration(config.watchdog()));
+        Watchdog w = watchdog;
+        Duration limit = w != null && !w.isSetUpDone() && config.watchdog().compareTo(SETUP_LIMIT) < 0 ? SETUP_LIMIT
+                : config.watchdog();
+        sites.add("phase " + phase + ", no progress for " + Text.duration(limit));
         sites.addAll(WaitSites.describe(stacks, r == null ? null : r.guarantee));
         waitSites = sites;
         outcome.countDown();

@@ -29,9 +29,15 @@ final class RunLog {
     /** {@link #runTotal} by run id, filled on first use (a log is read by one thread). */
     private final Map<String, Histogram> runTotals = new java.util.HashMap<>();
     private final long intervals;
+    /** The end line's run count, or -1 if the log has no end line. */
+    private final int endedRuns;
+    /** What the interruption line says, or null if the log has none. */
+    private final String interruption;
 
     private RunLog(String settings, Environment environment, List<RunResult> runs, Map<String, MemorySeries> series,
-            Map<String, Histogram> totals, long intervals) {
+            Map<String, Histogram> totals, long intervals, int endedRuns, String interruption) {
+        this.endedRuns = endedRuns;
+        this.interruption = interruption;
         this.settings = settings;
         this.environment = environment;
         this.runs = runs;
@@ -63,6 +69,9 @@ final class RunLog {
         Map<String, Long> seriesLines = new LinkedHashMap<>();
         List<Long> histogramLines = new ArrayList<>();
         long number = 0;
+        int endedRuns = -1;
+        String interruption = null;
+        long lastLine = 0;
         try (BufferedReader r = new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file),
                 StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                         .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)))) {
@@ -78,6 +87,11 @@ final class RunLog {
                     break;
                 }
                 number++;
+                if (lastLine > 0 && !line.isBlank()) {
+                    throw new IllegalArgumentException(file + " line " + number + ": follows the "
+                            + (interruption != null ? LatencyLog.INTERRUPTED_MARK : LatencyLog.END_MARK) + " line (line "
+                            + lastLine + "), which ends a log: two logs run together, or a damaged one");
+                }
                 String at = file + " line " + number + ": ";
                 if (line.startsWith("#" + MemorySeries.MARK + "\t")) {
                     String[] parts = line.split("\t", 3);
@@ -109,6 +123,17 @@ final class RunLog {
                                 + run.id() + " (the first is line " + first + ")");
                     }
                     runs.add(run);
+                } else if (line.startsWith("#" + LatencyLog.END_MARK + "\t")) {
+                    String count = line.substring(LatencyLog.END_MARK.length() + 2);
+                    if (endedRuns >= 0 || !count.matches("\\d{1,9}")) {
+                        throw new IllegalArgumentException(at + (endedRuns >= 0 ? "a second " + LatencyLog.END_MARK
+                                + " line" : "a " + LatencyLog.END_MARK + " line needs the number of runs"));
+                    }
+                    endedRuns = Integer.parseInt(count);
+                    lastLine = number;
+                } else if (line.startsWith("#" + LatencyLog.INTERRUPTED_MARK + "\t")) {
+                    interruption = RunResult.unescape(line.substring(LatencyLog.INTERRUPTED_MARK.length() + 2));
+                    lastLine = number;
                 } else if (line.startsWith("#" + LatencyLog.CONFIG_MARK + "\t")) {
                     settings = RunResult.unescape(line.substring(LatencyLog.CONFIG_MARK.length() + 2));
                 } else if (line.startsWith("#" + Environment.MARK + "\t")) {
@@ -159,7 +184,62 @@ final class RunLog {
             throw new IllegalArgumentException(file + " holds no " + RunResult.MARK + " line: not a kalloc run log,"
                     + " or the run was stopped before its first run ended");
         }
-        return new RunLog(settings, env, runs, series, totals, intervals);
+        if (endedRuns >= 0 && endedRuns != runs.size()) {
+            throw new IllegalArgumentException(file + " line " + lastLine + ": the " + LatencyLog.END_MARK + " line says "
+                    + endedRuns + " runs, the log holds " + runs.size() + ": the log is damaged");
+        }
+        return new RunLog(settings, env, runs, series, totals, intervals, endedRuns, interruption);
+    }
+
+    /**
+     * One line per operation type of a run whose histograms do not hold what the run counted
+     * (operations ended, and of those failed), in runs that were not torn down: the log lost
+     * interval lines (a deleted or damaged copy), and every figure of that run is from what is
+     * left. Runs torn down mid-flight are left out: operations may end after their counters were
+     * read.
+     */
+    List<String> countMismatches() {
+        List<String> lines = new ArrayList<>();
+        for (RunResult r : runs) {
+            if (r.deadlocked() || !r.error().isEmpty()) {
+                continue;
+            }
+            for (String op : r.opTypes()) {
+                long ended = r.counters().getOrDefault("ops." + op, 0L);
+                long failedEnded = r.counters().getOrDefault("ops_failed." + op, 0L);
+                long logged = total(r.tag(op)).getTotalCount();
+                long failedLogged = total(r.failedTag(op)).getTotalCount();
+                if (logged != ended - failedEnded || failedLogged != failedEnded) {
+                    lines.add("run " + r.id() + " ended " + ended + " operations of type " + op + " (" + failedEnded
+                            + " failed) but the log holds " + logged + " under tag " + r.tag(op) + " and " + failedLogged
+                            + " under " + r.failedTag(op));
+                }
+            }
+        }
+        return lines;
+    }
+
+    /**
+     * Null if the log records a whole campaign (its end line is there and it holds every run its
+     * settings ask for); otherwise why not, in one plain sentence: stopped by a signal (the
+     * interruption line), or killed or cut short (no end line), with how many runs it holds.
+     */
+    String incompleteness() {
+        int planned = plannedRuns();
+        String of = runs.size() + (planned > 0 ? " of the " + planned : "") + " runs";
+        if (interruption != null) {
+            return "INCOMPLETE: the campaign was interrupted: " + interruption + "; the log holds " + of
+                    + ", and everything here is about those only";
+        }
+        if (endedRuns < 0) {
+            return "INCOMPLETE: the log has no " + LatencyLog.END_MARK + " line, so the campaign was stopped before its"
+                    + " end (killed, or the log was cut short); it holds " + of + ", and everything here is about those"
+                    + " only";
+        }
+        if (planned > runs.size()) {
+            return "INCOMPLETE: the log holds " + of + " its settings ask for";
+        }
+        return null;
     }
 
     /** Whether {@code file} is empty or its last byte ends a line. */

@@ -189,8 +189,7 @@ final class Sweep {
         }
         try {
             RunLog log = RunLog.read(file);
-            int planned = log.plannedRuns();
-            return planned > 0 && log.runs().size() == planned ? log : null;
+            return log.incompleteness() == null ? log : null;
         } catch (IllegalArgumentException e) {
             return null; // cut off in the middle of a line, or not a log: run it again
         }

@@ -56,24 +56,24 @@ final class SweepCommand implements Callable<Integer> {
             description = "Load time of each run (default: ${DEFAULT-VALUE}; --quick: 150ms)")
     private Duration duration;
 
-    @Option(names = {"-r", "--rate"}, paramLabel = "OPS", defaultValue = "2000",
+    @Option(names = {"-r", "--rate"}, converter = DecimalConverter.class, paramLabel = "OPS", defaultValue = "2000",
             description = "Offered operations/s of the pressure sweep (default: ${DEFAULT-VALUE})")
     private double rate;
 
-    @Option(names = "--free-steps", split = ",", paramLabel = "PCT",
+    @Option(names = "--free-steps", converter = DecimalConverter.class, split = ",", paramLabel = "PCT",
             description = "Pressure steps: the memory left free, %% of what set-up left (default: 10,2,1,0.5,0;"
                 + " --quick: 10,1,0)")
     private List<Double> freeSteps = new ArrayList<>();
 
-    @Option(names = "--load-free", paramLabel = "PCT", defaultValue = "0",
+    @Option(names = "--load-free", converter = DecimalConverter.class, paramLabel = "PCT", defaultValue = "0",
             description = "Pressure of the load sweep, %% free (default: ${DEFAULT-VALUE}, as 'kalloc run')")
     private double loadFree;
 
-    @Option(names = "--rate-from", paramLabel = "OPS", defaultValue = "2000",
+    @Option(names = "--rate-from", converter = DecimalConverter.class, paramLabel = "OPS", defaultValue = "2000",
             description = "First rate of the load sweep, doubled at each point (default: ${DEFAULT-VALUE})")
     private double rateFrom;
 
-    @Option(names = "--rate-max", paramLabel = "OPS", defaultValue = "64000",
+    @Option(names = "--rate-max", converter = DecimalConverter.class, paramLabel = "OPS", defaultValue = "64000",
             description = "Highest rate of the load sweep (default: ${DEFAULT-VALUE}; --quick: 8000)")
     private double rateMax;
 

@@ -24,7 +24,8 @@ final class Text {
             return n / 1_000L + "us";
         }
         if (n >= 1_000_000_000L) {
-            return String.format(Locale.ROOT, "%.3fs", n / 1e9);
+            // Exact: a settings line is compared as text (kalloc compare, a sweep's resume).
+            return java.math.BigDecimal.valueOf(n, 9).stripTrailingZeros().toPlainString() + "s";
         }
         return n + "ns";
     }

@@ -80,6 +80,60 @@ class CommandLineTest {
     }
 
     @Test
+    void numbersArePlainDecimalsAsTyped() {
+        String out = tmp.toString();
+        for (String bad : new String[] {"0x1p3", "NaN", "Infinity", "1e1", "5d", "-1", ".5", "5."}) {
+            assertUsageError("--free", "run", "-o", out, "--free", bad);
+            assertThat(run("run", "-o", out, "--free", bad).err()).contains("'" + bad + "' is not a plain decimal number");
+        }
+        assertUsageError("'0x10' is not a plain decimal number", "run", "-o", out, "--rate", "0x10");
+        assertUsageError("'0x1p1' is not a plain decimal number", "sweep", "-o", out, "--free-steps", "1,0x1p1");
+        assertUsageError("'NaN' is not a plain decimal number", "sweep", "-o", out, "--load-free", "NaN");
+        assertUsageError("'1e5' is not a plain decimal number", "sweep", "-o", out, "--rate-max", "1e5");
+        assertThat(new DecimalConverter().convert("0.5")).isEqualTo(0.5);
+        assertThat(new DecimalConverter().convert("2000")).isEqualTo(2000.0);
+    }
+
+    @Test
+    void durationsFinerThanANanosecondAreRefusedAndOthersReportedExactly() {
+        String out = tmp.toString();
+        assertUsageError("'0.1ns' is not a whole number of nanoseconds", "run", "-o", out, "-d", "0.1ns");
+        assertUsageError("'1.5ns' is not a whole number of nanoseconds", "run", "-o", out, "--watchdog", "1.5ns");
+        assertUsageError("'0.0000000001s' is not a whole number of nanoseconds", "run", "-o", out, "-d",
+                "0.0000000001s");
+        assertThat(DurationConverter.parse("1.5us")).isEqualTo(Duration.ofNanos(1500));
+        assertThat(DurationConverter.parse("1.000000001s")).isEqualTo(Duration.ofNanos(1_000_000_001));
+        assertThat(Text.duration(DurationConverter.parse("1.000000001s"))).isEqualTo("1.000000001s");
+        assertThat(Text.duration(DurationConverter.parse("1500ns"))).isEqualTo("1500ns");
+        assertThat(Text.duration(Duration.ofNanos(2_500_000_500L))).isEqualTo("2.5000005s");
+    }
+
+    @Test
+    void checkRefusesASummaryThatIsGarbageOrAnotherRunsAndReportMendsIt() throws Exception {
+        Path a = tmp.resolve("a");
+        Path b = tmp.resolve("b");
+        java.nio.file.Files.createDirectories(a);
+        java.nio.file.Files.createDirectories(b);
+        new Report(new SyntheticLog().latencies("writeback", "mempool-2.5.1", 1, 2).write(a), a).render();
+        new Report(new SyntheticLog().latencies("writeback", "mempool-2.5.1", 1, 2, 3).write(b), b).render();
+        assertThat(run("check", a.toString()).status()).isZero();
+        Path summary = a.resolve(Report.SUMMARY);
+        for (String[] garbage : new String[][] {{"{\"settings\": ", "not JSON"}, {"[1, 2]", "not one JSON object"},
+            {"{} {}", "not JSON (malformed JSON at line 1 column 5"}, {"{\"settings\": \"synthetic trials=2\"}", "it has no runs array"}}) {
+            java.nio.file.Files.writeString(summary, garbage[0]);
+            Cli c = run("check", a.toString());
+            assertThat(c.status()).as(garbage[0]).isEqualTo(Main.EXIT_FAILED);
+            assertThat(c.out()).contains(summary + " does not describe this log: " + garbage[1]).doesNotContain("\tat ");
+        }
+        java.nio.file.Files.write(summary, new byte[] {(byte) 0xff, (byte) 0xfe, '{'});
+        assertThat(run("check", a.toString()).out()).contains("does not describe this log: not JSON");
+        java.nio.file.Files.copy(b.resolve(Report.SUMMARY), summary, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThat(run("check", a.toString()).out()).contains("does not describe this log: its settings are not the log's");
+        assertThat(run("report", a.toString()).status()).isZero();
+        assertThat(run("check", a.toString()).status()).isZero();
+    }
+
+    @Test
     void helpNamesTheSubcommands() {
         Cli o = run("--help");
         assertThat(o.status()).isZero();

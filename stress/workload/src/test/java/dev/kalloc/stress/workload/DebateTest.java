@@ -54,6 +54,7 @@ class DebateTest {
                 }
                 log.run(r);
             }
+            log.end(runs.size());
         }
         return RunLog.read(dir.resolve(Campaign.LOG));
     }

@@ -27,6 +27,7 @@ class ReportTest {
             log.interval("writeback/none/t1/write", SyntheticLog.interval(t + 2000, 900_000_000));
             log.run(RunResultTest.sample("mempool-2.5.1", guardedDeadlock, 0));
             log.run(RunResultTest.sample("none", true, 0));
+            log.end(2);
         }
         return RunLog.read(dir.resolve(Campaign.LOG));
     }
@@ -155,6 +156,7 @@ class ReportTest {
         try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t, "short")) {
             log.interval("writeback/mempool-2.5.1/t1/write", SyntheticLog.interval(t, 100_000));
             log.run(RunResultTest.sample("mempool-2.5.1", false, 0));
+            log.end(1);
         }
         RunLog log = RunLog.read(dir.resolve(Campaign.LOG));
         new Report(log, dir).render();
@@ -190,6 +192,7 @@ class ReportTest {
             log.comment(new Environment(java.util.Map.of("jdk", evil)).encode());
             log.interval("writeback/mempool-modern/t1/write", SyntheticLog.interval(t, 100_000, 200_000));
             log.run(broken);
+            log.end(1);
         }
         new Report(RunLog.read(dir.resolve(Campaign.LOG)), dir).render();
         String page = Files.readString(dir.resolve(Report.INDEX), StandardCharsets.UTF_8);

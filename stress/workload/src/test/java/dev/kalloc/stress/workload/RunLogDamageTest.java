@@ -35,6 +35,7 @@ class RunLogDamageTest {
             log.run(RunResultTest.sample("mempool-2.5.1", false, 0));
             log.interval("writeback/none/t1/write", SyntheticLog.interval(t + 2000, 900_000_000));
             log.run(RunResultTest.sample("none", true, 0));
+            log.end(2);
         }
         RunLog.read(dir.resolve(Campaign.LOG)); // sound as written
         return Files.readAllLines(dir.resolve(Campaign.LOG), StandardCharsets.UTF_8);
@@ -189,10 +190,11 @@ class RunLogDamageTest {
         Report report = new Report(log, dir);
         report.render();
         // Not "2 cells x 2 trials", which would be 4 runs.
-        assertThat(report.outcomeLine()).startsWith("3 runs (2 cells x 1-2 trials) (the campaign stopped after 3 of its"
-                + " 6 runs)");
-        assertThat(CheckCommand.problems(log, dir)).contains(
-                "the log holds 3 of the 6 runs its settings ask for: the campaign was stopped before its end");
+        assertThat(report.outcomeLine()).startsWith("3 runs (2 cells x 1-2 trials) (INCOMPLETE: the campaign stopped"
+                + " after 3 of its 6 runs)");
+        assertThat(CheckCommand.problems(log, dir)).contains("INCOMPLETE: the log has no kalloc-end line, so the campaign"
+                + " was stopped before its end (killed, or the log was cut short); it holds 3 of the 6 runs, and everything"
+                + " here is about those only");
     }
 
     @Test
@@ -205,6 +207,7 @@ class RunLogDamageTest {
         try (LatencyLog log = new LatencyLog(other.resolve(Campaign.LOG), t, "other")) {
             log.interval(s.tag("write"), SyntheticLog.interval(t, 100_000));
             log.run(s);
+            log.end(1);
         }
         CommandLine cl = Main.commandLine();
         StringWriter out = new StringWriter();

@@ -76,8 +76,10 @@ class SweepCommandTest {
                 .contains("--guarantees: 'none' is named twice");
         assertThat(run("sweep", "-s", ",", "-o", dir.resolve("a").toString()).err())
                 .contains("--scenarios: an empty list");
-        assertThat(run("sweep", "--free-steps", "5,0,-0", "-o", dir.resolve("a").toString()).err())
+        assertThat(run("sweep", "--free-steps", "5,0,0.0", "-o", dir.resolve("a").toString()).err())
                 .contains("a step is named twice");
+        assertThat(run("sweep", "--free-steps", "5,0,-0", "-o", dir.resolve("a").toString()).err())
+                .contains("'-0' is not a plain decimal number");
         assertThat(run("sweep", "--free-steps", "0.0001", "-o", dir.resolve("a").toString()).err())
                 .contains("at most three decimals");
         assertThat(run("sweep", "-d", "100ms", "--rate-from", "5", "-o", dir.resolve("a").toString()).err())

@@ -175,6 +175,7 @@ final class SyntheticLog {
                 log.run(r);
                 start += 1000;
             }
+            log.end(trials.size());
         }
         return RunLog.read(file);
     }
