@@ -82,7 +82,8 @@ final class RunCommand implements Callable<Integer> {
     private int slabFailPercent;
 
     @Option(names = "--faults", description = "Every kind of fault at once: page allocation failures, slab failures"
-            + " and disk errors at the --faults values above (an option given explicitly wins)")
+            + " and disk errors at the --faults values of --page-fail-percent, --slab-fail-percent and"
+            + " --disk-error-rate (each one given explicitly wins)")
     private boolean faults;
 
     @Option(names = "--watchdog", paramLabel = "TIME", defaultValue = "2s",
