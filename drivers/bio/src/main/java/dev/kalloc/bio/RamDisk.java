@@ -18,12 +18,15 @@ import java.util.concurrent.locks.LockSupport;
  * <h2>Fault injection</h2>
  * A serviced bio fails (no data moves; it completes without {@code BIO_UPTODATE}) if any of:
  * <ul>
- *   <li>a seeded random draw falls under the error probability ({@link #injectErrors});</li>
+ *   <li>a seeded random draw falls under the error probability ({@link #injectErrors}) and, if
+ *       the draw was given an {@link ErrorGate}, the gate admits the error (a refused draw is
+ *       counted in {@link #errorsRefused()} and the bio is serviced);</li>
  *   <li>it touches a sector of a bad range ({@link #addBadRange});</li>
  *   <li>it is serviced at or after the failure moment ({@link #failFrom}).</li>
  * </ul>
  * The fault settings are guarded by {@code this}; the draw is made by the dispatcher only, so a
- * seed gives the same sequence of outcomes for the same sequence of bios.
+ * seed gives the same sequence of draws for the same sequence of bios. The gate is asked outside
+ * the monitor (it takes its driver's locks, and nothing of this device is held meanwhile).
  *
  * <h2>Stacked devices</h2>
  * {@link #createStacked} makes a device with no storage and no dispatcher: the device a stacking
@@ -44,6 +47,7 @@ public final class RamDisk implements AutoCloseable {
 
     private SplittableRandom random;
     private double errorProbability;
+    private ErrorGate errorGate;
     private long[] badFirst = new long[0];
     private long[] badEnd = new long[0];
     private long failFromNanos = Long.MAX_VALUE;
@@ -53,6 +57,7 @@ public final class RamDisk implements AutoCloseable {
     private final AtomicLong sectorsRead = new AtomicLong();
     private final AtomicLong sectorsWritten = new AtomicLong();
     private final AtomicLong ioErrors = new AtomicLong();
+    private final AtomicLong errorsRefused = new AtomicLong();
     private final AtomicLong completions = new AtomicLong();
     private final AtomicLong maxQueued = new AtomicLong();
     private final AtomicLong unreachable = new AtomicLong();
@@ -114,12 +119,22 @@ public final class RamDisk implements AutoCloseable {
     // -------------------------------------------------------------------------------------
 
     /** Fails each bio with probability {@code probability} in [0, 1], drawn from {@code seed}. */
-    public synchronized void injectErrors(double probability, long seed) {
+    public void injectErrors(double probability, long seed) {
+        injectErrors(probability, seed, null);
+    }
+
+    /**
+     * Fails each bio with probability {@code probability} in [0, 1], drawn from {@code seed},
+     * if {@code gate} admits the error (null: always). A refused draw leaves the bio to be
+     * serviced normally; the stream of draws is the same either way.
+     */
+    public synchronized void injectErrors(double probability, long seed, ErrorGate gate) {
         if (!(probability >= 0 && probability <= 1)) {
             throw new IllegalArgumentException("error probability " + probability + ": must be in [0, 1]");
         }
         this.errorProbability = probability;
         this.random = new SplittableRandom(seed);
+        this.errorGate = gate;
     }
 
     /** Fails every bio touching sectors {@code [first, first + count)}. */
@@ -159,21 +174,34 @@ public final class RamDisk implements AutoCloseable {
     public synchronized void clearFaults() {
         errorProbability = 0;
         random = null;
+        errorGate = null;
         badFirst = new long[0];
         badEnd = new long[0];
         failFromNanos = Long.MAX_VALUE;
     }
 
-    private synchronized boolean shouldFail(long first, long end) {
-        if (System.nanoTime() >= failFromNanos) {
-            return true;
-        }
-        for (int i = 0; i < badFirst.length; i++) {
-            if (first < badEnd[i] && badFirst[i] < end) {
+    /** Whether {@code bio} fails: the scheduled faults, else a random draw its gate admits. */
+    private boolean shouldFail(Bio bio, long first, long end) {
+        ErrorGate gate;
+        synchronized (this) {
+            if (System.nanoTime() >= failFromNanos) {
                 return true;
             }
+            for (int i = 0; i < badFirst.length; i++) {
+                if (first < badEnd[i] && badFirst[i] < end) {
+                    return true;
+                }
+            }
+            if (random == null || errorProbability <= 0 || random.nextDouble() >= errorProbability) {
+                return false;
+            }
+            gate = errorGate;
         }
-        return random != null && errorProbability > 0 && random.nextDouble() < errorProbability;
+        if (gate == null || gate.admit(this, bio)) {
+            return true;
+        }
+        errorsRefused.incrementAndGet();
+        return false;
     }
 
     // -------------------------------------------------------------------------------------
@@ -185,7 +213,7 @@ public final class RamDisk implements AutoCloseable {
         long first = bio.sector;
         int sectors = bio.sectors();
         boolean write = bio.dataDir() == Bio.WRITE;
-        boolean ok = !shouldFail(first, first + sectors);
+        boolean ok = !shouldFail(bio, first, first + sectors);
         if (ok) {
             PhysicalMemory mem = machine.memory();
             int pos = (int) (first * Bio.SECTOR_SIZE);
@@ -303,6 +331,11 @@ public final class RamDisk implements AutoCloseable {
     /** Bios failed by fault injection. */
     public long ioErrors() {
         return ioErrors.get();
+    }
+
+    /** Random errors drawn for a bio and refused by the {@link ErrorGate}: the bio was serviced. */
+    public long errorsRefused() {
+        return errorsRefused.get();
     }
 
     /** Bios completed (handed to {@code bio_endio}). */

@@ -155,6 +155,38 @@ class BlockLayerTest {
     }
 
     @Test
+    void aGateDecidesWhichDrawnErrorsHappenWithoutChangingTheDraws() throws Exception {
+        boolean[] blind = new boolean[40];
+        rig.disk.injectErrors(0.3, 42);
+        for (int i = 0; i < 40; i++) {
+            Bio b = bio(0);
+            blind[i] = BioRig.submitAndWait(Bio.READ, b);
+            b.put();
+        }
+        long drawn = rig.disk.ioErrors();
+        // A gate that admits every other error it is asked about: the same draws, half the errors.
+        int[] asked = new int[1];
+        rig.disk.injectErrors(0.3, 42, (disk, bio) -> {
+            assertThat(disk).isSameAs(rig.disk);
+            return asked[0]++ % 2 == 0;
+        });
+        int failed = 0;
+        for (int i = 0; i < 40; i++) {
+            Bio b = bio(0);
+            boolean ok = BioRig.submitAndWait(Bio.READ, b);
+            b.put();
+            if (!ok) {
+                failed++;
+            }
+            assertThat(ok || !blind[i]).as("bio %d fails only where the blind run drew an error", i).isTrue();
+        }
+        assertThat(asked[0]).isEqualTo((int) drawn);
+        assertThat(failed).isEqualTo((asked[0] + 1) / 2);
+        assertThat(rig.disk.errorsRefused()).isEqualTo(asked[0] / 2);
+        assertThat(rig.disk.ioErrors()).isEqualTo(drawn + failed);
+    }
+
+    @Test
     void serviceTimeIsTaken() throws Exception {
         try (RamDisk slow = RamDisk.create(rig.machine, "slow", 64, Duration.ofMillis(30))) {
             Bio b = rig.set.bioAlloc(Gfp.GFP_NOIO, 1).setDev(slow);

@@ -464,6 +464,11 @@ public final class Raid1Array implements AutoCloseable {
         return conf.pools.r1bioCache();
     }
 
+    /** The personality, for this package's tools ({@link MirrorErrorGate}). */
+    Raid1 conf() {
+        return conf;
+    }
+
     /** raid1syncd, for tests that use its seams. */
     Raid1Syncd syncdForTests() {
         return syncd;

@@ -70,6 +70,12 @@ final class CampaignOptions {
         return gs;
     }
 
+    /** Whether {@code option} was on the command line (a preset gives way to it). */
+    static boolean given(picocli.CommandLine.Model.CommandSpec spec, String option) {
+        picocli.CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        return parsed != null && parsed.hasMatchedOption(option);
+    }
+
     /**
      * Refuses an option given with an empty list ({@code -s ,}), which picocli hands over as no
      * values at all: read as "the default", it would run what the user did not ask for.

@@ -3,6 +3,7 @@ package dev.kalloc.stress.workload;
 import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.RamDisk;
 import dev.kalloc.page.Gfp;
+import dev.kalloc.raid1.MirrorErrorGate;
 import dev.kalloc.raid1.Raid1Array;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,19 +45,24 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Set-up: the array of r1m0, r1m1, r1m2; r1m2 is failed ({@code mdadm --fail}) and the
  *       spare r1m3 hot-added in its slot; the scenario waits until raid1syncd holds its resync
  *       buffers (its first chunk is copied), then the pressure fills memory.</li>
+ *   <li>From the start of the load, with {@code --disk-error-rate}, every member takes random
+ *       errors through the array's {@link MirrorErrorGate}: md fails a mirror on its first error
+ *       (2.5.1), so one of r1m0 and r1m1 may fail at a random moment; the gate never lets the
+ *       last good in-sync mirror fail, and gives none to the spare while it is recovered or to
+ *       the resync's I/O (in 2.5.1 either ends the recovery).</li>
  *   <li>A third of the way into the load, mirror r1m1 starts failing every I/O
- *       ({@link RamDisk#failFrom}); raid1 fails it on its first error, and failed reads are
+ *       ({@link RamDisk#failFrom}), if the gate lets it (a random error may have failed r1m0
+ *       already, or r1m1 itself); raid1 fails it on its first error, and failed reads are
  *       retried on r1m0 by raid1d.</li>
  *   <li>Two thirds of the way in, the speed limit is lifted: the recovery of r1m3 runs to its
  *       end under the load.</li>
- *   <li>At the end the recovery is awaited, the in-sync members are compared with each other
- *       sector by sector ({@link Raid1Array#firstMismatch()}), and each is read back raw and
- *       compared with what {@link BlockIo} wrote. A recovery that did not bring the spare into
+ *   <li>At the end the recovery is awaited, the operational members are compared with each other
+ *       sector by sector ({@link Raid1Array#firstMismatch()}), and each in-sync one is read back
+ *       raw and compared with what {@link BlockIo} wrote. A recovery that did not bring the spare into
  *       sync is reported as a mismatch: the array did not regain its redundancy.</li>
  * </ol>
  * Times are measured from the intended start of the first operation this scenario sees, so the
- * same timeline holds when it is a part of the mixed scenario. The members get no random
- * errors ({@code --disk-error-rate}): this timeline is their fault injection.
+ * same timeline holds when it is a part of the mixed scenario.
  */
 final class Raid1Scenario implements Scenario {
     static final String NAME = "raid1";
@@ -95,9 +101,11 @@ final class Raid1Scenario implements Scenario {
                 .inFlight(POOL).create();
         BlockIo io = new BlockIo(rig.machine, bios, md.device(), IO_OFFSET_BLOCKS, BLOCKS, rig.seed, ops, Gfp.GFP_KERNEL,
                 BUFFERS);
+        MirrorErrorGate gate = new MirrorErrorGate(md);
         md.setFaulty(rd2);
         int spareSlot = md.hotAdd(spare);
         boolean buffers = md.waitResyncBuffers();
+        List<RamDisk> members = List.of(rd0, rd1, rd2, spare);
         return new Prepared() {
             private final AtomicLong firstIntended = new AtomicLong(Long.MIN_VALUE);
             private final AtomicBoolean failed = new AtomicBoolean();
@@ -110,13 +118,29 @@ final class Raid1Scenario implements Scenario {
                 filled = PressureFill.fillShare(rig, "r1-pinned", takeAll);
             }
 
+            /** Random errors from the load on; set-up (the first resync chunk) ran without. */
+            @Override
+            public void startHelpers() {
+                double rate = rig.config.diskErrorRate();
+                if (rate > 0) {
+                    for (int i = 0; i < members.size(); i++) {
+                        members.get(i).injectErrors(rate, rig.seed + 1 + i, gate);
+                    }
+                }
+            }
+
             @Override
             public void issue(long index, long intendedNanos) throws InterruptedException {
                 firstIntended.compareAndSet(Long.MIN_VALUE, intendedNanos);
                 long at = intendedNanos - firstIntended.get();
                 if (at >= durationNanos / 3 && failed.compareAndSet(false, true)) {
-                    rd1.failFrom(System.nanoTime());
-                    events += "mirror r1m1 failing from " + at / 1_000_000 + " ms; ";
+                    if (gate.claim(rd1)) {
+                        rd1.failFrom(System.nanoTime());
+                        events += "mirror r1m1 failing from " + at / 1_000_000 + " ms; ";
+                    } else {
+                        events += "mirror r1m1 left alone at " + at / 1_000_000 + " ms (" + (md.state(1)
+                                == Raid1Array.MirrorState.IN_SYNC ? "the last good copy" : "failed already") + "); ";
+                    }
                 }
                 if (at >= durationNanos * 2 / 3 && released.compareAndSet(false, true)) {
                     md.setSyncSpeedLimit(0);
@@ -142,9 +166,18 @@ final class Raid1Scenario implements Scenario {
                 if (at >= 0) {
                     extra.mismatch("raid1: the in-sync mirrors differ at sector " + at + md.status());
                 }
-                Verification v = io.verifyDevice(rd0, metrics);
-                if (md.state(spareSlot) == Raid1Array.MirrorState.IN_SYNC) {
-                    v = io.verifyDevice(spare, metrics);
+                // Every mirror in sync holds every committed block; random errors may have failed
+                // r1m0 as well as r1m1, and the gate leaves at least one of them (or the spare).
+                Verification v = null;
+                List<RamDisk> now = md.members();
+                for (int slot = 0; slot < now.size(); slot++) {
+                    if (md.state(slot) == Raid1Array.MirrorState.IN_SYNC) {
+                        v = io.verifyDevice(now.get(slot), metrics); // its totals include the earlier mirrors'
+                    }
+                }
+                if (v == null) {
+                    extra.mismatch("raid1: no mirror in sync" + md.status());
+                    v = new Verification(0, 0, List.of());
                 }
                 return v.plus(extra.build());
             }
@@ -169,9 +202,15 @@ final class Raid1Scenario implements Scenario {
                 c.put("resync_buffers_at_setup", buffers ? 1L : 0L);
                 c.put("io_no_bio", io.noBio());
                 c.put("bio_alloc_failures", bios.allocFailures());
-                for (RamDisk d : List.of(rd0, rd1, rd2, spare)) {
+                c.put("md_error_gate_claims", gate.claims());
+                c.put("md_error_gate_admitted", gate.admitted());
+                c.put("md_error_gate_refused_last_copy", gate.refusedLastCopy());
+                c.put("md_error_gate_refused_not_in_sync", gate.refusedNotInSync());
+                c.put("md_error_gate_refused_resync", gate.refusedResync());
+                for (RamDisk d : members) {
                     c.put(d.name() + "_writes", d.writes());
                     c.put(d.name() + "_reads", d.reads());
+                    c.put(d.name() + "_io_errors", d.ioErrors());
                 }
                 c.put("oom_rounds", rig.machine.pageAlloc().oomRounds());
                 return c;

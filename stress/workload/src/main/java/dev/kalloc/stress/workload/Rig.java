@@ -98,9 +98,10 @@ final class Rig implements AutoCloseable {
 
     /**
      * A RAM disk of {@code sectors} sectors with the campaign's service time, and its error rate
-     * if {@code randomErrors}; closed with the rig. A scenario that fails its devices on its own
-     * schedule (raid1's mirrors) takes them without random errors: two mirrors failing at random
-     * would lose data no guarantee can save, and the check would blame the guarantee.
+     * if {@code randomErrors}; closed with the rig. raid1 takes its mirrors without and gives them
+     * the error rate itself, through its array's {@code MirrorErrorGate}: mirrors failing blindly
+     * at random would soon fail the last in-sync copy, lose data no guarantee can save, and the
+     * check would blame the guarantee.
      */
     synchronized RamDisk disk(String name, long sectors, boolean randomErrors) {
         RamDisk d = RamDisk.create(machine, name, sectors, config.serviceTime());
@@ -109,6 +110,15 @@ final class Rig implements AutoCloseable {
             d.injectErrors(config.diskErrorRate(), seed + disks.size());
         }
         return d;
+    }
+
+    /** Bios the run's disks failed by fault injection, random or scheduled. */
+    synchronized long diskIoErrors() {
+        long n = 0;
+        for (RamDisk d : disks) {
+            n += d.ioErrors();
+        }
+        return n;
     }
 
     /** A driver (an md array) to close with the rig, newest first and before the disks it sits on. */

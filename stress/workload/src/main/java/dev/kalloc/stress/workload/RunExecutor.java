@@ -334,6 +334,10 @@ final class RunExecutor {
             c.put(PRESSURE_FREE_BEFORE, r.freeBeforePressure());
             c.put(PRESSURE_FLOOR, r.pressureFloor());
             c.put(PRESSURE_FREE_AT_LOAD, freeAtLoad);
+            // What the fault injection did, so a run with faults shows each kind was exercised.
+            c.put("faults.page_alloc_injected", r.machine.pageAlloc().failPageAlloc().attr().failures());
+            c.put("faults.slab_injected", r.slab.failslab().attr().failures());
+            c.put("faults.disk_io_errors", r.diskIoErrors());
         }
         return c;
     }
