@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kalloc.mempool.MempoolBugs;
 import dev.kalloc.mempool.MempoolPolicy;
 import dev.kalloc.page.PageBugs;
+import dev.kalloc.stress.schedules.mempool.MempoolLincheckTest;
 import dev.kalloc.stress.schedules.mempool.MempoolScenarios;
 import dev.kalloc.stress.schedules.reservation.ReservationScenarios;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.jetbrains.lincheck.LincheckAssertionError;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Test;
@@ -105,6 +107,32 @@ class InjectedBugsTest {
         expectCaught("reservation: NO_ADMISSION_RECHECK (admission sleeps on the debt it saw before queueing)",
                 "ReservationScheduleTest.admissionWokenByRelease", () -> PageBugs.inject("NO_ADMISSION_RECHECK"),
                 ReservationScenarios::admissionWokenByRelease, Kind.DEADLOCK, Explorer.Timing.DEFAULT);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(9)
+    void noRecheckBeforeSleepIsCaughtByLincheck() throws Exception {
+        String bug = "mempool: NO_RECHECK_BEFORE_SLEEP (2.5.1's sleeper skips the re-check of curr_nr under the lock)";
+        Throwable failure = null;
+        try (AutoCloseable injected = MempoolBugs.inject("NO_RECHECK_BEFORE_SLEEP")) {
+            MempoolLincheckTest.options(0, MempoolLincheckTest.INVOCATIONS).check(MempoolLincheckTest.class);
+        } catch (LincheckAssertionError e) {
+            failure = e;
+        }
+        // Lincheck reports the failing interleaving, not how many it tried first: the bound is what is known.
+        String row = "| " + bug + " | Lincheck 3.7 (model checking) | MempoolLincheckTest, custom scenario | "
+                + (failure == null ? "no" : "yes: " + lincheckVerdict(failure)) + " | at most "
+                + MempoolLincheckTest.INVOCATIONS + " (Lincheck does not report the count) | no (Lincheck prints the "
+                + "interleaving instead) |";
+        System.out.println("injected-bug " + row);
+        ROWS.add(row);
+        assertThat(failure).as("%s: Lincheck found no failing interleaving", bug).isNotNull();
+        assertThat(failure.getMessage()).as(bug).contains("allocSleeping");
+    }
+
+    private static String lincheckVerdict(Throwable failure) {
+        return failure.getMessage().lines().map(String::trim).filter(l -> l.startsWith("="))
+                .findFirst().orElse(failure.getClass().getSimpleName()).replace("=", "").trim();
     }
 
     /** How the failing schedule must fail for the bug to count as caught. */
