@@ -215,6 +215,7 @@ public final class Mempool<E> {
     private final LongAdder freedToAllocator = new LongAdder();
     private final LongAdder waits = new LongAdder();
     private final LongAdder waitNanos = new LongAdder();
+    private final LongAdder waitTimeouts = new LongAdder();
     private final LongAdder failures = new LongAdder();
 
     private Mempool(Builder<E> b) {
@@ -403,6 +404,9 @@ public final class Mempool<E> {
      * hand-off; without it the stranding is a hang, not a delay.
      */
     private void passOnWakeup() {
+        if (InjectedBug.active == InjectedBug.NO_WAKEUP_HANDOFF) {
+            return;
+        }
         if (currNrOpaque() > 0 && wait.active()) {
             wait.wakeUp();
         }
@@ -422,12 +426,14 @@ public final class Mempool<E> {
         WaitQueue.Entry entry = wait.prepareToWait(true);
         int result = 0;
         try {
-            int curr;
-            lock();
-            try {
-                curr = currNr;
-            } finally {
-                unlock();
+            int curr = 0;
+            if (InjectedBug.active != InjectedBug.NO_RECHECK_BEFORE_SLEEP) {
+                lock();
+                try {
+                    curr = currNr;
+                } finally {
+                    unlock();
+                }
             }
             if (curr == 0) {
                 long start = clock.getAsLong();
@@ -453,6 +459,7 @@ public final class Mempool<E> {
             E element = null;
             WaitQueue.Entry entry = null;
             boolean retryFullGfp = false;
+            boolean queueLate = false;
             lock();
             try {
                 if (currNr > 0) {
@@ -462,10 +469,17 @@ public final class Mempool<E> {
                 } else if ((gfp & Gfp.__GFP_WAIT) != 0) {
                     // Queued while the lock that showed the pool empty is still held: a free
                     // must take the lock to refill, so it finds this entry queued.
-                    entry = wait.prepareToWait(false);
+                    if (InjectedBug.active == InjectedBug.QUEUE_AFTER_UNLOCK) {
+                        queueLate = true;
+                    } else {
+                        entry = wait.prepareToWait(false);
+                    }
                 }
             } finally {
                 unlock();
+            }
+            if (queueLate) {
+                entry = wait.prepareToWait(false);
             }
             if (element != null) {
                 // smp_wmb: paired with the loadLoadFence in free(); see removeFromPool().
@@ -495,7 +509,9 @@ public final class Mempool<E> {
         try {
             runHook(unplugIo);
             long start = clock.getAsLong();
-            wait.scheduleTimeout(entry, waitTimeoutNanos, TimeUnit.NANOSECONDS);
+            if (!wait.scheduleTimeout(entry, waitTimeoutNanos, TimeUnit.NANOSECONDS)) {
+                waitTimeouts.increment();
+            }
             recordWait(start);
         } finally {
             wait.finishWait(entry);
@@ -610,9 +626,12 @@ public final class Mempool<E> {
      * @return false if the pool filled up meanwhile (the element is still the caller's)
      */
     private boolean refill(E element) {
+        // Test-only (InjectedBug): a schedule test may move the sleeper check before the refill.
+        InjectedBug bug = InjectedBug.active;
+        boolean mayWake = bug != InjectedBug.WAKE_CHECK_BEFORE_REFILL || wait.active();
         lock();
         try {
-            if (currNr >= minNr) {
+            if (currNr >= minNr && bug != InjectedBug.NO_REFILL_RECHECK) {
                 return false; // raced: another free (or a resize) filled the pool first
             }
             for (int i = 0; i < currNr; i++) {
@@ -625,7 +644,9 @@ public final class Mempool<E> {
         } finally {
             unlock();
         }
-        wait.wakeUp();
+        if (mayWake) {
+            wait.wakeUp();
+        }
         return true;
     }
 
@@ -841,6 +862,16 @@ public final class Mempool<E> {
     /** Allocations served by {@code level} so far. */
     public long served(MempoolLevel level) {
         return served[level.ordinal()].sum();
+    }
+
+    /**
+     * Sleeps of the modern policy that ended by their timeout rather than by a free's wake-up.
+     * Over a pool whose elements all come back through {@link #free}, each one is a wake-up that
+     * was lost or came late; the timeout is what turns such a loss into a delay instead of a
+     * hang. Always 0 for the 2.5.1 policy, whose sleeps are untimed.
+     */
+    public long waitTimeouts() {
+        return waitTimeouts.sum();
     }
 
     /** Tasks sleeping in {@link #alloc} on this pool right now. */

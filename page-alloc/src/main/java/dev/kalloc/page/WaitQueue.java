@@ -45,7 +45,12 @@ public final class WaitQueue {
         volatile boolean woken;
         Entry next;
         Entry prev;
-        boolean queued;
+        /**
+         * On the queue. Written under the queue lock; read without it by the fast path of
+         * {@link WaitQueue#finishWait}, hence volatile: a sleeper that reads false there must also
+         * see {@link #woken}, which a waker sets before it unlinks the entry.
+         */
+        volatile boolean queued;
 
         Entry(Thread thread, boolean exclusive) {
             this.thread = thread;
@@ -197,8 +202,11 @@ public final class WaitQueue {
             Entry e = head;
             while (e != null) {
                 Entry next = e.next;
-                unlink(e);
+                // woken before the unlink: a sleeper whose finishWait sees the entry off the queue
+                // (without the lock) must see it woken, or it would take a wake-up meant for it as
+                // none (found by a Fray schedule: the 2.5.1 mempool then skips its hand-off).
                 e.woken = true;
+                unlink(e);
                 LockSupport.unpark(e.thread);
                 if (e.exclusive && --nrExclusive == 0) {
                     break;
