@@ -563,14 +563,26 @@ public final class Mempool<E> {
      * woken (every sleeper for the modern policy, whose sleeps are not exclusive); otherwise it
      * goes to the underlying free.
      *
-     * <p>Context: never sleeps; any context. A null element is a no-op.
+     * <p>Context: never sleeps; any context.
      *
-     * @throws KernelBug if the owner check rejects the element, if the element is already idle
-     *         in this pool (double free), or after destroy; nothing is changed
+     * <p>Null follows the pool's policy. {@link MempoolPolicy#MODERN}: a no-op, as
+     * {@code mempool_free(NULL)} is in the kernels that policy follows (4.x to 6.x return at once
+     * for NULL). {@link MempoolPolicy#LINUX_2_5_1}: a {@link KernelBug}, nothing changed, because
+     * 2.5.1 has no such check: the NULL would become an idle element (for a sleeping
+     * {@code mempool_alloc} to return later) or reach the underlying free, which oopses for a
+     * slab or page pool.
+     *
+     * @throws KernelBug for null under the 2.5.1 policy, if the owner check rejects the element,
+     *         if the element is already idle in this pool (double free), or after destroy;
+     *         nothing is changed
      */
     public void free(E element) {
         if (element == null) {
-            return;
+            if (policy == MempoolPolicy.MODERN) {
+                return;
+            }
+            throw new KernelBug("mempool_free(NULL) to pool '" + name + "': 2.5.1 has no NULL check (the NULL "
+                    + "would become an idle element or reach the underlying free); the modern policy ignores it");
         }
         if (destroyed) {
             throw new KernelBug("mempool_free of " + element + " to pool '" + name + "' after mempool_destroy");

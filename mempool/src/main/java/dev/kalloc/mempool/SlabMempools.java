@@ -57,7 +57,10 @@ public final class SlabMempools {
         return cache::allocObject;
     }
 
-    /** {@code mempool_free_slab} for a typed cache: {@code kmem_cache_free(cache, obj)}. */
+    /**
+     * {@code mempool_free_slab} for a typed cache: {@code kmem_cache_free(cache, obj)}; null is a
+     * {@link dev.kalloc.slab.SlabBug} as {@link KmemCache#freeObject} has it.
+     */
     public static <T extends SlabObject> MempoolFreeFn<T> freeSlab(KmemCache<T> cache) {
         requireTyped(cache);
         return cache::freeObject;
@@ -100,10 +103,13 @@ public final class SlabMempools {
         return gfp -> box(cache.alloc(gfp));
     }
 
-    /** {@code mempool_free_slab} for a plain cache. */
+    /**
+     * {@code mempool_free_slab} for a plain cache: {@code kmem_cache_free(cache, objp)}; null is
+     * NULL, a {@link dev.kalloc.slab.SlabBug} as {@link KmemCache#free(long)} has it.
+     */
     public static MempoolFreeFn<Long> freeSlabAddress(KmemCache<?> cache) {
         requireCache(cache);
-        return objp -> cache.free(objp);
+        return objp -> cache.free(objp == null ? 0 : objp);
     }
 
     /** The owner check of a plain slab pool: the address lies in a slab page of {@code cache}. */
@@ -141,12 +147,12 @@ public final class SlabMempools {
         return gfp -> box(slab.kmalloc(size, gfp));
     }
 
-    /** {@code mempool_kfree}: {@code kfree(objp)}. */
+    /** {@code mempool_kfree}: {@code kfree(objp)}; null is NULL, a no-op as {@code kfree(NULL)} is. */
     public static MempoolFreeFn<Long> kfree(SlabAllocator slab) {
         if (slab == null) {
             throw new IllegalArgumentException("a kmalloc pool needs a slab allocator");
         }
-        return objp -> slab.kfree(objp);
+        return objp -> slab.kfree(objp == null ? 0 : objp);
     }
 
     /**

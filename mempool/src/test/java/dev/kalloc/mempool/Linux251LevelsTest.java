@@ -157,13 +157,6 @@ class Linux251LevelsTest {
     }
 
     @Test
-    void freeOfNullIsANoOp() {
-        Mempool<Elem> pool = pool(1);
-        pool.free(null);
-        assertThat(pool.stats().freedToPool() + pool.stats().freedToAllocator()).isZero();
-    }
-
-    @Test
     void kickVmRunsWhenTheAllocationReachesThePoolAndUnplugBeforeSleeping() {
         AtomicInteger kicks = new AtomicInteger();
         AtomicInteger unplugs = new AtomicInteger();

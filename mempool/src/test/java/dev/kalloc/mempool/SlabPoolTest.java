@@ -193,4 +193,26 @@ class SlabPoolTest {
         assertThatThrownBy(() -> SlabMempools.kmalloc(null, 64)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> SlabMempools.allocSlab(null)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /**
+     * The helper free functions take null as their kernel functions take NULL: mempool_kfree is
+     * kfree (a no-op), mempool_free_slab is kmem_cache_free and mempool_free_pages is
+     * __free_pages (bugs); nothing changes either way.
+     */
+    @Test
+    void helperFreesOfNullAreWhatTheirKernelFunctionsMakeOfNull() {
+        KmemCache<Bio> typed = slab.kmemCacheCreate("null_typed", 64, 0, 0, null, null, Bio::new);
+        KmemCache<SlabObject> plain = slab.kmemCacheCreate("null_plain", 64, 0, 0, null, null);
+        String before = slab.slabinfo();
+        SlabMempools.kfree(slab).free(null);
+        assertThatThrownBy(() -> SlabMempools.freeSlabAddress(plain).free(null)).isInstanceOf(KernelBug.class)
+                .hasMessageContaining("kmem_cache_free(null_plain, NULL)");
+        assertThatThrownBy(() -> SlabMempools.freeSlab(typed).free(null)).isInstanceOf(KernelBug.class)
+                .hasMessageContaining("kmem_cache_free(null_typed, NULL)");
+        assertThat(slab.slabinfo()).isEqualTo(before);
+        assertThatThrownBy(() -> Mempools.freePages(m, 0).free(null)).isInstanceOf(KernelBug.class)
+                .hasMessageContaining("__free_pages(NULL, 0)");
+        typed.destroy();
+        plain.destroy();
+    }
 }

@@ -391,8 +391,13 @@ public final class PageCache {
      * @throws IllegalStateException if the page is dirty, under writeback or locked (write or
      *         unlock it first); nothing changes
      * @throws IllegalArgumentException if the page is not in the page cache
+     * @throws KernelBug for a null page, where the kernel's {@code remove_inode_page(NULL)}
+     *         oopses; nothing changes
      */
     public void removePage(Page page) {
+        if (page == null) {
+            throw new KernelBug("remove_inode_page(NULL): no page to take out of the page cache");
+        }
         int outcome;
         lock.lock();
         try {

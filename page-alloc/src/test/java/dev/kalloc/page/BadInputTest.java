@@ -300,6 +300,8 @@ class BadInputTest {
             assertRejectedUnchanged(m, KernelBug.class, "__free_pages(NULL, 2)", () -> pa.freePages(null, 2));
             assertRejectedUnchanged(m, KernelBug.class, "__free_pages(NULL, 0)", () -> pa.freeColdPage(null));
             assertRejectedUnchanged(m, KernelBug.class, "put_page(NULL)", () -> pa.putPage(null));
+            assertRejectedUnchanged(m, KernelBug.class, "remove_inode_page(NULL)",
+                    () -> m.pageCache().removePage(null));
             // free_pages(0, order) is "nothing", as __get_free_pages' failure value is meant to be freed.
             m.checkInvariants();
             MachineState before = MachineState.of(m);

@@ -81,6 +81,38 @@ import java.util.concurrent.locks.ReentrantLock;
  * reservation promises pages, not contiguity), the allocation carries on as an ordinary one.
  * The reservation's counters ({@link ReservationStats}) record every such case.
  *
+ * <h2>When a thread ends inside a scope</h2>
+ * The patch's {@code do_exit} drops {@code current->page_reservations} of an exiting task. Here
+ * a scope ends with its thread: once the thread that opened it has terminated (an uncaught
+ * exception, or a return without closing), the scope is dropped the next time the reservation
+ * looks, which it does in {@link #destroy()}, {@link #scopes()} (so {@link #stats()} and the
+ * {@code /proc} view), and {@link #reapExited()}, which any thread may call
+ * ({@link Reservations#reapExited()} for all of them). So:
+ * <ol>
+ *   <li>A reservation entered by a thread that died can always be destroyed, and its scope
+ *       count never stays raised by a dead thread; a thread that has been joined, or seen
+ *       dead by {@link Thread#isAlive()}, is found dead: no timing, no sleep, no garbage
+ *       collection is involved.</li>
+ *   <li>The ended scope's task points at no reservation any more, and closing the scope
+ *       afterwards is refused ({@link ReservationScope#endedWithThread()}).</li>
+ *   <li>Pages the thread allocated from the reservation and still held are not freed, and their
+ *       quota does not come back: pages belong to whoever holds them, not to a thread, and the
+ *       thread may have handed them on (a bio to a completion thread); the kernel's
+ *       {@code do_exit} does not free them either. They stay allocated and counted in
+ *       {@link #used()}; whoever holds them frees them as usual (a multishot reservation then
+ *       gets the quota back). If nobody holds them, they are leaked, as in the kernel; the
+ *       reservation can still be destroyed, and a later free of such a page (with the page
+ *       allocator) returns no quota.</li>
+ *   <li>The reservation itself is not destroyed, unlike the patch's {@code do_exit}, which
+ *       destroyed the task's reservation: here a reservation is shared by every task that
+ *       enters it, and is destroyed by its owner.</li>
+ *   <li>A live thread's scope is never ended from another thread: the task's
+ *       {@code page_reservations} is that thread's own, unsynchronised state, as it is the
+ *       task's own in the kernel. A thread pool's worker that returns from a job without
+ *       closing its scope keeps it, and its next jobs run under the reservation; destroy names
+ *       such threads when it refuses.</li>
+ * </ol>
+ *
  * <h2>Concurrency</h2>
  * <ul>
  *   <li>The account's counts are guarded by the zone locks (see {@link ReserveAccount}).</li>
@@ -89,7 +121,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       reserve. {@link #put} and {@link #destroy} do not wait for it: put works while an
  *       admission waits, destroy is refused then.</li>
  *   <li>{@code stateLock} orders {@link #enter()} against {@link #destroy()}: a reservation is
- *       never destroyed while a scope is open.</li>
+ *       never destroyed while a scope of a live thread is open. It guards the list of open
+ *       scopes, which a close unlinks from and which {@link #reapExited()} walks.</li>
  *   <li>Allocation from the reservation ({@link #allocFromReservation}) takes neither: only the
  *       zone locks (and the page cache lock when it drops clean pages).</li>
  * </ul>
@@ -116,8 +149,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       {@code pages_min} is kept: users create and enter their own reservations, and
  *       {@code __GFP_HIGH} callers keep the emergency pool as in mainline.</li>
  *   <li>The patch poisons a destroyed reservation with 0x57 bytes; here every later use throws an
- *       {@link IllegalStateException}. Pages still allocated from it stay valid; freeing them
- *       returns no quota.</li>
+ *       {@link IllegalStateException}, {@link #freePages} included. Pages still allocated from it
+ *       stay valid; freeing them with the page allocator returns no quota.</li>
+ *   <li>The patch's {@code do_exit} destroys the exiting task's reservation; here the thread's
+ *       scopes end and the reservation stays (see above).</li>
  *   <li>Only the innermost scope's reservation is tried ({@code current->page_reservations} is
  *       one pointer); an exhausted inner reservation does not fall back to an outer one.</li>
  * </ul>
@@ -138,8 +173,12 @@ public final class Reservation implements PageReservation {
 
     private final ReentrantLock admissionLock = new ReentrantLock();
     private final ReentrantLock stateLock = new ReentrantLock();
-    /** Scopes open on any task; changed under {@code stateLock}. */
+    /** Open scopes on any task, newest first, linked through the scopes; under {@code stateLock}. */
+    private ReservationScope openScopes;
+    /** The length of {@code openScopes}; under {@code stateLock}. */
     private int scopes;
+    /** Scopes ended because their thread terminated inside them; under {@code stateLock}. */
+    private long endedWithThread;
     private volatile boolean destroyed;
 
     Reservation(Reservations registry, String name, int zoneGfp, int flags) {
@@ -231,19 +270,24 @@ public final class Reservation implements PageReservation {
 
     /**
      * {@code destroy_page_reservation(rsv)}: gives every unused page back, wakes admissions
-     * waiting for pages, and retires the reservation. Pages still allocated from it stay valid;
-     * freeing them returns no quota. Never sleeps.
+     * waiting for pages, and retires the reservation. First it ends the scopes of threads that
+     * terminated inside one ({@link #reapExited()}), so a thread that died in a scope never
+     * keeps the reservation from being destroyed. Pages still allocated from it stay valid and
+     * allocated; freeing them with the page allocator later returns no quota. Never sleeps.
      *
-     * @throws IllegalStateException if already destroyed, entered by an open scope, or an
-     *         admission for it is still waiting (nothing changed)
+     * @throws IllegalStateException if already destroyed, entered by an open scope of a live
+     *         thread, or an admission for it is still waiting (nothing changed but the ending of
+     *         dead threads' scopes)
      */
     public void destroy() {
         stateLock.lock();
         try {
             checkAlive("destroy_page_reservation");
+            reapExitedLocked();
             if (scopes != 0) {
                 throw new IllegalStateException("destroy_page_reservation(" + name + "): " + scopes
-                        + " scope(s) still have it entered; close them first");
+                        + " scope(s) of live threads still have it entered (" + scopeThreadsLocked()
+                        + "); close them first");
             }
             pageAlloc.destroyReserve(account);
             destroyed = true;
@@ -267,28 +311,122 @@ public final class Reservation implements PageReservation {
      * Makes this the calling task's reservation until the returned scope is closed: allocations
      * the task makes meanwhile (pages, slab growth, anything below) fall back to it when the
      * normal watermark passes fail. Scopes nest; closing one restores the reservation that was in
-     * force before it. Never sleeps; any context (the patch swapped {@code irq_rsv} in at
-     * interrupt entry).
+     * force before it. If the thread terminates without closing the scope, the scope ends with
+     * it (see the class comment). Never sleeps; any context (the patch swapped {@code irq_rsv}
+     * in at interrupt entry).
      *
      * @throws IllegalStateException if the reservation has been destroyed
      */
     public ReservationScope enter() {
         Task task = machine.current();
+        ReservationScope scope = new ReservationScope(this, task, Thread.currentThread(), task.pageReservation());
         stateLock.lock();
         try {
             checkAlive("enter");
-            scopes++;
+            linkScopeLocked(scope);
         } finally {
             stateLock.unlock();
         }
-        PageReservation previous = task.setPageReservation(this);
-        return new ReservationScope(this, task, previous);
+        task.setPageReservation(this);
+        return scope;
     }
 
-    void scopeClosed() {
+    void scopeClosed(ReservationScope scope) {
         stateLock.lock();
         try {
-            scopes--;
+            unlinkScopeLocked(scope);
+            scope.markClosed();
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /**
+     * {@code do_exit}'s drop of {@code current->page_reservations}, for every thread that
+     * terminated inside one of this reservation's scopes: each such scope is ended (see the class
+     * comment), and the dead task no longer points at any reservation. Scopes of live threads are
+     * untouched. Deterministic: a thread whose {@link Thread#join()} has returned (or for which
+     * {@link Thread#isAlive()} has returned false) is always found dead here. Never sleeps; any
+     * context; works on a destroyed reservation too (it has no scopes).
+     *
+     * @return how many scopes were ended by this call
+     */
+    public int reapExited() {
+        stateLock.lock();
+        try {
+            return reapExitedLocked();
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    private int reapExitedLocked() {
+        int ended = 0;
+        for (ReservationScope s = openScopes, next; s != null; s = next) {
+            next = s.nextOpen;
+            // isAlive() false synchronizes-with the thread's last action (JLS 17.4.4), so its
+            // task's fields may be written here.
+            if (!s.thread().isAlive()) {
+                unlinkScopeLocked(s);
+                s.endWithThread();
+                ended++;
+            }
+        }
+        endedWithThread += ended;
+        return ended;
+    }
+
+    private void linkScopeLocked(ReservationScope scope) {
+        scope.nextOpen = openScopes;
+        if (openScopes != null) {
+            openScopes.prevOpen = scope;
+        }
+        openScopes = scope;
+        scopes++;
+    }
+
+    private void unlinkScopeLocked(ReservationScope scope) {
+        if (scope.prevOpen != null) {
+            scope.prevOpen.nextOpen = scope.nextOpen;
+        } else {
+            openScopes = scope.nextOpen;
+        }
+        if (scope.nextOpen != null) {
+            scope.nextOpen.prevOpen = scope.prevOpen;
+        }
+        scope.prevOpen = null;
+        scope.nextOpen = null;
+        scopes--;
+    }
+
+    /** The threads of the open scopes, for messages; under {@code stateLock}. */
+    private String scopeThreadsLocked() {
+        StringJoiner j = new StringJoiner(", ");
+        for (ReservationScope s = openScopes; s != null; s = s.nextOpen) {
+            j.add(s.thread().getName());
+        }
+        return j.toString();
+    }
+
+    /**
+     * Checks that the open-scope list and its count agree; for {@link Reservations#checkInvariants()}.
+     *
+     * @throws AssertionError if they do not
+     */
+    void checkScopes() {
+        stateLock.lock();
+        try {
+            int n = 0;
+            for (ReservationScope s = openScopes; s != null; s = s.nextOpen) {
+                if (s.nextOpen != null && s.nextOpen.prevOpen != s) {
+                    throw new AssertionError(this + ": open-scope list broken after " + s);
+                }
+                n++;
+            }
+            if (n != scopes || (destroyed && n != 0)) {
+                throw new AssertionError(this + ": " + n + " scopes on the open list, count says " + scopes
+                        + (destroyed ? " (destroyed)" : ""));
+            }
         } finally {
             stateLock.unlock();
         }
@@ -316,13 +454,26 @@ public final class Reservation implements PageReservation {
      * @throws IllegalArgumentException if the block is not one allocated from this reservation
      *         (a page from the ordinary pools or another reservation, or one already freed);
      *         nothing changed
-     * @throws IllegalStateException for a oneshot reservation, whose pages are consumed
+     * <p>Null is a bug, as {@code __free_pages(NULL)} is in the kernel (it oopses): there is no
+     * "nothing" form here, unlike {@code free_pages(0)}.
+     *
+     * <p>After {@link #destroy()} the reservation refuses, like every other use, and the block
+     * stays allocated: free it with the page allocator, which returns no quota. A destroy racing
+     * with this call may still come first; the block is then freed as the page allocator frees
+     * a destroyed reservation's page, with no quota.
+     *
+     * @throws IllegalStateException if the reservation has been destroyed, or for a oneshot
+     *         reservation, whose pages are consumed; nothing changed
      * @throws KernelBug for a null page, or anything the page allocator rejects (wrong order,
      *         references left)
      */
     public void freePages(Page page, int order) {
         if (page == null) {
             throw new KernelBug("freeing NULL to reservation " + name + ": no block to free");
+        }
+        if (destroyed) {
+            throw new IllegalStateException("freeing " + page + " to reservation " + name + ", which has been "
+                    + "destroyed: the block stays allocated; free it with the page allocator (no quota returns)");
         }
         if (flags != RSV_MULTISHOT) {
             throw new IllegalStateException("reservation " + name + " is oneshot: its pages are consumed; free them "
@@ -400,11 +551,25 @@ public final class Reservation implements PageReservation {
         return account.pending();
     }
 
-    /** Scopes open on this reservation. */
+    /**
+     * Scopes open on this reservation, on live threads: those of terminated threads are ended
+     * first ({@link #reapExited()}).
+     */
     public int scopes() {
         stateLock.lock();
         try {
+            reapExitedLocked();
             return scopes;
+        } finally {
+            stateLock.unlock();
+        }
+    }
+
+    /** Scopes ended so far because their thread terminated inside them. */
+    public long scopesEndedWithThread() {
+        stateLock.lock();
+        try {
+            return endedWithThread;
         } finally {
             stateLock.unlock();
         }

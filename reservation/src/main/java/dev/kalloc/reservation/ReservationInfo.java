@@ -32,7 +32,8 @@ import java.util.Locale;
  *       {@code depleted} (admissions waiting on the zone);</li>
  *   <li>one row per reservation, oldest first: {@code type} ({@code oneshot} or
  *       {@code multishot}), {@code avail}, {@code pending}, {@code used}, {@code debt},
- *       {@code scopes} (see {@link Reservation}); group {@code allocs}: allocations served from
+ *       {@code scopes} (open on live threads: a dead thread's are ended first, see
+ *       {@link Reservation#scopes()}); group {@code allocs}: allocations served from
  *       a free page ({@code free}), served after dropping clean pages ({@code after_drop}), not
  *       served ({@code failed}); group {@code clean}: clean pages dropped for it
  *       ({@code dropped}), sleeps because every clean page left was pinned

@@ -16,16 +16,36 @@ import dev.kalloc.page.Task;
  * <p>Scopes nest, innermost first; each close restores what was in force when its scope opened.
  * A scope belongs to the task that opened it and is closed once, by that task, after every
  * scope opened inside it.
+ *
+ * <p>A scope also ends with its thread, as the patch's {@code do_exit} drops
+ * {@code current->page_reservations}: once the opening thread has terminated (an uncaught
+ * exception, or a return without closing), the reservation drops the scope the next time it is
+ * asked ({@link Reservation#reapExited()}, {@link Reservation#destroy()},
+ * {@link Reservation#scopes()}). Such a scope is {@linkplain #endedWithThread() ended}, not
+ * closed; closing it is refused. See {@link Reservation}, "When a thread ends inside a scope".
+ *
+ * <p>Concurrency: {@code state} and the open-list links are written under the reservation's
+ * {@code stateLock}; a close by the owner reads {@code state} without it (only the owner can
+ * close, and nobody ends a scope while its owner lives).
  */
 public final class ReservationScope implements AutoCloseable {
+    static final int OPEN = 0;
+    static final int CLOSED = 1;
+    static final int ENDED_WITH_THREAD = 2;
+
     private final Reservation reservation;
     private final Task task;
+    private final Thread thread;
     private final PageReservation previous;
-    private boolean closed;
+    private volatile int state = OPEN;
+    /** The reservation's list of open scopes, guarded by its {@code stateLock}. */
+    ReservationScope prevOpen;
+    ReservationScope nextOpen;
 
-    ReservationScope(Reservation reservation, Task task, PageReservation previous) {
+    ReservationScope(Reservation reservation, Task task, Thread thread, PageReservation previous) {
         this.reservation = reservation;
         this.task = task;
+        this.thread = thread;
         this.previous = previous;
     }
 
@@ -34,15 +54,34 @@ public final class ReservationScope implements AutoCloseable {
         return reservation;
     }
 
+    /** The thread that opened the scope. */
+    public Thread thread() {
+        return thread;
+    }
+
+    /** True once the scope has been closed by its thread. */
+    public boolean isClosed() {
+        return state == CLOSED;
+    }
+
+    /** True once the reservation dropped the scope because its thread had terminated. */
+    public boolean endedWithThread() {
+        return state == ENDED_WITH_THREAD;
+    }
+
     /**
      * Leaves the scope: restores the reservation in force before it (or none).
      *
-     * @throws IllegalStateException if already closed, closed by another thread, or closed while
-     *         a scope opened inside it is still open (nothing changed)
+     * @throws IllegalStateException if already closed, ended with its thread, closed by another
+     *         thread, or closed while a scope opened inside it is still open (nothing changed)
      */
     @Override
     public void close() {
-        if (closed) {
+        int s = state;
+        if (s == ENDED_WITH_THREAD) {
+            throw new IllegalStateException(this + ": it ended when its thread terminated; there is nothing to close");
+        }
+        if (s == CLOSED) {
             throw new IllegalStateException("scope of " + reservation + " closed twice");
         }
         if (reservation.machine().current() != task) {
@@ -54,12 +93,32 @@ public final class ReservationScope implements AutoCloseable {
                     + " has " + task.pageReservation() + " in force, from a scope opened inside it");
         }
         task.setPageReservation(previous);
-        closed = true;
-        reservation.scopeClosed();
+        reservation.scopeClosed(this);
+    }
+
+    /** Under {@code stateLock}: closed by its owner. */
+    void markClosed() {
+        state = CLOSED;
+    }
+
+    /**
+     * Under {@code stateLock}, and only once {@link Thread#isAlive()} has returned false for the
+     * owner (which orders every write the owner made before this): {@code do_exit}'s
+     * {@code tsk->page_reservations = NULL}. The dead task's pointer is cleared whichever scope
+     * of it is ended first, so it keeps no reservation reachable.
+     */
+    void endWithThread() {
+        state = ENDED_WITH_THREAD;
+        task.setPageReservation(null);
     }
 
     @Override
     public String toString() {
-        return "scope of " + reservation + " on " + task + (closed ? " (closed)" : "");
+        String s = switch (state) {
+            case CLOSED -> " (closed)";
+            case ENDED_WITH_THREAD -> " (ended with its thread)";
+            default -> "";
+        };
+        return "scope of " + reservation + " on " + task + s;
     }
 }

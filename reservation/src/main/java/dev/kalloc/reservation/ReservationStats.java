@@ -11,7 +11,7 @@ package dev.kalloc.reservation;
  * @param pending pages found for an admission still waiting
  * @param used pages allocated and not freed (multishot) or ever allocated (oneshot)
  * @param debt shortfall of an admission still waiting
- * @param scopes scopes open on it
+ * @param scopes scopes open on it on live threads (see {@link Reservation#scopes()})
  * @param servedFree allocations served from a free reserved page
  * @param servedAfterDrop allocations served after dropping clean page-cache pages
  * @param failures allocations it could not serve (quota exhausted in the allocation's zones,

@@ -74,6 +74,20 @@ public final class Reservations {
         return live.size();
     }
 
+    /**
+     * {@link Reservation#reapExited()} on every outstanding reservation: ends the scopes of
+     * threads that terminated inside them. Never sleeps; any thread.
+     *
+     * @return how many scopes were ended
+     */
+    public int reapExited() {
+        int ended = 0;
+        for (Reservation r : live) {
+            ended += r.reapExited();
+        }
+        return ended;
+    }
+
     void retired(Reservation r) {
         live.remove(r);
     }
@@ -131,13 +145,15 @@ public final class Reservations {
 
     /**
      * Checks the machine's invariants (which include, per zone, reserved &lt;= free + clean and
-     * the reservation accounts' sums), then that no admission is half done. Quiescent points only.
+     * the reservation accounts' sums), then that no admission is half done and each
+     * reservation's open-scope list matches its count. Quiescent points only.
      *
      * @throws AssertionError naming the first broken invariant
      */
     public void checkInvariants() {
         machine.checkInvariants();
         for (Reservation r : live) {
+            r.checkScopes();
             if (r.debt() != 0 || r.pending() != 0) {
                 throw new AssertionError(r + ": an admission is half done at a quiescent point (debt " + r.debt()
                         + ", pending " + r.pending() + ")");

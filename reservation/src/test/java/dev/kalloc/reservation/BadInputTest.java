@@ -53,6 +53,36 @@ class BadInputTest {
         }
     }
 
+    /**
+     * freePages after destroy refuses as every other use does: the block stays allocated, and
+     * the page allocator then frees it with no quota returned.
+     */
+    @Test
+    void freeingToADestroyedReservationIsRefusedAndTheBlockStaysAllocated() {
+        try (Machine m = Rsv.normalOnly()) {
+            Reservations rs = Reservations.boot(m);
+            Reservation r = rs.create("gone", KERNEL, Reservation.RSV_MULTISHOT);
+            assertThat(r.reserve(ATOMIC, 4)).isTrue();
+            PageAllocator pa = m.pageAlloc();
+            pa.failPageAlloc().ignoreGfpWait(false).attr().configure(100, 1, -1, 0, 5);
+            Page p;
+            try (ReservationScope scope = r.enter()) {
+                p = pa.allocPages(KERNEL, 0);
+            }
+            pa.failPageAlloc().attr().disable();
+            assertThat(p.reserveAccount()).isSameAs(r.account());
+            r.destroy();
+            int reserved = Rsv.normal(m).reservedPages();
+            assertRejectedUnchanged(rs, IllegalStateException.class, "which has been destroyed",
+                    () -> r.freePages(p, 0));
+            assertThat(p.isAllocated()).isTrue();
+            assertRejectedUnchanged(rs, KernelBug.class, "NULL", () -> r.freePages(null, 0));
+            pa.freePage(p);
+            assertThat(Rsv.normal(m).reservedPages()).isEqualTo(reserved);
+            rs.checkInvariants();
+        }
+    }
+
     @Test
     void puttingBackMoreThanIsUnusedIsRefused() {
         try (Machine m = Rsv.normalOnly()) {

@@ -448,6 +448,10 @@ public final class KmemCache<T extends SlabObject> {
      * {@code kmem_cache_free(cachep, objp)}: gives an object back. With a constructor, the object
      * must be in its constructed state. Never sleeps; any context.
      *
+     * <p>NULL (address 0) is a bug, not a no-op: 2.4's {@code kmem_cache_free} has no NULL check
+     * and carries the pointer into the free path (an oops, or a NULL parked in the per-CPU array
+     * for a later allocation to hand out). Only {@link SlabAllocator#kfree} takes 0 as "nothing".
+     *
      * @throws SlabBug for NULL, an address outside any slab, an object of another cache (a free
      *         into the wrong cache), an address that is not the start of an object, a double
      *         free, or an overwritten red zone; nothing is changed
@@ -469,14 +473,16 @@ public final class KmemCache<T extends SlabObject> {
 
     /**
      * Typed {@code kmem_cache_free}: gives back the object {@link #allocObject(int)} returned.
+     * Null is a bug, as NULL is for {@link #free(long)}.
      *
-     * @throws SlabBug as for {@link #free(long)}, and for an object of a slab that has since been
-     *         destroyed (a stale typed object)
+     * @throws SlabBug as for {@link #free(long)} (null included), and for an object of a slab
+     *         that has since been destroyed (a stale typed object); nothing is changed
+     * @throws IllegalStateException if the cache has no typed objects
      */
     public void freeObject(T obj) {
         requireTyped();
         if (obj == null) {
-            throw new IllegalArgumentException("kmem_cache_free(" + name + ", null)");
+            throw nullObject("kmem_cache_free");
         }
         if (obj.cache() != this) {
             throw bug(obj.address(), String.format("kmem_cache_free(%s, 0x%x): the object belongs to cache %s: "

@@ -424,8 +424,12 @@ public final class SlabAllocator {
     }
 
     /**
-     * {@code kfree(objp)}: frees an object of any cache, found from its page; {@code kfree(0)}
-     * does nothing. Never sleeps; any context.
+     * {@code kfree(objp)}: frees an object of any cache, found from its page. Never sleeps; any
+     * context.
+     *
+     * <p>{@code kfree(0)} does nothing and changes nothing, as 2.4's {@code kfree} returns at
+     * once for NULL (callers free what a failed {@code kmalloc} returned without a check); the
+     * cache form, {@link KmemCache#free(long)}, has no such check and calls 0 a bug.
      *
      * @throws SlabBug for an address outside RAM or not in a slab page, not the start of an
      *         object, a double free or an overwritten red zone; nothing is changed

@@ -45,12 +45,26 @@ class KmallocTest {
         }
     }
 
+    /**
+     * kfree(NULL) is a no-op, as in 2.4, while kmem_cache_free(cache, NULL) is a bug, as it oopses
+     * there; neither changes anything.
+     */
     @Test
-    void kfreeOfNullAndKsizeOfNull() {
+    void kfreeOfNullIsANoOpAndKmemCacheFreeOfNullABug() {
         try (Machine m = Tiny.machine()) {
             SlabAllocator s = SlabAllocator.boot(m);
+            long held = s.kmalloc(64, SLAB_KERNEL);
+            String before = s.slabinfo();
             s.kfree(0);
             assertThat(s.ksize(0)).isZero();
+            assertThat(s.slabinfo()).isEqualTo(before);
+            KmemCache<?> cache = s.kmemCacheCreate("null_free", 64, 0, 0, null, null);
+            String withCache = s.slabinfo();
+            assertThatThrownBy(() -> cache.free(0)).isInstanceOf(SlabBug.class)
+                    .hasMessageContaining("kmem_cache_free(null_free, NULL)");
+            assertThat(s.slabinfo()).isEqualTo(withCache);
+            s.kfree(held);
+            Tiny.check(m, s);
         }
     }
 

@@ -111,7 +111,10 @@ class TypedObjectTest {
             assertThatThrownBy(() -> a.freeObject(d)).isInstanceOf(SlabBug.class).hasMessageContaining("double free");
             assertThatThrownBy(() -> a.object(d.address())).isInstanceOf(SlabBug.class)
                     .hasMessageContaining("not allocated");
-            assertThatThrownBy(() -> a.freeObject(null)).isInstanceOf(IllegalArgumentException.class);
+            String beforeNull = s.slabinfo();
+            assertThatThrownBy(() -> a.freeObject(null)).isInstanceOf(SlabBug.class)
+                    .hasMessageContaining("kmem_cache_free(typed_a, NULL)");
+            assertThat(s.slabinfo()).isEqualTo(beforeNull);
             KmemCache<SlabObject> plain = s.kmemCacheCreate("plain", 32, 0, 0, null, null);
             assertThatThrownBy(() -> plain.allocObject(SLAB_KERNEL)).isInstanceOf(IllegalStateException.class);
             assertThatThrownBy(() -> new Dentry(null)).isInstanceOf(IllegalArgumentException.class);

@@ -146,6 +146,10 @@ public final class Bio extends SlabObject {
      * bio back to the set's sources. Never sleeps; any context. (The kernel's returns nothing;
      * the result lets a caller, and the jcstress tests, see who freed it.)
      *
+     * <p>There is no null form: {@code bio_put(NULL)} oopses in the kernel (it decrements
+     * {@code bi_cnt} through the pointer), and here it is a method of the bio, so a null
+     * reference fails at the caller with a {@code NullPointerException} before anything runs.
+     *
      * @return true iff this call dropped the last reference and freed the bio
      * @throws KernelBug if the bio has no references (nothing changes)
      */

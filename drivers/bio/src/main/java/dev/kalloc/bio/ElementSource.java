@@ -27,7 +27,13 @@ public interface ElementSource<E> {
      */
     E alloc(int gfp);
 
-    /** Gives back an element from {@link #alloc}. Never sleeps; any context. */
+    /**
+     * Gives back an element from {@link #alloc}. Never sleeps; any context.
+     *
+     * <p>Null is a no-op for every guarantee, so that a driver behaves the same whichever
+     * guarantee is behind it: the seam is kalloc's, not a kernel function, and it does not pass
+     * a null on to a 2.5.1 pool (whose {@code mempool_free} has no NULL check and calls it a bug).
+     */
     void free(E element);
 
     /**

@@ -37,6 +37,32 @@ class GuaranteeCountersTest {
         return gfp -> failing.get() ? null : pages.alloc(gfp);
     }
 
+    /**
+     * The seam's free of null is a no-op under every guarantee, the 2.5.1 pool included (whose
+     * own mempool_free would call it a bug): no counter, outstanding count or pool level moves.
+     */
+    @Test
+    void freeingNullThroughTheSeamChangesNothingUnderAnyGuarantee() {
+        try (Machine m = Machine.boot(TinyMachines.normalOnly(1024).build())) {
+            List<Guarantee> guarantees = List.of(Guarantees.mempool(m, MempoolPolicy.LINUX_2_5_1),
+                    Guarantees.mempool(m, MempoolPolicy.MODERN), Guarantees.reservation(Reservations.boot(m)),
+                    Guarantees.none());
+            for (Guarantee g : guarantees) {
+                ElementSource<Page> src = g.source("pages", MIN_NR, MIN_NR, Mempools.allocPages(m, 0),
+                        Mempools.freePages(m, 0));
+                Page held = src.alloc(Gfp.GFP_KERNEL);
+                Map<String, Long> before = src.counters();
+                src.free(null);
+                assertThat(src.counters()).as(g.toString()).isEqualTo(before);
+                assertThat(src.outstanding()).as(g.toString()).isEqualTo(1);
+                src.free(held);
+                assertThat(src.outstanding()).isZero();
+                src.destroy();
+            }
+            m.checkInvariants();
+        }
+    }
+
     @Test
     void mempoolCountsEachLevelItsFreesAndItsWaits() throws Exception {
         try (Machine m = Machine.boot(TinyMachines.normalOnly(1024).build())) {

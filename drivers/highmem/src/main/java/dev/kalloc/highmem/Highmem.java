@@ -109,14 +109,22 @@ public final class Highmem {
      * {@code kunmap(page)}: ends one {@link #kmap} of {@code page}. A low-memory page needs
      * nothing. Never sleeps; process context.
      *
-     * @throws KernelBug in interrupt context, or for a highmem page that is not kmapped or whose
-     *         users are all gone (an unbalanced kunmap); nothing changes
+     * <p>Null does nothing (after the interrupt check), as in 2.5.1: {@code kunmap} BUGs in
+     * interrupt context, then returns for any {@code page < highmem_start_page}, which NULL is,
+     * so {@code kunmap(NULL)} is a low-memory page's no-op there.
+     *
+     * @throws KernelBug in interrupt context (null included), or for a highmem page that is not
+     *         kmapped or whose users are all gone (an unbalanced kunmap); nothing changes
+     * @throws IllegalArgumentException for a page of another machine
      */
     public void kunmap(Page page) {
-        checkPage(page);
         if (machine.current().inInterrupt()) {
             throw new KernelBug("kunmap(" + page + ") in interrupt context");
         }
+        if (page == null) {
+            return;
+        }
+        checkPage(page);
         if (page.isHighMem()) {
             pkmap.kunmapHigh(page);
         }
@@ -150,7 +158,8 @@ public final class Highmem {
 
     /**
      * {@code kunmap_atomic(vaddr, type)}: ends a {@link #kmapAtomic}; an address below the fixmap
-     * (a low-memory page's) needs nothing. Never sleeps; any context. If the thread was rebound
+     * (a low-memory page's, and 0, NULL, as in 2.5.1, whose {@code vaddr < FIXADDR_START} test
+     * returns at once) needs nothing. Never sleeps; any context. If the thread was rebound
      * to another CPU since the mapping, the slot (its old CPU's) is still released.
      *
      * @throws KernelBug if {@code vaddr} is not a {@code type} slot, the slot is not held by this

@@ -176,6 +176,32 @@ class KmapTest {
         assertThat(hm.pkmapCount(hm.pkmapNr(v))).isEqualTo(1);
     }
 
+    /**
+     * kunmap(NULL) and kunmap_atomic(0) as 2.5.1 has them: nothing, since NULL is below
+     * highmem_start_page and 0 below FIXADDR_START; a kunmap in interrupt context is still a bug.
+     * A mapping held meanwhile is untouched, and the null unmaps release nothing.
+     */
+    @Test
+    void unmappingNullDoesNothingAsIn251() {
+        Page p = high();
+        long v = hm.kmap(p);
+        long a = hm.kmapAtomic(p, KmType.KM_USER0);
+        int free = hm.freeSlots();
+        hm.kunmap(null);
+        hm.kunmapAtomic(0, KmType.KM_USER0);
+        assertThat(hm.freeSlots()).isEqualTo(free);
+        assertThat(hm.kmapUsers(p)).isEqualTo(1);
+        assertThat(hm.pkmapCount(hm.pkmapNr(v))).isEqualTo(2);
+        assertThat(hm.getByte(a)).as("the atomic mapping still works").isEqualTo(hm.getByte(v));
+        try (Task.IrqScope irq = m.current().irqEnter()) {
+            assertThatThrownBy(() -> hm.kunmap(null)).isInstanceOf(KernelBug.class)
+                    .hasMessageContaining("kunmap(null) in interrupt context");
+        }
+        hm.kunmapAtomic(a, KmType.KM_USER0);
+        hm.kunmap(p);
+        assertThat(hm.pkmapCount(hm.pkmapNr(v))).isEqualTo(1);
+    }
+
     @Test
     void badInputIsRefused() {
         try (Machine other = TinyMachines.bootThreeZones()) {
