@@ -6,6 +6,7 @@ import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.StandardGuarantee;
 import dev.kalloc.raid1.Raid1Array.MirrorState;
 import dev.kalloc.stress.schedules.raid1.Mirrors.Master;
+import java.util.Arrays;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.pastalab.fray.junit.junit5.FrayTestExtension;
 import org.pastalab.fray.junit.junit5.annotations.ConcurrencyTest;
@@ -125,7 +126,7 @@ class R1BioFailingMirrorTest {
         assertThat(w.array.workingDisks()).as("mirrors in sync").isEqualTo(1);
         int survivor = w.array.state(0) == MirrorState.IN_SYNC ? 0 : 1;
         assertThat(w.array.state(1 - survivor)).isEqualTo(MirrorState.FAULTY);
-        boolean onSurvivor = java.util.Arrays.equals(w.platterSector(survivor, SECTOR), write.pattern());
+        boolean onSurvivor = Arrays.equals(w.platterSector(survivor, SECTOR), write.pattern());
         assertThat(write.uptodate()).as("write uptodate iff mirror %d, left in sync, holds it", survivor)
                 .isEqualTo(onSurvivor);
         if (write.uptodate()) {
