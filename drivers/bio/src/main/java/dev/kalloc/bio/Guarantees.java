@@ -220,7 +220,9 @@ public final class Guarantees {
          * {@code served_<level>} for the five levels of {@code mempool_alloc} (the column names
          * of the mempoolinfo view: nowait, half_full, full_gfp, nonempty, waited), then
          * {@code freed_to_pool}, {@code freed_to_alloc}, {@code waits}, {@code wait_ns},
-         * {@code failures}, and the pool's size now: {@code min_nr}, {@code curr_nr}.
+         * {@code wait_timeouts} (modern sleeps ended by their 5 s timeout rather than a free: a
+         * stall, or a lost wake-up), {@code failures}, and the pool's size now: {@code min_nr},
+         * {@code curr_nr}.
          */
         @Override
         public Map<String, Long> counters() {
@@ -233,6 +235,7 @@ public final class Guarantees {
             c.put("freed_to_alloc", s.freedToAllocator());
             c.put("waits", s.waits());
             c.put("wait_ns", s.waitNanos());
+            c.put("wait_timeouts", pool.waitTimeouts());
             c.put("failures", s.failures());
             c.put("min_nr", (long) s.minNr());
             c.put("curr_nr", (long) s.currNr());

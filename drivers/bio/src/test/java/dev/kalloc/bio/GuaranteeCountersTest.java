@@ -72,7 +72,7 @@ class GuaranteeCountersTest {
             assertThat(src.counters()).containsExactly(entry("served_nowait", 0L), entry("served_half_full", 0L),
                     entry("served_full_gfp", 0L), entry("served_nonempty", 0L), entry("served_waited", 0L),
                     entry("freed_to_pool", 0L), entry("freed_to_alloc", 0L), entry("waits", 0L),
-                    entry("wait_ns", 0L), entry("failures", 0L), entry("min_nr", 4L), entry("curr_nr", 4L));
+                    entry("wait_ns", 0L), entry("wait_timeouts", 0L), entry("failures", 0L), entry("min_nr", 4L), entry("curr_nr", 4L));
 
             // Memory to spare: level 1 serves, and the frees find the pool full.
             List<Page> held = new ArrayList<>();

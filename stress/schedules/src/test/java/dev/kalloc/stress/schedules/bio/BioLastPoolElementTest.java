@@ -15,6 +15,7 @@ import dev.kalloc.reservation.Reservations;
 import dev.kalloc.slab.SlabAllocator;
 import dev.kalloc.slab.SlabConfig;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.pastalab.fray.core.command.SystemTimeDelegateType;
 import org.pastalab.fray.junit.junit5.FrayTestExtension;
 import org.pastalab.fray.junit.junit5.annotations.ConcurrencyTest;
 
@@ -51,7 +52,13 @@ class BioLastPoolElementTest {
         sleepingAllocWokenByCompletion(StandardGuarantee.MEMPOOL_2_5_1);
     }
 
-    @ConcurrencyTest(iterations = 150)
+    /**
+     * The modern sleep is timed (5 s): under Fray's default a timed park returns at once and the
+     * allocation would simply retry, hiding a lost wake-up. With blocking timed waits and mocked
+     * time the clock moves only when no thread can run, so a sleep ended by its timeout means
+     * nobody woke it; {@code wait_timeouts} must stay 0.
+     */
+    @ConcurrencyTest(iterations = 150, ignoreTimedBlock = false, systemTimeDelegateType = SystemTimeDelegateType.MOCK)
     void sleepingAllocWokenByCompletionModern() throws InterruptedException {
         sleepingAllocWokenByCompletion(StandardGuarantee.MEMPOOL_MODERN);
     }
@@ -93,6 +100,8 @@ class BioLastPoolElementTest {
             assertThat(got[0]).as("the pool's only element, given back by the completion").isSameAs(inFlight);
         }
         assertThat(w.set.bioSource().failures()).as("allocations the guarantee failed").isZero();
+        assertThat(w.set.bioSource().counters().getOrDefault("wait_timeouts", 0L))
+                .as("modern sleeps ended by the timeout, not by the completion's free: a lost wake-up").isZero();
         got[0].put();
         w.assertAllBack();
     }
