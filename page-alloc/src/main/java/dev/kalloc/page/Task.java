@@ -5,8 +5,12 @@ package dev.kalloc.page;
  * cut down to what the allocators read. One per thread per {@link Machine}, created on the
  * thread's first call into that machine and bound there to a CPU id ({@code smp_processor_id()}).
  *
- * <p>Only its own thread touches a task, so its fields are plain. Other threads may read
- * {@link #cpu()} and {@link #name()}, which never change after binding.
+ * <p>Only its own thread touches a task while that thread lives, so its fields are plain. Other
+ * threads may read {@link #cpu()} and {@link #name()}, which never change after binding. One
+ * write comes from another thread: a reservation that reaps a dead thread's scope clears the
+ * task's reservation pointer ({@code do_exit}'s {@code page_reservations = NULL}), and only once
+ * {@link Thread#isAlive()} has returned false for it, which orders every write the thread made
+ * before that one.
  */
 public final class Task {
     /** Allocating to free memory: ignore watermarks ({@code PF_MEMALLOC}, 2.4 value). */

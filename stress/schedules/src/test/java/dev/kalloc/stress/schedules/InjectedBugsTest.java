@@ -50,7 +50,7 @@ class InjectedBugsTest {
     void noWakeupHandOffIsCaught() throws Exception {
         expectCaught("mempool: NO_WAKEUP_HANDOFF (2.5.1's woken waiter leaves without passing the wake-up on)",
                 "MempoolScheduleTest.wakeupHandOff251", () -> MempoolBugs.inject("NO_WAKEUP_HANDOFF"),
-                () -> MempoolScenarios.wakeupHandOff(MempoolPolicy.LINUX_2_5_1), Kind.DEADLOCK, Explorer.Timing.DEFAULT);
+                () -> MempoolScenarios.wakeupHandOff(MempoolPolicy.LINUX_2_5_1), Kind.DEADLOCK, Explorer.Timing.DEFAULT, null);
     }
 
     @Test
@@ -58,7 +58,7 @@ class InjectedBugsTest {
     void wakeCheckBeforeRefill251IsCaught() throws Exception {
         expectCaught("mempool: WAKE_CHECK_BEFORE_REFILL (the barrier pair: free looks for sleepers before it refills)",
                 "MempoolScheduleTest.sleeperWokenByFree251", () -> MempoolBugs.inject("WAKE_CHECK_BEFORE_REFILL"),
-                () -> MempoolScenarios.sleeperWokenByFree(MempoolPolicy.LINUX_2_5_1), Kind.DEADLOCK, Explorer.Timing.DEFAULT);
+                () -> MempoolScenarios.sleeperWokenByFree(MempoolPolicy.LINUX_2_5_1), Kind.DEADLOCK, Explorer.Timing.DEFAULT, null);
     }
 
     @Test
@@ -66,7 +66,8 @@ class InjectedBugsTest {
     void wakeCheckBeforeRefillModernIsCaught() throws Exception {
         expectCaught("mempool: WAKE_CHECK_BEFORE_REFILL (the barrier pair: free looks for sleepers before it refills)",
                 "MempoolScheduleTest.sleeperWokenByFreeModern", () -> MempoolBugs.inject("WAKE_CHECK_BEFORE_REFILL"),
-                () -> MempoolScenarios.sleeperWokenByFree(MempoolPolicy.MODERN), Kind.ASSERTION, Explorer.Timing.VIRTUAL);
+                () -> MempoolScenarios.sleeperWokenByFree(MempoolPolicy.MODERN), Kind.ASSERTION, Explorer.Timing.VIRTUAL,
+                "ended by the timeout, not woken by a free");
     }
 
     @Test
@@ -74,7 +75,7 @@ class InjectedBugsTest {
     void noRecheckBeforeSleepIsCaught() throws Exception {
         expectCaught("mempool: NO_RECHECK_BEFORE_SLEEP (2.5.1's sleeper skips the re-check of curr_nr under the lock)",
                 "MempoolScheduleTest.sleeperWokenByFree251", () -> MempoolBugs.inject("NO_RECHECK_BEFORE_SLEEP"),
-                () -> MempoolScenarios.sleeperWokenByFree(MempoolPolicy.LINUX_2_5_1), Kind.DEADLOCK, Explorer.Timing.DEFAULT);
+                () -> MempoolScenarios.sleeperWokenByFree(MempoolPolicy.LINUX_2_5_1), Kind.DEADLOCK, Explorer.Timing.DEFAULT, null);
     }
 
     @Test
@@ -82,7 +83,8 @@ class InjectedBugsTest {
     void queueAfterUnlockIsCaught() throws Exception {
         expectCaught("mempool: QUEUE_AFTER_UNLOCK (modern sleeper queues after dropping the lock that saw the pool empty)",
                 "MempoolScheduleTest.sleeperWokenByFreeModern", () -> MempoolBugs.inject("QUEUE_AFTER_UNLOCK"),
-                () -> MempoolScenarios.sleeperWokenByFree(MempoolPolicy.MODERN), Kind.ASSERTION, Explorer.Timing.VIRTUAL);
+                () -> MempoolScenarios.sleeperWokenByFree(MempoolPolicy.MODERN), Kind.ASSERTION, Explorer.Timing.VIRTUAL,
+                "ended by the timeout, not woken by a free");
     }
 
     @Test
@@ -90,7 +92,8 @@ class InjectedBugsTest {
     void noRefillRecheckIsCaughtByTwoFrees() throws Exception {
         expectCaught("mempool: NO_REFILL_RECHECK (free skips the re-check of curr_nr < min_nr under the lock)",
                 "MempoolScheduleTest.twoFreesOneSlot251", () -> MempoolBugs.inject("NO_REFILL_RECHECK"),
-                () -> MempoolScenarios.twoFreesOneSlot(MempoolPolicy.LINUX_2_5_1), Kind.ASSERTION, Explorer.Timing.DEFAULT);
+                () -> MempoolScenarios.twoFreesOneSlot(MempoolPolicy.LINUX_2_5_1), Kind.ASSERTION, Explorer.Timing.DEFAULT,
+                "add_element on a full array");
     }
 
     @Test
@@ -98,7 +101,8 @@ class InjectedBugsTest {
     void noRefillRecheckIsCaughtByResize() throws Exception {
         expectCaught("mempool: NO_REFILL_RECHECK (free skips the re-check of curr_nr < min_nr under the lock)",
                 "MempoolScheduleTest.resizeDuringFreesModern", () -> MempoolBugs.inject("NO_REFILL_RECHECK"),
-                () -> MempoolScenarios.resizeDuringFrees(MempoolPolicy.MODERN), Kind.ASSERTION, Explorer.Timing.VIRTUAL);
+                () -> MempoolScenarios.resizeDuringFrees(MempoolPolicy.MODERN), Kind.ASSERTION, Explorer.Timing.VIRTUAL,
+                "break 0 <= curr_nr <= min_nr <= length");
     }
 
     @Test
@@ -106,7 +110,7 @@ class InjectedBugsTest {
     void noAdmissionRecheckIsCaught() throws Exception {
         expectCaught("reservation: NO_ADMISSION_RECHECK (admission sleeps on the debt it saw before queueing)",
                 "ReservationScheduleTest.admissionWokenByRelease", () -> PageBugs.inject("NO_ADMISSION_RECHECK"),
-                ReservationScenarios::admissionWokenByRelease, Kind.DEADLOCK, Explorer.Timing.DEFAULT);
+                ReservationScenarios::admissionWokenByRelease, Kind.DEADLOCK, Explorer.Timing.DEFAULT, null);
     }
 
     @Test
@@ -146,8 +150,13 @@ class InjectedBugsTest {
         ASSERTION
     }
 
+    /**
+     * Explores {@code body} with the bug injected and asserts it is caught for the reason the bug
+     * predicts: a deadlock, or an assertion whose message contains {@code reason} (an unrelated
+     * failure, such as a broken set-up, does not count as catching the bug).
+     */
     private static void expectCaught(String bug, String test, Callable<AutoCloseable> inject, Runnable body, Kind kind,
-            Explorer.Timing timing) throws Exception {
+            Explorer.Timing timing, String reason) throws Exception {
         Explorer.Outcome outcome;
         String name = "InjectedBugsTest/" + StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst())
                 .map(StackWalker.StackFrame::getMethodName).orElse("unknown");
@@ -170,6 +179,7 @@ class InjectedBugsTest {
             assertThat(outcome.failure.getClass().getSimpleName()).as(bug).contains("Deadlock");
         } else {
             assertThat(outcome.failure).as(bug).isInstanceOf(AssertionError.class);
+            assertThat(outcome.failure.getMessage()).as("%s: caught for another reason", bug).contains(reason);
         }
         assertThat(replayed).as("%s: the recorded schedule replays the failure", bug).isNotNull()
                 .hasSameClassAs(outcome.failure);

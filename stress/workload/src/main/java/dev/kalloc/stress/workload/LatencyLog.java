@@ -1,6 +1,7 @@
 package dev.kalloc.stress.workload;
 
 import java.io.FileNotFoundException;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -87,16 +88,31 @@ final class LatencyLog implements AutoCloseable {
         out.flush();
     }
 
-    /** Writes the end line: every one of the campaign's {@code runs} runs is in the log. */
-    synchronized void end(int runs) {
+    /**
+     * Writes the end line (every one of the campaign's {@code runs} runs is in the log) and seals
+     * the log, so that a signal arriving after it (the shutdown hook's {@link #interrupted})
+     * cannot add a line after the end, which readers refuse.
+     *
+     * @throws IOException if any write to the log failed (a full disk): {@link PrintStream}
+     *         swallows write errors, so this is where a cut log is noticed
+     */
+    synchronized void end(int runs) throws IOException {
         comment(END_MARK + "\t" + runs);
+        sealed = true;
+        if (out.checkError()) {
+            throw new IOException("the interval log could not be written completely (is the disk full?)");
+        }
     }
 
     /**
      * Writes the interruption line, saying {@code why} (escaped onto one line), and seals the
-     * log. Called from a shutdown hook: it waits for a line being written to be finished.
+     * log; does nothing once the log is sealed (ended, or interrupted already). Called from a
+     * shutdown hook: it waits for a line being written to be finished.
      */
     synchronized void interrupted(String why) {
+        if (sealed) {
+            return;
+        }
         comment(INTERRUPTED_MARK + "\t" + RunResult.escape(why));
         sealed = true;
     }

@@ -65,10 +65,11 @@ final class ReportCommand implements Callable<Integer> {
             }
             return renderAndPrint(log, dir, out, "");
         } catch (IllegalArgumentException e) {
-            // A file in DIR that does not read (a JMH result kept in DIR/jmh/): exit 3, DIR unchanged.
+            // A file in DIR that does not read (a JMH result kept in DIR/jmh/): exit 3, the report's
+            // files unchanged (DIR/jmh/ already holds the --jmh files given this time, if any).
             spec.commandLine().getErr().println("kalloc report: cannot read the run in " + dir + ": " + e.getMessage());
             return Main.EXIT_IO;
-        } catch (IOException e) {
+        } catch (IOException | java.io.UncheckedIOException e) {
             spec.commandLine().getErr().println("kalloc report: cannot read or write in " + dir + ": " + e.getMessage());
             return Main.EXIT_IO;
         }

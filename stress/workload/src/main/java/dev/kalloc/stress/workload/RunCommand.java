@@ -173,6 +173,12 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException | UncheckedIOException e) {
             System.err.println("kalloc run: cannot write the outputs in " + config.out() + ": " + e.getMessage());
             return Main.EXIT_IO;
+        } catch (IllegalArgumentException e) {
+            // RunLog.read refusing the log this campaign just wrote: cut or damaged on the way to
+            // the disk. The log is left as it is for inspection.
+            System.err.println("kalloc run: the log written in " + config.out() + " does not read back: "
+                    + e.getMessage());
+            return Main.EXIT_IO;
         }
     }
 

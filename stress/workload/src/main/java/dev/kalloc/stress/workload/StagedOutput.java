@@ -23,6 +23,13 @@ import java.util.stream.Stream;
  * leaves no {@code .hgrm} file or plot of the earlier one beside its own. The stage is in the
  * output folder so that each move is a rename within one file system (atomic where the file
  * system allows it); {@link #close} removes what is left of it.
+ *
+ * <p>What this does not cover: {@link #publish} renames file by file, so a failure or a kill
+ * (SIGKILL, or a signal while {@code kalloc run} renders) in the middle of it leaves some new
+ * files beside some old ones, and a kill leaves the {@code .kalloc-staging-*} folder behind (it
+ * is not removed at the next start, which could be a second report writing beside this one).
+ * Rendering the report again ({@code kalloc report DIR}) puts the folder right: the log is never
+ * touched by a render.
  */
 final class StagedOutput implements AutoCloseable {
     private final Path target;

@@ -16,7 +16,8 @@ import java.util.function.LongSupplier;
  * progress count once; on the largest machine that takes seconds, far more than the smallest
  * {@code --watchdog}. So until {@link #setUpDone()} the watchdog holds a run to its own, longer
  * set-up limit (a set-up that hangs, such as an admission that waits forever, is still caught),
- * and to {@code limit} from then on, counted from the moment set-up ended.
+ * and to {@code limit} from then on, counted from the first check after set-up ended (at most
+ * {@code limit/4} later).
  *
  * <p>It sleeps on the run-ended latch with a timeout of a fraction of the limit: the latch is the
  * event that ends it early, the timeout is the watchdog's own clock. A run is declared

@@ -219,4 +219,22 @@ class RunLogDamageTest {
         cl.setOut(new PrintWriter(new StringWriter()));
         assertThat(cl.execute("check", dir.toString(), "--against", dir.toString())).isZero();
     }
+
+    @Test
+    void aSignalAfterTheEndLineLeavesTheLogComplete() throws Exception {
+        // The shutdown hook can run between the campaign's end line and its removal: the end seals
+        // the log, so the hook's interruption line never follows it (readers refuse any line after
+        // the end, and a finished campaign would read as damaged).
+        long t = 1_700_000_000_000L;
+        RunResult s = RunResultTest.sample("reservation", false, 0);
+        try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t, "settings")) {
+            log.interval(s.tag("write"), SyntheticLog.interval(t, 100_000));
+            log.run(s);
+            log.end(1);
+            log.interrupted("stopped by a signal (SIGTERM or Ctrl-C) after 1 of 1 runs");
+        }
+        RunLog read = RunLog.read(dir.resolve(Campaign.LOG));
+        assertThat(read.incompleteness()).isNull();
+        assertThat(Files.readString(dir.resolve(Campaign.LOG))).doesNotContain("stopped by a signal");
+    }
 }
