@@ -132,10 +132,10 @@ final class RunLog {
                     endedRuns = Integer.parseInt(count);
                     lastLine = number;
                 } else if (line.startsWith("#" + LatencyLog.INTERRUPTED_MARK + "\t")) {
-                    interruption = RunResult.unescape(line.substring(LatencyLog.INTERRUPTED_MARK.length() + 2));
+                    interruption = unescape(at, line.substring(LatencyLog.INTERRUPTED_MARK.length() + 2));
                     lastLine = number;
                 } else if (line.startsWith("#" + LatencyLog.CONFIG_MARK + "\t")) {
-                    settings = RunResult.unescape(line.substring(LatencyLog.CONFIG_MARK.length() + 2));
+                    settings = unescape(at, line.substring(LatencyLog.CONFIG_MARK.length() + 2));
                 } else if (line.startsWith("#" + Environment.MARK + "\t")) {
                     try {
                         env = Environment.decode(line.substring(1)); // the last one has the load at the end
@@ -189,6 +189,15 @@ final class RunLog {
                     + endedRuns + " runs, the log holds " + runs.size() + ": the log is damaged");
         }
         return new RunLog(settings, env, runs, series, totals, intervals, endedRuns, interruption);
+    }
+
+    /** {@link RunResult#unescape}, with a refusal naming the file and line it was on. */
+    private static String unescape(String at, String escaped) {
+        try {
+            return RunResult.unescape(escaped);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(at + e.getMessage(), e);
+        }
     }
 
     /**

@@ -237,4 +237,21 @@ class RunLogDamageTest {
         assertThat(read.incompleteness()).isNull();
         assertThat(Files.readString(dir.resolve(Campaign.LOG))).doesNotContain("stopped by a signal");
     }
+
+    @Test
+    void aSettingsLineCutInsideAnEscapeIsRefusedNamingTheLine() throws Exception {
+        // Found by DamagedLogPropertyTest: the settings and interruption lines were unescaped
+        // without the file and line in the refusal.
+        writeLog();
+        Path file = dir.resolve(Campaign.LOG);
+        List<String> lines = new ArrayList<>(Files.readAllLines(file, StandardCharsets.UTF_8));
+        int at = 0;
+        while (!lines.get(at).startsWith("#" + LatencyLog.CONFIG_MARK + "\t")) {
+            at++;
+        }
+        lines.set(at, lines.get(at) + "%2");
+        Files.write(file, lines, StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> RunLog.read(file)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(file + " line " + (at + 1) + ": truncated escape");
+    }
 }
