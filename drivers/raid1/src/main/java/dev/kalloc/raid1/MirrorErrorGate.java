@@ -23,7 +23,10 @@ import java.util.Map;
  * I/O read error", a write fails the request): the array has lost the sector. Hence the rule:
  * <ul>
  *   <li>A mirror in sync takes a random error only if, once it is failed, another in-sync mirror
- *       is left that nothing has claimed: the first admitted error <em>claims</em> the mirror
+ *       is left that nothing has claimed and that holds every write in flight (it was in sync
+ *       when each was issued: {@link MirrorInfo#writesNotHeld} is zero; a spare that has just
+ *       finished its resync does not hold the writes issued while it was write-only, which 2.5.1
+ *       does not count as making a write uptodate): the first admitted error <em>claims</em> the mirror
  *       (md will fail it when that bio completes), and every later error on it is admitted too
  *       (its bios in flight fail as a dying disk's do). At least one in-sync mirror therefore
  *       stays good for every sector, and md's error handler never meets its last working disk.</li>
@@ -108,7 +111,7 @@ public final class MirrorErrorGate implements ErrorGate {
                 return Verdict.CLAIMED;
             }
             for (MirrorInfo other : conf.mirrors) {
-                if (other != m && other.readable() && !claimedNow(other)) {
+                if (other != m && other.readable() && !claimedNow(other) && other.writesNotHeld.get() == 0) {
                     claims.put(disk, m.generation);
                     claimsMade++;
                     return Verdict.CLAIMED;

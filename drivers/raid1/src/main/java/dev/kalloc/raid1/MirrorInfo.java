@@ -1,6 +1,7 @@
 package dev.kalloc.raid1;
 
 import dev.kalloc.bio.RamDisk;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code struct mirror_info} of Linux 2.5.1 ({@code include/linux/raid/raid1.h}): one slot of the
@@ -32,6 +33,14 @@ final class MirrorInfo {
      * was out, however much the old resync copied to it before.
      */
     long generation;
+    /**
+     * Writes in flight that this slot does not hold as an in-sync copy: issued while the slot was
+     * faulty or a resyncing spare ({@link R1Bio#notHeldMask}). Raised under the device lock at
+     * issue, lowered when the request ends (atomic: without the lock). No kernel counterpart:
+     * {@link MirrorErrorGate} counts a mirror as a surviving copy only while it is zero, since a
+     * mirror that joined the array after a write was issued lacks that write.
+     */
+    final AtomicInteger writesNotHeld = new AtomicInteger();
 
     MirrorInfo(int number, RamDisk dev) {
         this.number = number;

@@ -74,6 +74,11 @@ public final class R1Bio extends SlabObject {
     RamDisk readDev;
     /** Slots a write went to that were not in sync (a resyncing spare): they do not make it uptodate. */
     int writeOnlyMask;
+    /**
+     * Slots that do not hold this write as an in-sync copy (faulty, or a resyncing spare, when it
+     * was issued); each is counted in its {@link MirrorInfo#writesNotHeld} until the request ends.
+     */
+    int notHeldMask;
     /** The resync window's token for this request ({@link ResyncWindow#newRequest}). */
     int bucket;
     /** {@code next_r1}: the raid1d retry list link. */
@@ -95,6 +100,7 @@ public final class R1Bio extends SlabObject {
         readDisk = -1;
         readDev = null;
         writeOnlyMask = 0;
+        notHeldMask = 0;
         nextR1 = null;
         STATE.setOpaque(this, 0);
     }

@@ -194,6 +194,10 @@ final class Raid1 {
                         r1.writeOnlyMask |= 1 << i;
                     }
                 }
+                if (!m.operational || m.writeOnly) {
+                    r1.notHeldMask |= 1 << i;
+                    m.writesNotHeld.incrementAndGet();
+                }
             }
         } finally {
             deviceLock.unlock();
@@ -348,6 +352,11 @@ final class Raid1 {
         if (!uptodate) {
             failedRequests.incrementAndGet();
         }
+        for (int mask = r1.notHeldMask; mask != 0; mask &= mask - 1) {
+            int left = mirrors[Integer.numberOfTrailingZeros(mask)].writesNotHeld.decrementAndGet();
+            assert left >= 0 : r1 + ": writesNotHeld went below zero";
+        }
+        r1.notHeldMask = 0;
         try {
             master.set().bioEndio(master, uptodate, master.sectors());
         } finally {
