@@ -18,7 +18,7 @@
 # and jcstress's result blob (jcstress-results-*.bin.gz; `java -jar jcstress.jar -p FILE` re-reads it).
 #
 # Exits with jcstress's status (1 on a FORBIDDEN outcome or an error), or 1 when the report's
-# "Failed tests" or "Error tests" line is not "No matches.". Runs for roughly 30-90 minutes in quick
+# "Failed tests" or "Error tests" line is not "No matches.". Runs for roughly 1.5-2 hours in quick
 # mode on 2 cores: run it alone on the machine if the sample counts are to be compared.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
