@@ -1,7 +1,15 @@
 #!/usr/bin/env python3
 """Turns JMH's JSON results (-rf json) of the kalloc suite into Markdown tables of ratios.
 
-Usage: python3 ratios.py results-t1.json [results-t2.json ...] > table.md
+Usage: python3 ratios.py [--load LOADFILE] results-t1.json [results-t2.json ...] > table.md
+
+A run with one and two threads is two halves measured minutes apart; whatever else the machine
+did in between shows in the subjects that share nothing: the floor (a thread-owned stack) and
+Netty (thread caches). If either moved by more than 20% per operation between the halves, the
+halves were not measured on the same machine in any useful sense: the "2 threads / 1 thread"
+column is replaced by "disturbed", a banner says which subject moved and by how much, and the
+exit status is 3. If neither was in the run the column says "unchecked". --load prints the
+load averages run.sh recorded around each half.
 
 Standard library only. Results are keyed by (benchmark method, subject, threads), where the
 subject is the `subject` @Param, or CallSiteBench's `mode`, so files from runs with -t 1 and -t 2
@@ -88,10 +96,62 @@ def ratio(scores, bench, a, b, t):
     return ra["ns"] / rb["ns"]
 
 
-def main(paths):
-    scores = load(paths)
+# Subjects that share nothing between threads: their time per operation must not move between
+# the one-thread and the two-thread half of a run. (benchmark, subject)
+STABLE = [(FAST, "floor"), (FAST, "netty-64"), (FAST, "netty-8192")]
+# Largest move of a STABLE subject between the halves that still counts as one machine.
+MAX_MOVE = 0.20
+
+
+def stability(scores, threads):
+    """(verdict, lines): verdict is "ok", "disturbed" or "unchecked"."""
+    if len(threads) < 2:
+        return "ok", []
+    lo, hi = threads[0], threads[-1]
+    lines, checked, worst = [], 0, None
+    for bench, subj in STABLE:
+        a, b = scores.get((bench, subj, lo)), scores.get((bench, subj, hi))
+        if not a or not b or not a["ns"]:
+            continue
+        checked += 1
+        move = b["ns"] / a["ns"] - 1
+        lines.append(f"| {subj} | {fmt(a['ns'], 2)} | {fmt(b['ns'], 2)} | {move * 100:+.0f}% |")
+        if abs(move) > MAX_MOVE and (worst is None or abs(move) > abs(worst[1])):
+            worst = (subj, move)
+    if not checked:
+        return "unchecked", ["Stability not checked: neither the floor nor Netty 64 B / 8 KiB was in this run, "
+                             "so the \"2 threads / 1 thread\" column is marked \"unchecked\"."]
+    head = [f"Stability between the halves ({lo} and {hi} threads; more than {MAX_MOVE * 100:.0f}% "
+            "in either means the machine changed under the run):", "",
+            f"| subject | {lo} thread ns/op | {hi} threads ns/op | moved |", "|---|---|---|---|"]
+    if worst:
+        banner = [f"**DISTURBED RUN: {worst[0]} moved {worst[1] * 100:+.0f}% between the halves.** Ratios "
+                  "across thread counts are not evidence; rerun on a quiet machine. Ratios within one "
+                  "half are printed, but check the load lines.", ""]
+        return "disturbed", banner + head + lines
+    return "ok", head + lines
+
+
+def read_load(path):
+    with open(path) as f:
+        return ["Load averages recorded by run.sh:", ""] + ["    " + line.rstrip() for line in f if line.strip()]
+
+
+def main(argv):
+    load_path = None
+    if argv and argv[0] == "--load":
+        if len(argv) < 2:
+            sys.exit("--load needs a file")
+        load_path, argv = argv[1], argv[2:]
+    if not argv:
+        sys.exit(__doc__)
+    scores = load(argv)
     threads = sorted({k[2] for k in scores})
+    verdict, notes = stability(scores, threads)
     out = []
+    if load_path:
+        out += read_load(load_path) + [""]
+    out += notes + [""] if notes else []
     out.append("| operation | threads | kalloc ns/op | B/op | Netty peer | Netty ns/op | kalloc / Netty "
                "| kalloc / new byte[] | kalloc / floor | kalloc / floor-tl | 2 threads / 1 thread |")
     out.append("|---|---|---|---|---|---|---|---|---|---|---|")
@@ -103,11 +163,13 @@ def main(paths):
             n = scores.get((bench, netty, t))
             one = scores.get((bench, subj, 1))
             scale = k["ns"] / one["ns"] if t != 1 and one else None
+            if t != 1 and verdict != "ok":
+                scale = verdict
             out.append("| {} | {} | {} ± {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
                 op, t, fmt(k["ns"]), fmt(k["err"]), fmt(k["bop"], 2), netty, fmt(n["ns"]) if n else "-",
                 fmt(ratio(scores, bench, subj, netty, t), 2), fmt(ratio(scores, bench, subj, arr, t), 2),
                 fmt(ratio(scores, bench, subj, "floor", t), 1), fmt(ratio(scores, bench, subj, "floor-tl", t), 1),
-                fmt(scale, 2)))
+                scale if isinstance(scale, str) else fmt(scale, 2)))
     out.append("")
     out.append("| one call site (CallSiteBench) | mode | threads | ns/op | B/op | / direct | / mono |")
     out.append("|---|---|---|---|---|---|---|")
@@ -134,9 +196,10 @@ def main(paths):
     for (bench, subj, t), r in sorted(scores.items(), key=lambda kv: (kv[0][0], kv[0][2], kv[0][1] or "")):
         out.append(f"| {bench} | {subj} | {t} | {fmt(r['ns'])} | {fmt(r['err'])} | {fmt(r['bop'], 2)} |")
     print("\n".join(out))
+    return 3 if verdict == "disturbed" else 0
 
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

@@ -3,6 +3,8 @@ package dev.kalloc.mempool;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
+import dev.kalloc.page.Task;
+import dev.kalloc.page.TaskCounters;
 import dev.kalloc.page.WaitQueue;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -70,8 +72,9 @@ import java.util.function.Predicate;
  *       ({@code smp_wmb}) after taking an element and before returning it, and
  *       {@code mempool_free} a load-load fence ({@code smp_rmb}) between receiving the element
  *       and reading {@code curr_nr}. Each fence's comment names the other.</li>
- *   <li>The counters are {@link LongAdder}s: no lock, no garbage once warm, exact at a quiescent
- *       point.</li>
+ *   <li>The counters are exact at a quiescent point and take no lock: the two the fast path
+ *       bumps (level-1 allocations, frees to the underlying allocator) are per-thread cells of
+ *       the machine's {@link TaskCounters}, the slow levels' are {@link LongAdder}s.</li>
  * </ul>
  *
  * <h2>No lost wake-up</h2>
@@ -95,9 +98,16 @@ import java.util.function.Predicate;
  *
  * <h2>The fast path</h2>
  * When the underlying allocator succeeds without sleeping (level 1), {@link #alloc} takes no pool
- * lock and allocates nothing: a gfp check, an OR (the modern modifiers, 0 for 2.5.1), one
- * volatile read, one thread-local read for a sleeping gfp on a pool bound to a machine, the
- * allocator call and one counter increment.
+ * lock, makes no atomic read-modify-write and allocates nothing: a gfp check, an OR (the modern
+ * modifiers, 0 for 2.5.1), one volatile read, the caller's task (a lookup in the machine's task
+ * table) and its interrupt depth, the allocator call and a plain increment of the calling
+ * thread's own counter cell. A free that goes to the underlying allocator is the same: the owner
+ * check, two opaque reads, the free call, the task and its cell. The kernel's
+ * {@code mempool_alloc} pays an indirect call and a few flag operations here; the task lookup
+ * and the cell are what the port adds, so that the counters DESIGN.md asks for stay exact
+ * without a CAS on the path ({@link TaskCounters}: a {@code LongAdder}'s CAS was the largest part
+ * of what the pool cost over its allocator). A pool built without a machine has no tasks and
+ * counts with {@code LongAdder}s.
  * {@link #lockAcquisitions()} lets tests prove the lock was not taken; JMH measures the cost.
  *
  * <h2>The masks given to the underlying allocator</h2>
@@ -210,6 +220,13 @@ public final class Mempool<E> {
     /** Set under {@code lock} by {@link #destroy()}; read unlocked on every call. */
     private volatile boolean destroyed;
 
+    /**
+     * The machine's per-thread counters, or null for a pool without a machine; then
+     * {@code served[NOWAIT]} and {@code freedToAllocator} count instead.
+     */
+    private final TaskCounters taskCounters;
+    /** The level-1 counter's slot in {@link #taskCounters}; the next slot counts frees to the allocator. */
+    private final int fastSlot;
     private final LongAdder[] served = new LongAdder[MempoolLevel.values().length];
     private final LongAdder freedToPool = new LongAdder();
     private final LongAdder freedToAllocator = new LongAdder();
@@ -235,6 +252,8 @@ public final class Mempool<E> {
         for (int i = 0; i < served.length; i++) {
             served[i] = new LongAdder();
         }
+        this.taskCounters = b.machine == null ? null : b.machine.counters();
+        this.fastSlot = taskCounters == null ? 0 : taskCounters.allocate(2);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -335,14 +354,19 @@ public final class Mempool<E> {
      * @throws KernelBug for a sleeping allocation in interrupt context, or after destroy
      */
     public E alloc(int gfp) {
-        checkAllocContext(Gfp.check(gfp), "mempool_alloc");
+        Task task = checkAllocContext(Gfp.check(gfp), "mempool_alloc");
         // Modern: gfp_mask |= __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN, after might_sleep_if.
         // Both masks below carry the bits, so "gfp != gfpNowait" still means "may reclaim".
         gfp |= allocGfpModifiers;
         int gfpNowait = gfp & ~(Gfp.__GFP_WAIT | Gfp.__GFP_IO);
         E element = allocFn.alloc(gfpNowait);
         if (element != null) {
-            return served(MempoolLevel.NOWAIT, element);
+            if (task != null) {
+                task.count(fastSlot);
+            } else {
+                served[MempoolLevel.NOWAIT.ordinal()].increment();
+            }
+            return element;
         }
         return policy == MempoolPolicy.LINUX_2_5_1 ? allocSlow251(gfp, gfpNowait) : allocSlowModern(gfp, gfpNowait);
     }
@@ -538,7 +562,11 @@ public final class Mempool<E> {
     }
 
     private E served(MempoolLevel level, E element) {
-        served[level.ordinal()].increment();
+        if (level == MempoolLevel.NOWAIT && taskCounters != null) {
+            machine.current().count(fastSlot);
+        } else {
+            served[level.ordinal()].increment();
+        }
         return element;
     }
 
@@ -558,15 +586,24 @@ public final class Mempool<E> {
         }
     }
 
-    /** {@code might_sleep_if(gfp & __GFP_WAIT)}, and the use-after-destroy check. */
-    private void checkAllocContext(int gfp, String what) {
+    /**
+     * {@code might_sleep_if(gfp & __GFP_WAIT)}, and the use-after-destroy check.
+     *
+     * @return the caller's task, or null for a pool without a machine
+     */
+    private Task checkAllocContext(int gfp, String what) {
         if (destroyed) {
             throw new KernelBug(what + " on pool '" + name + "' after mempool_destroy");
         }
-        if (machine != null && (gfp & Gfp.__GFP_WAIT) != 0 && machine.current().inInterrupt()) {
-            throw new KernelBug(what + " on pool '" + name + "' with sleeping gfp " + Gfp.toString(gfp)
-                    + " from interrupt context in " + machine.current());
+        if (machine == null) {
+            return null;
         }
+        Task task = machine.current();
+        if ((gfp & Gfp.__GFP_WAIT) != 0 && task.inInterrupt()) {
+            throw new KernelBug(what + " on pool '" + name + "' with sleeping gfp " + Gfp.toString(gfp)
+                    + " from interrupt context in " + task);
+        }
+        return task;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -616,7 +653,11 @@ public final class Mempool<E> {
             return;
         }
         freeFn.free(element);
-        freedToAllocator.increment();
+        if (taskCounters != null) {
+            machine.current().count(fastSlot + 1);
+        } else {
+            freedToAllocator.increment();
+        }
     }
 
     /**
@@ -851,17 +892,22 @@ public final class Mempool<E> {
     public long nrOut() {
         // Frees first: an element is counted as allocated before it can be freed, so reading
         // the frees before the allocations never yields a negative count under traffic.
-        long freed = freedToPool.sum() + freedToAllocator.sum();
+        long freed = freedToPool.sum() + freedToAllocatorSum();
         long allocated = 0;
-        for (LongAdder a : served) {
-            allocated += a.sum();
+        for (MempoolLevel level : MempoolLevel.values()) {
+            allocated += served(level);
         }
         return allocated - freed;
     }
 
     /** Allocations served by {@code level} so far. */
     public long served(MempoolLevel level) {
-        return served[level.ordinal()].sum();
+        long n = served[level.ordinal()].sum();
+        return level == MempoolLevel.NOWAIT && taskCounters != null ? n + taskCounters.sum(fastSlot) : n;
+    }
+
+    private long freedToAllocatorSum() {
+        return freedToAllocator.sum() + (taskCounters == null ? 0 : taskCounters.sum(fastSlot + 1));
     }
 
     /**
@@ -903,7 +949,7 @@ public final class Mempool<E> {
         return new MempoolStats(name, policy, minNrOpaque(), currNrOpaque(), nrOut(),
                 served(MempoolLevel.NOWAIT), served(MempoolLevel.POOL_HALF_FULL), served(MempoolLevel.FULL_GFP),
                 served(MempoolLevel.POOL_NONEMPTY), served(MempoolLevel.AFTER_WAIT), freedToPool.sum(),
-                freedToAllocator.sum(), waits.sum(), waitNanos.sum(), failures.sum());
+                freedToAllocatorSum(), waits.sum(), waitNanos.sum(), failures.sum());
     }
 
     /**

@@ -72,6 +72,40 @@ class FastPathTest {
         }
     }
 
+    /**
+     * The fast path's two counters are per-thread cells, not atomics: four threads, two per CPU id
+     * (where per-CPU plain counters would lose counts), each with its own underlying allocator,
+     * must still add up exactly once they are joined.
+     */
+    @Test
+    void fastPathCountsAreExactAcrossThreadsSharingACpu() throws Exception {
+        try (Machine m = TestSupport.tinyMachine()) {
+            ThreadLocal<Recycler> perThread = ThreadLocal.withInitial(Recycler::new);
+            MempoolAllocFn<Object> alloc = gfp -> perThread.get().alloc(gfp);
+            MempoolFreeFn<Object> free = e -> perThread.get().free(e);
+            Mempool<Object> pool = Mempool.builder("shared", 4, gfp -> new Object(), e -> { }).machine(m).create();
+            Mempool<Object> fast = Mempool.builder("fast-mt", 4, alloc, free).machine(m).create();
+            int rounds = 50_000;
+            Thread[] threads = new Thread[4];
+            for (int i = 0; i < threads.length; i++) {
+                int cpu = i % 2;
+                threads[i] = new Thread(() -> {
+                    m.bindCurrentThread(cpu);
+                    churn(fast, rounds);
+                });
+                threads[i].start();
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            long calls = 2L * rounds * threads.length;
+            assertThat(fast.served(MempoolLevel.NOWAIT)).isEqualTo(calls);
+            assertThat(fast.stats().freedToAllocator()).isEqualTo(calls);
+            assertThat(fast.nrOut()).isZero();
+            assertThat(pool.served(MempoolLevel.NOWAIT)).as("another pool's counters").isZero();
+        }
+    }
+
     @Test
     void theSlowPathDoesTakeTheLock() {
         FakeAllocator fake = new FakeAllocator();

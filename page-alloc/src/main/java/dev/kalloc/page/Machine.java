@@ -74,6 +74,7 @@ public final class Machine implements AutoCloseable {
     /** Thread ids at or above this use the {@code ThreadLocal} alone: the table stays small. */
     static final int MAX_TASK_TABLE = 1 << 16;
     private final List<OomListener> oomListeners = new CopyOnWriteArrayList<>();
+    private final TaskCounters counters = new TaskCounters();
 
     private Machine(MachineConfig config) {
         this.config = config;
@@ -292,7 +293,7 @@ public final class Machine implements AutoCloseable {
             // Retired first: a grow may have copied the old task into a table this thread reads
             // next; its key of -1 (this thread's own write) makes current() skip it there.
             t.tableKey = -1;
-            t = new Task(Thread.currentThread(), cpu);
+            t = new Task(Thread.currentThread(), cpu, counters, t);
             current.set(t);
             remember(t, Thread.currentThread().getId());
         }
@@ -305,7 +306,15 @@ public final class Machine implements AutoCloseable {
 
     private Task newTask() {
         int cpu = Math.floorMod(nextCpu.getAndIncrement(), config.nrCpus());
-        return new Task(Thread.currentThread(), cpu);
+        return new Task(Thread.currentThread(), cpu, counters, null);
+    }
+
+    /**
+     * The machine's per-thread event counters ({@code alloc_percpu} statistics): counted with a
+     * plain store by the counting thread, summed when read. See {@link TaskCounters}.
+     */
+    public TaskCounters counters() {
+        return counters;
     }
 
     /** Registers a listener for out-of-memory rounds (see {@link OomPolicy}). */

@@ -35,11 +35,35 @@ public final class Task {
     private int flags;
     private int irqDepth;
     private PageReservation pageReservation;
+    /** The machine's counters, and this thread's cells in them (null until the first count). */
+    private final TaskCounters counters;
+    private TaskCounters.Area counterArea;
 
-    Task(Thread thread, int cpu) {
+    /**
+     * A task for {@code thread} on {@code cpu}; {@code previous} is the task it replaces on a
+     * rebind (or null), whose counter cells it takes over: they belong to the thread.
+     */
+    Task(Thread thread, int cpu, TaskCounters counters, Task previous) {
         this.tableKey = thread.getClass() == Thread.class ? thread.getId() : -1;
         this.name = thread.getName();
         this.cpu = cpu;
+        this.counters = counters;
+        this.counterArea = previous == null ? null : previous.counterArea;
+    }
+
+    /**
+     * Adds one to this thread's cell of counter {@code slot} of the machine's
+     * {@link TaskCounters}: a load and a store to a line no other thread writes. Only the task's
+     * own thread may call it.
+     *
+     * @throws IllegalArgumentException if {@code slot} was never allocated
+     */
+    public void count(int slot) {
+        TaskCounters.Area a = counterArea;
+        if (!TaskCounters.covers(a, slot)) {
+            a = counterArea = counters.areaFor(a, slot);
+        }
+        TaskCounters.increment(a, slot);
     }
 
     /** The thread name this task was created for. */
