@@ -76,10 +76,12 @@ public final class Zone {
     static final String[] ZONE_NAMES = {"DMA", "Normal", "HighMem"};
 
     private static final VarHandle NR_CLEAN;
+    private static final VarHandle FREE_PAGES;
 
     static {
         try {
             NR_CLEAN = MethodHandles.lookup().findVarHandle(Zone.class, "nrClean", int.class);
+            FREE_PAGES = MethodHandles.lookup().findVarHandle(Zone.class, "freePages", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -419,7 +421,12 @@ public final class Zone {
                     area.testAndChangeBit(idx >> (1 + current));
                 }
                 // Only the requested order leaves the free count: expand() hands the rest back.
-                freePages -= 1 << order;
+                // A release store, not a volatile one: an unlocked reader that sees the lower
+                // count still sees the lists as this hold left them, and no Dekker pair needs
+                // the store-load fence of a volatile write here, because nobody sleeps waiting
+                // for free pages to fall (the increase in freeOneLocked keeps its volatile write:
+                // it pairs with the sleepers' queueing). Saves one fence per buddy allocation.
+                FREE_PAGES.setRelease(this, freePages - (1 << order));
                 return expand(page, idx, order, current);
             }
         }
