@@ -3,6 +3,7 @@ package dev.kalloc.mempool;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
+import dev.kalloc.page.SpinLock;
 import dev.kalloc.page.Task;
 import dev.kalloc.page.TaskCounters;
 import dev.kalloc.page.WaitQueue;
@@ -13,7 +14,6 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
@@ -206,7 +206,7 @@ public final class Mempool<E> {
     private final int allocGfpModifiers;
 
     /** {@code pool->lock}. */
-    private final ReentrantLock lock = new ReentrantLock();
+    private final SpinLock lock = new SpinLock();
     /** {@code pool->wait}: tasks sleeping in {@link #alloc} until a free refills the pool. */
     private final WaitQueue wait = new WaitQueue();
     /** {@code pool->elements}: the idle elements, a LIFO stack. Guarded by {@code lock}. */

@@ -30,7 +30,10 @@ import java.lang.invoke.VarHandle;
  * <p>Contention (two threads on one CPU id, or a remote drain) spins briefly and then yields
  * until the holder lets go. Holders keep it for a bounded piece of work, but that may include
  * taking a zone lock or a slab cache's spinlock (lock order: per-CPU lock first), so a waiter
- * can spin for as long as such a lock is held; that is the price of the uncommon case. Not
+ * can spin for as long as such a lock is held, and as long as the holder is parked waiting for
+ * it (a {@link SpinLock}, which parks where this lock yields: every CPU's threads contend for
+ * it, where this one sees at most the threads sharing a CPU id and the occasional remote
+ * drain); that is the price of the uncommon case. Not
  * reentrant: no path takes a per-CPU lock it holds, and one that did would wait for itself
  * forever. So the lock word holds the holder's identity, its thread id (with the top bit set,
  * so that it is never 0, whatever a {@code Thread} subclass's {@code getId} returns): the CAS

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * {@code zone_t} and the binary buddy allocator that runs inside it ({@code rmqueue},
@@ -59,9 +58,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * </ol>
  *
  * <h2>Concurrency</h2>
- * {@code lock} ({@code zone->lock}) guards the free areas, {@code freePages}, the page states
- * of free blocks, {@code reservedPages}, the depleted list, the account list and the accounts'
- * per-zone fields. {@code freePages}, the watermarks, {@code reservedPages} and
+ * {@code lock} ({@code zone->lock}, a {@link SpinLock}) guards the free areas,
+ * {@code freePages}, the page states of free blocks, {@code reservedPages}, the depleted list,
+ * the account list and the accounts' per-zone fields. No path holds it while it sleeps, and
+ * none takes it twice (the lock is not reentrant: a retake throws).
+ * {@code freePages}, the watermarks, {@code reservedPages} and
  * {@code nrDepleted} are volatile so that {@code __alloc_pages} and the free path can read them
  * without the lock, as the kernel does. {@code nrClean} is changed atomically: it rises under
  * the page cache's lock alone, but every decrease also holds this lock, so a check made under
@@ -94,7 +95,7 @@ public final class Zone {
     private final int maxOrder;
     final Page[] memMap;
     final FreeArea[] freeArea;
-    final ReentrantLock lock = new ReentrantLock();
+    final SpinLock lock = new SpinLock();
 
     /** {@code zone->free_pages}: pages on the buddy free lists. Written under {@code lock}. */
     volatile int freePages;

@@ -5,6 +5,7 @@ import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PageAllocator;
 import dev.kalloc.page.PhysicalMemory;
+import dev.kalloc.page.SpinLock;
 import dev.kalloc.page.Task;
 import java.util.HashSet;
 import java.util.Set;
@@ -52,9 +53,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Concurrency</h2>
  * <ul>
- *   <li>{@code spinlock} ({@code cachep->spinlock}) guards the three slab lists, every slab's
- *       {@code inuse}/{@code free}/bufctl, {@code colourNext}, {@code growing}, {@code dflags},
- *       {@code dead}, the statistics and the tunables' mirrors.</li>
+ *   <li>{@code spinlock} ({@code cachep->spinlock}, a {@link SpinLock}: not reentrant) guards
+ *       the three slab lists, every slab's {@code inuse}/{@code free}/bufctl,
+ *       {@code colourNext}, {@code growing}, {@code dflags}, {@code dead}, the statistics and
+ *       the tunables' mirrors.</li>
  *   <li>Each per-CPU {@link ArrayCache} has its own lock; lock order is array cache, then
  *       spinlock. No slab lock is held while the page allocator is called (it may reclaim, and
  *       reclaim reaps caches), while a constructor or destructor runs, or while another cache is
@@ -129,7 +131,7 @@ public final class KmemCache<T extends SlabObject> {
     private final long divMagic;
     private final int divShift;
 
-    final ReentrantLock spinlock = new ReentrantLock();
+    final SpinLock spinlock = new SpinLock();
     final SlabList slabsFull = new SlabList("slabs_full");
     final SlabList slabsPartial = new SlabList("slabs_partial");
     final SlabList slabsFree = new SlabList("slabs_free");

@@ -81,6 +81,12 @@
  *   <dt>{@code WaitQueueActiveCheckTest} (termination)</dt>
  *   <dd>{@code waitEvent} is woken by a waker that calls {@code wakeUp()} only if
  *       {@code active()}: the lock-free Dekker pair every page free relies on.</dd>
+ *   <dt>{@code SpinLockExclusionTest}, {@code SpinLockParkingExclusionTest}</dt>
+ *   <dd>Two plain read-modify-writes under {@code SpinLock} never interleave and each
+ *       sees the other's, with the default spins and with none (every contended acquisition
+ *       parks).</dd>
+ *   <dt>{@code SpinLockParkedWaiterWokenTest} (termination)</dt>
+ *   <dd>A waiter queued and parked in {@code lock()} is woken by the holder's unlock.</dd>
  * </dl>
  */
 package dev.kalloc.stress.jcstress;
