@@ -32,6 +32,18 @@ CALL_MODES = [
     ("direct", "direct calls"),
 ]
 
+# PiecesBench's methods: the parts the fast paths are made of, in the order they are printed.
+PIECES = [
+    ("baseline", "the harness: a call and a Blackhole"),
+    ("taskLookup", "Machine.current(): the caller's task"),
+    ("taskCount", "the task and +1 in its own counter cell (mempool now)"),
+    ("longAdder", "LongAdder.increment(), one adder for all threads (mempool before)"),
+    ("perCpuLockPair", "per-CPU lock pair, the thread's own: CAS + release store"),
+    ("spinLockOwn", "SpinLock pair, the thread's own lock: CAS + CAS"),
+    ("spinLockShared", "SpinLock pair, one lock for all threads (zone, pool, slab cache)"),
+    ("reentrantLockShared", "ReentrantLock pair, one lock for all threads (before)"),
+]
+
 # (operation, benchmark, kalloc subject, Netty peer, new byte[] peer)
 ROWS = [
     ("page order-0, per-CPU list hit", FAST, "page0-pcp", "netty-8192", "bytes-4096"),
@@ -181,6 +193,19 @@ def main(argv):
                     what, mode, t, fmt(k["ns"]), fmt(k["err"]), fmt(k["bop"], 2),
                     fmt(ratio(scores, CALL, mode, "direct", t), 2), fmt(ratio(scores, CALL, mode, "mono", t), 2)))
     out.append("")
+    pieces = [(name, what) for name, what in PIECES if any(("PiecesBench." + name, None, t) in scores for t in threads)]
+    if pieces:
+        out.append("| piece (PiecesBench) | method | threads | ns/op | B/op | 2 threads / 1 thread |")
+        out.append("|---|---|---|---|---|---|")
+        for t in threads:
+            for name, what in pieces:
+                k = scores.get(("PiecesBench." + name, None, t))
+                one = scores.get(("PiecesBench." + name, None, 1))
+                if not k:
+                    continue
+                scale = "-" if t == 1 or not one else (verdict if verdict != "ok" else fmt(k["ns"] / one["ns"], 2))
+                out.append(f"| {what} | {name} | {t} | {fmt(k['ns'])} ± {fmt(k['err'])} | {fmt(k['bop'], 2)} | {scale} |")
+        out.append("")
     out.append("| kalloc against kalloc | threads | ratio | difference ns/op |")
     out.append("|---|---|---|---|")
     for what, bench, a, b in INTERNAL:

@@ -20,8 +20,9 @@ import java.util.concurrent.locks.LockSupport;
  * and 2.5's {@code CONFIG_PREEMPT} makes {@code spin_lock} disable preemption. Java cannot stop
  * the scheduler from descheduling a holder, and a waiter spinning on it then burns a whole
  * timeslice (on a 2-core machine, half the machine) for nothing. So a waiter here spins like the
- * kernel's for a short, bounded time ({@link #SPINS} iterations of {@link Thread#onSpinWait()},
- * which is PAUSE), and if the lock is still held it parks until an unlock wakes it. It never
+ * kernel's for a short, bounded time ({@link #SPINS} tries, with an exponential backoff of
+ * {@link Thread#onSpinWait()}s, which is PAUSE, between them), and if the lock is still held it
+ * parks until an unlock wakes it. It never
  * spins, and never yields, without bound on the lock itself.
  *
  * <h2>The lock word</h2>
@@ -50,10 +51,10 @@ import java.util.concurrent.locks.LockSupport;
  * <h2>The algorithm</h2>
  * <ol>
  *   <li>{@link #lock()}: one CAS of the word from 0 to {@code HELD|id}. On failure: if the word
- *       holds the caller's own id, throw. Otherwise spin: read the word, PAUSE, and whenever it
- *       shows the lock free ({@code HELD} clear; {@code PARKED} may be set) CAS
+ *       holds the caller's own id, throw. Otherwise spin: read the word, back off (1, 2, 4, ...
+ *       up to {@link #MAX_BACKOFF} PAUSEs without touching it), and whenever it shows the lock free ({@code HELD} clear; {@code PARKED} may be set) CAS
  *       {@code HELD|id} into it, keeping {@code PARKED}.</li>
- *   <li>After {@link #SPINS} spins: CAS the word from (held, QLOCK clear) to the same
+ *   <li>After {@link #SPINS} tries: CAS the word from (held, QLOCK clear) to the same
  *       {@code |PARKED|QLOCK}, which takes the list for this thread only while the lock is
  *       held (a free lock is tried again instead); link the thread's node at the tail, mark it
  *       waiting, store the word back without QLOCK; then park until the node is no longer
@@ -130,8 +131,10 @@ import java.util.concurrent.locks.LockSupport;
  * unlocker's slow path adds a CAS, a store and an unpark (a system call when the thread sleeps).
  * Memory: 256 bytes of padding per lock, and one small node per thread that ever parked.
  *
- * <p>Measured with JMH (stress/jmh), one and two threads on the zone, pool and slab locks:
- * [not measured yet].
+ * <p>Measured: stress/jmh/README.md has {@code PiecesBench}'s {@code spinLockOwn} and
+ * {@code spinLockShared} (a pair on a lock of one thread, and on one lock both threads take)
+ * beside {@code reentrantLockShared}, and the FastPathBench paths on the zone and pool locks,
+ * one and two threads, from one run of {@code stress/jmh/run.sh}.
  */
 public final class SpinLock extends SpinLockPadAfter {
     private static final VarHandle WORD;
@@ -145,17 +148,26 @@ public final class SpinLock extends SpinLockPadAfter {
     }
 
     /**
-     * Spins (reads of the word, each followed by {@link Thread#onSpinWait()}) before a waiter
-     * parks. Chosen so that a waiter spins for about what a park and its wake-up cost, the
-     * classic bound for spinning before blocking (it never pays more than twice the better of
-     * the two): measured in-process on the 2-core benchmark machine (AMD EPYC, KVM guest, JDK
-     * 17), one {@code onSpinWait} took 65-75 ns (a plain loop of two million of them timed with
-     * {@code System.nanoTime}), and a round trip of two park/unpark hand-offs between two
-     * threads 19 us (a plain ping-pong loop of 6,000 round trips), so about 9.5 us a hand-off:
-     * 128 spins is 8-10 us. The zone, pool and slab locks are held far shorter, so a waiter
-     * parks only when the holder has been descheduled, which is when parking pays.
+     * Tries (reads of the word, and a CAS when it shows the lock free) before a waiter parks;
+     * after the {@code i}-th failed try the waiter backs off for {@code min(2^i, }
+     * {@link #MAX_BACKOFF}{@code )} {@link Thread#onSpinWait()}s (PAUSE) without touching the
+     * word. Why back off: every read of the word by a waiter pulls its cache line over, and the
+     * holder's next CAS must pull it back, so a waiter that reads after every PAUSE turns each of
+     * the holder's acquisitions into a transfer between the cores; a waiter that reads rarely
+     * lets the holder run batches with the line in its own cache. Measured with JMH on the
+     * 2-core benchmark machine (AMD EPYC, KVM guest, JDK 17, FastPathBench with two threads on
+     * one zone or pool lock): reading after every PAUSE and parking after 128 of them,
+     * page3 425 ns and mempool-reserve-64 394 ns per operation per thread; with this backoff,
+     * about 260-300 and 190-220 (one thread alone: 136 and 35). One PAUSE took 65-75 ns there
+     * (a KVM guest's PAUSE is slow: a plain loop of two million of them timed with
+     * {@code System.nanoTime}), so the 12 tries cover about 1,300 PAUSEs, 90 us, before the
+     * waiter parks (a park/unpark hand-off measured 9.5 us). The zone, pool and slab locks are
+     * held for far less, so a waiter parks only when the holder has been descheduled or the
+     * lock is hot for that long, which is when parking pays.
      */
-    public static final int SPINS = 128;
+    public static final int SPINS = 12;
+    /** The longest backoff between two tries, in {@link Thread#onSpinWait()}s. */
+    static final int MAX_BACKOFF = 256;
     /** Set in every held lock word, so a held word is never 0 whatever the id. */
     private static final long HELD = 1L << 63;
     /** Set while the waiter list is not empty. */
@@ -217,6 +229,7 @@ public final class SpinLock extends SpinLockPadAfter {
         }
         boolean interrupted = false;
         for (;;) {
+            int backoff = 1;
             for (int i = 0; i <= spins; i++) {
                 w = word;
                 if ((w & HELD) == 0 && WORD.compareAndSet(this, w, w | me)) {
@@ -226,7 +239,11 @@ public final class SpinLock extends SpinLockPadAfter {
                     return;
                 }
                 if (i < spins) {
-                    Thread.onSpinWait();
+                    // Away from the word: the holder keeps its line (see SPINS).
+                    for (int k = 0; k < backoff; k++) {
+                        Thread.onSpinWait();
+                    }
+                    backoff = Math.min(backoff << 1, MAX_BACKOFF);
                 }
             }
             interrupted |= parkWhileHeld();
