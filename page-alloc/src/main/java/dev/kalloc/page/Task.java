@@ -38,6 +38,12 @@ public final class Task {
     /** The machine's counters, and this thread's cells in them (null until the first count). */
     private final TaskCounters counters;
     private TaskCounters.Area counterArea;
+    /**
+     * {@code counterArea}'s cells, read plainly: only this thread writes them, and only this
+     * thread replaces the array (the area's volatile copy is for readers). Empty until the
+     * first count, so the bounds test is the only test on the way.
+     */
+    private long[] counterCells = TaskCounters.NO_CELLS;
 
     /**
      * A task for {@code thread} on {@code cpu}; {@code previous} is the task it replaces on a
@@ -48,7 +54,10 @@ public final class Task {
         this.name = thread.getName();
         this.cpu = cpu;
         this.counters = counters;
-        this.counterArea = previous == null ? null : previous.counterArea;
+        if (previous != null) {
+            this.counterArea = previous.counterArea;
+            this.counterCells = previous.counterCells;
+        }
     }
 
     /**
@@ -59,11 +68,16 @@ public final class Task {
      * @throws IllegalArgumentException if {@code slot} was never allocated
      */
     public void count(int slot) {
-        TaskCounters.Area a = counterArea;
-        if (!TaskCounters.covers(a, slot)) {
-            a = counterArea = counters.areaFor(a, slot);
+        long[] c = counterCells;
+        if (slot >= c.length - TaskCounters.PAD) {
+            c = growCounters(slot);
         }
-        TaskCounters.increment(a, slot);
+        TaskCounters.increment(c, slot);
+    }
+
+    private long[] growCounters(int slot) {
+        counterArea = counters.areaFor(counterArea, slot);
+        return counterCells = counterArea.cells;
     }
 
     /** The thread name this task was created for. */

@@ -157,16 +157,13 @@ public final class TaskCounters {
     // The owner's side, called through Task
     // ---------------------------------------------------------------------------------------
 
-    /** Increments the owner's cell; the caller is {@code area}'s thread. */
-    static void increment(Area area, int slot) {
-        long[] c = area.cells;
-        // The owner is the only writer: a plain read of its own last write, a release store.
-        CELL.setRelease(c, slot, c[slot] + 1);
-    }
+    /** A thread's cells before its first count: no slot is below its length less the padding. */
+    static final long[] NO_CELLS = new long[0];
 
-    /** True if {@code area} has a cell for {@code slot}. */
-    static boolean covers(Area area, int slot) {
-        return area != null && slot < area.cells.length - PAD;
+    /** Increments the owner's cell; the caller is the thread whose area {@code cells} is. */
+    static void increment(long[] cells, int slot) {
+        // The owner is the only writer: a plain read of its own last write, a release store.
+        CELL.setRelease(cells, slot, cells[slot] + 1);
     }
 
     /**
