@@ -105,9 +105,8 @@ import java.util.function.Predicate;
  * check, two opaque reads, the free call, the task and its cell. The kernel's
  * {@code mempool_alloc} pays an indirect call and a few flag operations here; the task lookup
  * and the cell are what the port adds, so that the counters DESIGN.md asks for stay exact
- * without a CAS on the path ({@link TaskCounters}: a {@code LongAdder}'s CAS was the largest part
- * of what the pool cost over its allocator). A pool built without a machine has no tasks and
- * counts with {@code LongAdder}s.
+ * without a CAS on the path ({@link TaskCounters}; stress/jmh/README.md says what each piece
+ * costs). A pool built without a machine has no tasks and counts with {@code LongAdder}s.
  * {@link #lockAcquisitions()} lets tests prove the lock was not taken; JMH measures the cost.
  *
  * <h2>The masks given to the underlying allocator</h2>

@@ -23,10 +23,12 @@ import java.util.List;
  * <h2>Why not {@code LongAdder}</h2>
  * An uncontended {@code LongAdder.increment} is a CAS on its base, a locked instruction that
  * waits for the store buffer to drain; with contention it moves to striped cells, each still
- * updated with a CAS. The fast paths that count (a mempool allocation served by its underlying
- * allocator, an element freed to it) already pay one locked instruction each inside the
- * allocator, and the counter's CAS was the largest part of what the pool added on top. Here the
- * increment is a load and a store to a line only the counting thread writes.
+ * updated with a CAS. Here the increment is a load and a release store (a plain move on x86) to
+ * a line only the counting thread writes, plus the task lookup when the caller has not made it
+ * already. Alone, the two cost about the same ({@code PiecesBench}'s {@code taskCount} and
+ * {@code longAdder} in stress/jmh); inside a mempool's fast path, whose allocator has just
+ * made locked instructions of its own, the cells measured about 3 ns less per alloc+free than
+ * the adders (FastPathBench, mempool-64 against slabobj-64; see stress/jmh/README.md).
  *
  * <h2>Guarantees</h2>
  * <ol>
