@@ -278,7 +278,7 @@ class SpinLockTest {
 
     /**
      * The contended path allocates nothing once each thread has parked once: two threads take
-     * the lock in turn, so that most acquisitions find it held and park (spins 0), and each
+     * the lock in turn, so that nearly every acquisition finds it held and parks (spins 0), and each
      * thread's allocated bytes are read around thousands of them. The warm-up is long enough to
      * take the JIT's one-time work out of the measurement: after a warm-up of 1,000, one
      * thread's measured loop allocated 456 to 784 bytes once, whatever the loop's length (1,000
@@ -335,14 +335,14 @@ class SpinLockTest {
     }
 
     /**
-     * Takes the lock {@code n} times, holding it 50 us each time and counting the acquisition in
-     * {@code taken}; after each unlock it waits, yielding (the other thread may need this CPU),
-     * until the count shows that the other thread has taken the lock since, or for at most 100
-     * ms (the other may have finished its loop). So the two threads alternate whatever the
-     * wake-up latency, and each usually comes back while the other holds the lock: its try
-     * fails, and {@code lock()} parks. (Without the wait the unlocker, back before the woken
-     * thread runs, takes the lock again, and the woken one can be starved for the whole loop:
-     * the lock is not fair.)
+     * Takes the lock {@code n} times in turn with the other thread, so that every acquisition but
+     * the first few finds the lock held, whatever the machine's load: a holder keeps the lock
+     * until the other thread is parked on it (or 100 ms have passed: the other may have finished
+     * its loop), and after its unlock waits, yielding, until the other has taken the lock before
+     * it tries again. So the next {@code lock()} comes while the other holds the lock and waits
+     * for this thread to park. (A hold of a fixed time instead left the count at 0 when the
+     * machine ran one thread at a time: the other thread came back only after the holder had
+     * let go.)
      *
      * @return how many acquisitions found the lock held
      */
@@ -356,7 +356,10 @@ class SpinLockTest {
             long mine;
             try {
                 mine = taken.incrementAndGet();
-                busy(50_000);
+                long deadline = System.nanoTime() + 100_000_000;
+                while (!l.hasParkedWaiters() && System.nanoTime() - deadline < 0) {
+                    Thread.yield();
+                }
             } finally {
                 l.unlock();
             }
@@ -366,13 +369,6 @@ class SpinLockTest {
             }
         }
         return contended;
-    }
-
-    private static void busy(long nanos) {
-        long end = System.nanoTime() + nanos;
-        while (System.nanoTime() - end < 0) {
-            Thread.onSpinWait();
-        }
     }
 
     /** Waits until {@code t} is parked (WAITING) with {@code l} showing a parked waiter. */
