@@ -227,4 +227,13 @@ def main(argv):
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except BrokenPipeError:
+        sys.exit(0)  # the reader (e.g. head) stopped reading: nothing to report
+    except OSError as e:
+        sys.exit(f"ratios.py: cannot read {e.filename}: {e.strerror}")
+    except (ValueError, KeyError, TypeError) as e:
+        # json.JSONDecodeError is a ValueError; a JSON file that is not JMH's -rf json output
+        # lacks the keys load() reads.
+        sys.exit(f"ratios.py: not a JMH JSON result file (-rf json): {type(e).__name__}: {e}")
