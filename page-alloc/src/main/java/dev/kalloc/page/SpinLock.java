@@ -20,7 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  * and 2.5's {@code CONFIG_PREEMPT} makes {@code spin_lock} disable preemption. Java cannot stop
  * the scheduler from descheduling a holder, and a waiter spinning on it then burns a whole
  * timeslice (on a 2-core machine, half the machine) for nothing. So a waiter here spins like the
- * kernel's for a short, bounded time ({@link #SPINS} tries, with an exponential backoff of
+ * kernel's for a short, bounded time ({@link #SPINS} + 1 tries, with an exponential backoff of
  * {@link Thread#onSpinWait()}s, which is PAUSE, between them), and if the lock is still held it
  * parks until an unlock wakes it. It never
  * spins, and never yields, without bound on the lock itself.
@@ -54,7 +54,7 @@ import java.util.concurrent.locks.LockSupport;
  *       holds the caller's own id, throw. Otherwise spin: read the word, back off (1, 2, 4, ...
  *       up to {@link #MAX_BACKOFF} PAUSEs without touching it), and whenever it shows the lock free ({@code HELD} clear; {@code PARKED} may be set) CAS
  *       {@code HELD|id} into it, keeping {@code PARKED}.</li>
- *   <li>After {@link #SPINS} tries: CAS the word from (held, QLOCK clear) to the same
+ *   <li>After {@link #SPINS} + 1 tries: CAS the word from (held, QLOCK clear) to the same
  *       {@code |PARKED|QLOCK}, which takes the list for this thread only while the lock is
  *       held (a free lock is tried again instead); link the thread's node at the tail, mark it
  *       waiting, store the word back without QLOCK; then park until the node is no longer
@@ -148,19 +148,20 @@ public final class SpinLock extends SpinLockPadAfter {
     }
 
     /**
-     * Tries (reads of the word, and a CAS when it shows the lock free) before a waiter parks;
-     * after the {@code i}-th failed try the waiter backs off for {@code min(2^i, }
+     * Backoffs before a waiter parks: it tries {@code SPINS + 1} times (a read of the word, and a
+     * CAS when it shows the lock free), and after each failed try but the last it backs off for {@code min(2^i, }
      * {@link #MAX_BACKOFF}{@code )} {@link Thread#onSpinWait()}s (PAUSE) without touching the
      * word. Why back off: every read of the word by a waiter pulls its cache line over, and the
      * holder's next CAS must pull it back, so a waiter that reads after every PAUSE turns each of
      * the holder's acquisitions into a transfer between the cores; a waiter that reads rarely
      * lets the holder run batches with the line in its own cache. Measured with JMH on the
      * 2-core benchmark machine (AMD EPYC, KVM guest, JDK 17, FastPathBench with two threads on
-     * one zone or pool lock): reading after every PAUSE and parking after 128 of them,
-     * page3 425 ns and mempool-reserve-64 394 ns per operation per thread; with this backoff,
-     * about 260-300 and 190-220 (one thread alone: 136 and 35). One PAUSE took 65-75 ns there
+     * one zone or pool lock, {@code -f 1 -wi 3 -i 5}): reading after every PAUSE and parking
+     * after 128 of them, page3 425.1 ns and mempool-reserve-64 393.8 ns per operation per
+     * thread; with this backoff 242.0 and 166.5 (one thread alone: 129.3 and 38.4); the run of
+     * stress/jmh/README.md measured 261.6 and 207.9. One PAUSE took 65-75 ns there
      * (a KVM guest's PAUSE is slow: a plain loop of two million of them timed with
-     * {@code System.nanoTime}), so the 12 tries cover about 1,300 PAUSEs, 90 us, before the
+     * {@code System.nanoTime}), so the 12 backoffs cover about 1,300 PAUSEs, 90 us, before the
      * waiter parks (a park/unpark hand-off measured 9.5 us). The zone, pool and slab locks are
      * held for far less, so a waiter parks only when the holder has been descheduled or the
      * lock is hot for that long, which is when parking pays.

@@ -55,8 +55,14 @@ public final class Task {
         this.cpu = cpu;
         this.counters = counters;
         if (previous != null) {
+            // Moved, not shared: if the thread still counted through the old task and one of
+            // the two grew the cells, the other would go on writing an array no sum reads. The
+            // old task starts a new area of the same thread instead (summed, and folded when the
+            // thread ends, like any other). The caller is the thread itself.
             this.counterArea = previous.counterArea;
             this.counterCells = previous.counterCells;
+            previous.counterArea = null;
+            previous.counterCells = TaskCounters.NO_CELLS;
         }
     }
 
@@ -69,7 +75,9 @@ public final class Task {
      */
     public void count(int slot) {
         long[] c = counterCells;
-        if (slot >= c.length - TaskCounters.PAD) {
+        // Valid slots are [PAD, length - PAD): one unsigned compare sends every other value,
+        // padding and negatives included, to growCounters, which refuses what was never allocated.
+        if (Integer.compareUnsigned(slot - TaskCounters.PAD, c.length - 2 * TaskCounters.PAD) >= 0) {
             c = growCounters(slot);
         }
         TaskCounters.increment(c, slot);

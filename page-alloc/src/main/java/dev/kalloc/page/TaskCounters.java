@@ -51,7 +51,9 @@ import java.util.List;
  * <h2>Memory ordering of the fold</h2>
  * An area is folded only when its thread is gone: {@code Thread.isAlive()} returned false, which
  * orders every write the thread made before the fold (JLS 17.4.4), or the thread object was
- * collected, which a live thread never is. Slots are never reused (a pool that is destroyed
+ * collected, which a live thread never is. The second is not a happens-before edge of the memory
+ * model; it is safe in practice (the thread ended long before a collection could clear the
+ * reference, and the collector's safepoints order memory), and the reads are acquire loads. Slots are never reused (a pool that is destroyed
  * leaves its two slots behind: 16 bytes per thread).
  *
  * <h2>Layout</h2>
@@ -159,8 +161,8 @@ public final class TaskCounters {
     // The owner's side, called through Task
     // ---------------------------------------------------------------------------------------
 
-    /** A thread's cells before its first count: no slot is below its length less the padding. */
-    static final long[] NO_CELLS = new long[0];
+    /** A thread's cells before its first count: both paddings and no slot, so every count grows it. */
+    static final long[] NO_CELLS = new long[2 * PAD];
 
     /** Increments the owner's cell; the caller is the thread whose area {@code cells} is. */
     static void increment(long[] cells, int slot) {

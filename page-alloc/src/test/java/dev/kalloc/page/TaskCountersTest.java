@@ -40,7 +40,12 @@ class TaskCountersTest {
         assertThatThrownBy(() -> machine.current().count(a + 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("never allocated");
         assertThatThrownBy(() -> counters.sum(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThat(counters.sum(a)).isZero();
+        machine.current().count(a); // the thread has cells now: padding and negatives must still be refused
+        assertThatThrownBy(() -> machine.current().count(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> machine.current().count(-1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> machine.current().count(TaskCounters.PAD - 1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(counters.sum(a)).isEqualTo(1);
         assertThat(counters.allocate(1)).isEqualTo(a + 1);
     }
 
@@ -99,6 +104,26 @@ class TaskCountersTest {
         after.count(slot);
         assertThat(counters.sum(slot)).isEqualTo(2);
         assertThat(counters.liveAreas()).isEqualTo(1);
+    }
+
+    /**
+     * A thread that keeps counting through the task a rebind replaced loses nothing, even when
+     * the cells grow on either side afterwards.
+     */
+    @Test
+    void theReplacedTaskStillCountsAfterEitherSideGrows() {
+        int slot = counters.allocate(1);
+        Task old = machine.bindCurrentThread(0);
+        old.count(slot);
+        Task now = machine.bindCurrentThread(1);
+        int later = counters.allocate(50);
+        now.count(later + 49); // grows the new task's cells
+        old.count(slot);       // the old task counts on: into an area of its own
+        now.count(slot);
+        old.count(later);      // and grows that one
+        assertThat(counters.sum(slot)).isEqualTo(3);
+        assertThat(counters.sum(later + 49)).isEqualTo(1);
+        assertThat(counters.sum(later)).isEqualTo(1);
     }
 
     /** A slot allocated after a thread's area was made grows the area; the old counts stay. */
