@@ -177,7 +177,7 @@ public final class SpinLock extends SpinLockPadAfter {
     private static final long QLOCK = 1L << 61;
     /** The bits of the holder's thread id. */
     private static final long ID_MASK = QLOCK - 1;
-    /** PAUSEs on QLOCK before each further wait yields to its (then surely descheduled) holder. */
+    /** PAUSEs on QLOCK before each further wait yields to its holder, by then likely descheduled. */
     private static final int QLOCK_SPINS = 64;
 
     /** The calling thread's node, made the first time it parks on a spinlock. */
