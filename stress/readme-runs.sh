@@ -15,7 +15,10 @@ if [ $# -lt 1 ]; then
     exit 2
 fi
 cd "$(dirname "$0")/.."
-OUT=$(mkdir -p "$1" && cd "$1" && pwd)
+if ! OUT=$(mkdir -p "$1" 2>/dev/null && cd "$1" && pwd) || [ -z "$OUT" ]; then
+    echo "$0: cannot make or enter the output folder $1" >&2
+    exit 2
+fi
 SWEEP=yes
 [ "${2:-}" = "--no-sweep" ] && SWEEP=no
 

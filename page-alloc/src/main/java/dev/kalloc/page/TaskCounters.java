@@ -17,7 +17,7 @@ import java.util.List;
  *
  * <p>One per {@link Machine}. {@link #allocate} hands out slots ({@code alloc_percpu}); every
  * thread's {@link Task} has an area with one cell per slot, created on the thread's first
- * {@link Task#count} and carried over when {@link Machine#bindCurrentThread} gives the thread a
+ * {@link Task#count} and moved to the new task when {@link Machine#bindCurrentThread} gives the thread a
  * new task. {@link #sum} adds every area's cell to what ended threads left behind.
  *
  * <h2>Why not {@code LongAdder}</h2>
