@@ -13,4 +13,4 @@ OPTS="-f 3 -wi 3 -w 1s -i 5 -r 1s -prof gc"
 . ./halves.sh
 # floor and Netty are there for ratios.py's check that the two halves saw the same machine.
 run_halves "$JAR" "$OPTS" 'FastPathBench|CallSiteBench' \
-    -p subject=page0-pcp,page0-rsv,slabobj-64,mempool-64,floor,netty-64 "$@"
+    -p subject=page0-pcp,page0-rsv,slabobj-64,mempool-64,mempool-uncounted-64,floor,netty-64 "$@"

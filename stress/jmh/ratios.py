@@ -28,6 +28,7 @@ CALL = "CallSiteBench.allocFree"
 CALL_MODES = [
     ("mono", "4 pools, 1 allocator class"),
     ("mega", "4 pools, 4 allocator classes"),
+    ("kernel", "4 pools, 1 allocator class, fast path uncounted (the kernel's)"),
     ("reservation", "direct calls in an entered reservation"),
     ("direct", "direct calls"),
 ]
@@ -56,6 +57,8 @@ ROWS = [
     ("kmalloc(64)+kfree", FAST, "kmalloc-64", "netty-64", "bytes-64"),
     ("typed slab 64 B (allocObject+freeObject)", FAST, "slabobj-64", "netty-64", "bytes-64"),
     ("mempool 64 B, underlying succeeds", FAST, "mempool-64", "netty-64", "bytes-64"),
+    ("mempool 64 B, underlying succeeds, fast path uncounted (the kernel's)", FAST, "mempool-uncounted-64",
+     "netty-64", "bytes-64"),
     ("mempool 64 B, from the reserve", FAST, "mempool-reserve-64", "netty-64", "bytes-64"),
     ("random live set, page order-0", LIVE, "page0-pcp", "netty-4096", None),
     ("random live set, slab 64 B", LIVE, "slab-64", "netty-64", "bytes-64"),
@@ -67,9 +70,13 @@ ROWS = [
 INTERNAL = [
     ("kmalloc(64) / slab 64 B", FAST, "kmalloc-64", "slab-64"),
     ("mempool 64 B / typed slab 64 B", FAST, "mempool-64", "slabobj-64"),
+    ("mempool 64 B uncounted / typed slab 64 B", FAST, "mempool-uncounted-64", "slabobj-64"),
+    ("mempool 64 B counted / uncounted (its counters)", FAST, "mempool-64", "mempool-uncounted-64"),
     ("page in reservation / outside", FAST, "page0-rsv", "page0-pcp"),
     ("page per-CPU lists off / on", FAST, "page0-buddy", "page0-pcp"),
     ("one call site: 4 allocator classes / 1 (mega / mono)", CALL, "mega", "mono"),
+    ("one call site: kernel-like pool / direct calls (kernel / direct)", CALL, "kernel", "direct"),
+    ("one call site: the pool's counters (mono / kernel)", CALL, "mono", "kernel"),
     ("one call site: pool / reservation (mono / reservation)", CALL, "mono", "reservation"),
     ("reservation / direct calls", CALL, "reservation", "direct"),
 ]

@@ -48,7 +48,8 @@ import java.util.function.Predicate;
  *   <li>{@code elements[0, curr_nr)} are the idle elements, none null, no element twice;
  *       {@code elements[curr_nr, length)} are null. The stack is LIFO: {@code add_element} pushes
  *       at {@code curr_nr}, {@code remove_element} pops from there, as the kernel's array does.</li>
- *   <li>At a quiescent point, elements out = successful allocations - frees &gt;= 0.</li>
+ *   <li>At a quiescent point, elements out = successful allocations - frees &gt;= 0 (when the
+ *       pool counts its fast path; see {@link Builder#fastPathStatistics}).</li>
  * </ol>
  *
  * <h2>Concurrency</h2>
@@ -106,7 +107,9 @@ import java.util.function.Predicate;
  * {@code mempool_alloc} pays an indirect call and a few flag operations here; the task lookup
  * and the cell are what the port adds, so that the counters DESIGN.md asks for stay exact
  * without a CAS on the path ({@link TaskCounters}; stress/jmh/README.md says what each piece
- * costs). A pool built without a machine has no tasks and counts with {@code LongAdder}s.
+ * costs). A pool built without a machine has no tasks and counts with {@code LongAdder}s. A pool
+ * built with {@link Builder#fastPathStatistics fastPathStatistics(false)} counts nothing here,
+ * as the kernel's: its fast path is the check, the call and the task its interrupt check needs.
  * {@link #lockAcquisitions()} lets tests prove the lock was not taken; JMH measures the cost.
  *
  * <h2>The masks given to the underlying allocator</h2>
@@ -226,6 +229,11 @@ public final class Mempool<E> {
     private final TaskCounters taskCounters;
     /** The level-1 counter's slot in {@link #taskCounters}; the next slot counts frees to the allocator. */
     private final int fastSlot;
+    /**
+     * False for a pool that, like the kernel's, does not count level-1 allocations and frees to
+     * the underlying allocator; those two counters and {@link #nrOut()} then read -1.
+     */
+    private final boolean fastCounted;
     private final LongAdder[] served = new LongAdder[MempoolLevel.values().length];
     private final LongAdder freedToPool = new LongAdder();
     private final LongAdder freedToAllocator = new LongAdder();
@@ -251,7 +259,8 @@ public final class Mempool<E> {
         for (int i = 0; i < served.length; i++) {
             served[i] = new LongAdder();
         }
-        this.taskCounters = b.machine == null ? null : b.machine.counters();
+        this.fastCounted = b.fastPathStatistics;
+        this.taskCounters = b.machine == null || !fastCounted ? null : b.machine.counters();
         this.fastSlot = taskCounters == null ? 0 : taskCounters.allocate(2);
     }
 
@@ -360,9 +369,9 @@ public final class Mempool<E> {
         int gfpNowait = gfp & ~(Gfp.__GFP_WAIT | Gfp.__GFP_IO);
         E element = allocFn.alloc(gfpNowait);
         if (element != null) {
-            if (task != null) {
+            if (taskCounters != null) {
                 task.count(fastSlot);
-            } else {
+            } else if (fastCounted) {
                 served[MempoolLevel.NOWAIT.ordinal()].increment();
             }
             return element;
@@ -561,9 +570,11 @@ public final class Mempool<E> {
     }
 
     private E served(MempoolLevel level, E element) {
-        if (level == MempoolLevel.NOWAIT && taskCounters != null) {
+        if (level != MempoolLevel.NOWAIT) {
+            served[level.ordinal()].increment();
+        } else if (taskCounters != null) {
             machine.current().count(fastSlot);
-        } else {
+        } else if (fastCounted) {
             served[level.ordinal()].increment();
         }
         return element;
@@ -654,7 +665,7 @@ public final class Mempool<E> {
         freeFn.free(element);
         if (taskCounters != null) {
             machine.current().count(fastSlot + 1);
-        } else {
+        } else if (fastCounted) {
             freedToAllocator.increment();
         }
     }
@@ -831,7 +842,7 @@ public final class Mempool<E> {
             if (destroyed) {
                 throw new KernelBug("mempool_destroy of pool '" + name + "', which is already destroyed");
             }
-            long out = nrOut();
+            long out = fastCounted ? nrOut() : 0; // uncounted: as the kernel, destroy cannot tell
             if (out > 0) {
                 throw new KernelBug("mempool_destroy of pool '" + name + "' with " + out
                         + " element(s) still out (allocated and not freed); nothing was freed");
@@ -887,8 +898,14 @@ public final class Mempool<E> {
         return currNrOpaque();
     }
 
-    /** Elements handed out and not yet freed; exact at a quiescent point. */
+    /**
+     * Elements handed out and not yet freed; exact at a quiescent point. -1 for a pool that does
+     * not count its fast path.
+     */
     public long nrOut() {
+        if (!fastCounted) {
+            return -1;
+        }
         // Frees first: an element is counted as allocated before it can be freed, so reading
         // the frees before the allocations never yields a negative count under traffic.
         long freed = freedToPool.sum() + freedToAllocatorSum();
@@ -899,13 +916,22 @@ public final class Mempool<E> {
         return allocated - freed;
     }
 
-    /** Allocations served by {@code level} so far. */
+    /**
+     * Allocations served by {@code level} so far; -1 for {@link MempoolLevel#NOWAIT} on a pool
+     * that does not count its fast path.
+     */
     public long served(MempoolLevel level) {
+        if (level == MempoolLevel.NOWAIT && !fastCounted) {
+            return -1;
+        }
         long n = served[level.ordinal()].sum();
         return level == MempoolLevel.NOWAIT && taskCounters != null ? n + taskCounters.sum(fastSlot) : n;
     }
 
     private long freedToAllocatorSum() {
+        if (!fastCounted) {
+            return -1;
+        }
         return freedToAllocator.sum() + (taskCounters == null ? 0 : taskCounters.sum(fastSlot + 1));
     }
 
@@ -971,8 +997,10 @@ public final class Mempool<E> {
         } finally {
             lock.unlock();
         }
-        long out = nrOut();
-        fail(out < 0, "more frees than allocations (" + out + " elements out)");
+        if (fastCounted) {
+            long out = nrOut();
+            fail(out < 0, "more frees than allocations (" + out + " elements out)");
+        }
     }
 
     private boolean invariantsHold() {
@@ -1022,6 +1050,7 @@ public final class Mempool<E> {
         private Runnable unplugIo;
         private Duration waitTimeout = DEFAULT_WAIT_TIMEOUT;
         private LongSupplier clock = System::nanoTime;
+        private boolean fastPathStatistics = true;
 
         private Builder(String name, int minNr, MempoolAllocFn<E> allocFn, MempoolFreeFn<E> freeFn) {
             if (name == null || name.isEmpty() || name.chars().anyMatch(Character::isWhitespace)) {
@@ -1099,6 +1128,21 @@ public final class Mempool<E> {
                         + " must be positive");
             }
             this.waitTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Whether the fast path is counted; true unless set. The kernel's {@code mempool_alloc}
+         * counts nothing. True: level-1 allocations and frees to the underlying allocator are
+         * counted in the calling thread's cells (a task lookup and a plain increment each, see
+         * the class comment), which {@link #nrOut()} and {@link #destroy()}'s check for
+         * elements still out rely on. False: the fast path the kernel has; those two counters
+         * and {@code nrOut} read -1 ({@link MempoolStats} and {@link MempoolInfo} print it),
+         * the slow levels, frees to the pool, sleeps and failures are still counted, and
+         * {@code destroy} cannot tell whether elements are out (the kernel's cannot either).
+         */
+        public Builder<E> fastPathStatistics(boolean counted) {
+            this.fastPathStatistics = counted;
             return this;
         }
 

@@ -32,6 +32,8 @@ import java.util.Locale;
  *       in nanoseconds ({@code wait_ns}), and allocations that returned null
  *       ({@code failures}).</li>
  * </ol>
+ * A pool that does not count its fast path ({@code fastPathStatistics(false)}) shows -1 for
+ * {@code nr_out}, {@code nowait} and {@code to_alloc}.
  * Numbers are right-aligned in fixed widths, as wide as their header token plus a margin; a
  * number too wide for its column widens that line only.
  */

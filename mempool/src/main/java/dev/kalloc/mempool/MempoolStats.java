@@ -4,6 +4,8 @@ package dev.kalloc.mempool;
  * A snapshot of one pool's state and counters, as {@link Mempool#stats()} takes it and
  * {@link MempoolInfo} prints it. Each number is exact; taken while the pool is busy, the set may
  * mix moments (each counter is summed separately, as the kernel's per-CPU statistics are).
+ * A pool built with {@code fastPathStatistics(false)} reports -1 for {@code nrOut},
+ * {@code nowait} and {@code freedToAllocator}: it does not count them, as the kernel does not.
  *
  * @param name the pool's name
  * @param policy its order of attempts
@@ -41,8 +43,11 @@ public record MempoolStats(String name, MempoolPolicy policy, int minNr, int cur
         }
     }
 
-    /** Successful allocations: the five levels together. */
+    /** Successful allocations: the five levels together; -1 if level 1 is not counted. */
     public long allocations() {
+        if (nowait < 0) {
+            return -1;
+        }
         return nowait + halfFull + fullGfp + nonempty + afterWait;
     }
 }

@@ -106,6 +106,69 @@ class FastPathTest {
         }
     }
 
+    /**
+     * fastPathStatistics(false), the kernel's fast path: nothing counted there (the counters
+     * read -1, and the view prints it), no counter slot taken, no garbage, no lock; the slow
+     * levels and the frees that refill the pool are still counted.
+     */
+    @ParameterizedTest
+    @EnumSource(MempoolPolicy.class)
+    void anUncountedPoolCountsOnlyItsSlowPath(MempoolPolicy policy) {
+        try (Machine m = TestSupport.tinyMachine()) {
+            Recycler r = new Recycler();
+            Mempool<Object> pool = Mempool.builder("uncounted", 2, r, r).policy(policy).machine(m)
+                    .fastPathStatistics(false).create();
+            long locksAfterCreate = pool.lockAcquisitions();
+            churn(pool, 400_000);
+            long before = allocatedBytes();
+            churn(pool, 200_000);
+            // One object per call would be over 12 MB; a few KB are the JIT's own (recompiling).
+            assertThat(allocatedBytes() - before).as("bytes allocated by 800,000 fast-path calls").isLessThan(8192);
+            assertThat(pool.lockAcquisitions()).isEqualTo(locksAfterCreate);
+
+            // Drain the underlying allocator (64 objects, 2 in the pool): the next two come from
+            // the reserve and are counted.
+            Object[] held = new Object[62];
+            for (int i = 0; i < held.length; i++) {
+                held[i] = pool.alloc(GFP_NOIO);
+            }
+            Object a = pool.alloc(GFP_ATOMIC);
+            Object b = pool.alloc(GFP_ATOMIC);
+            assertThat(pool.alloc(GFP_ATOMIC)).as("empty allocator and pool, atomic caller").isNull();
+            pool.free(a);
+            pool.free(b);
+            for (Object o : held) {
+                pool.free(o);
+            }
+            MempoolStats s = pool.stats();
+            assertThat(s.nowait()).isEqualTo(-1);
+            assertThat(s.freedToAllocator()).isEqualTo(-1);
+            assertThat(s.nrOut()).isEqualTo(-1);
+            assertThat(pool.nrOut()).isEqualTo(-1);
+            assertThat(s.allocations()).isEqualTo(-1);
+            assertThat(s.served(MempoolLevel.NOWAIT)).isEqualTo(-1);
+            assertThat(s.halfFull() + s.nonempty()).as("reserve hits").isEqualTo(2);
+            assertThat(s.freedToPool()).isEqualTo(2);
+            assertThat(s.failures()).isEqualTo(1);
+            assertThat(MempoolInfo.line(s).split("\\s+")).contains("-1");
+            pool.checkInvariants();
+            pool.destroy();
+        }
+    }
+
+    @Test
+    void anUncountedPoolTakesNoCounterSlot() {
+        try (Machine m = TestSupport.tinyMachine()) {
+            Recycler r = new Recycler();
+            Mempool<Object> counted = Mempool.builder("counted", 1, r, r).machine(m).create();
+            int before = m.counters().allocate(1);
+            Mempool.builder("uncounted", 1, r, r).machine(m).fastPathStatistics(false).create();
+            assertThat(m.counters().allocate(1)).as("the next free slot").isEqualTo(before + 1);
+            counted.free(counted.alloc(GFP_NOIO));
+            assertThat(counted.served(MempoolLevel.NOWAIT)).isEqualTo(1);
+        }
+    }
+
     @Test
     void theSlowPathDoesTakeTheLock() {
         FakeAllocator fake = new FakeAllocator();

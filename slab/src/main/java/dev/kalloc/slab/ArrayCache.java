@@ -1,6 +1,7 @@
 package dev.kalloc.slab;
 
 import dev.kalloc.page.PerCpuLock;
+import java.util.Arrays;
 
 /**
  * {@code cpucache_t} (Manfred Spraul's per-CPU array caches, 2.4): a LIFO stack of free object
@@ -8,10 +9,11 @@ import dev.kalloc.page.PerCpuLock;
  * empty it is refilled with {@code batchcount} objects under the cache spinlock, when full
  * {@code batchcount} objects from the bottom (the coldest) go back to their slabs.
  *
- * <p>Invariants: {@code 0 <= avail <= limit == entry.length}; {@code batchcount <= limit};
- * {@code limit == 0} means "no array cache" (the kernel's {@code cc_data(cachep) == NULL}); every
- * entry is an object of the owning cache in state {@link Slab#OBJ_CPU}, counted in its slab's
- * {@code inuse} and in no other array cache.
+ * <p>Invariants: {@code 0 <= avail <= limit == entry.length == entrySlab.length ==
+ * entryIdx.length}; {@code batchcount <= limit}; {@code limit == 0} means "no array cache" (the
+ * kernel's {@code cc_data(cachep) == NULL}); every entry is an object of the owning cache in
+ * state {@link Slab#OBJ_CPU}, counted in its slab's {@code inuse} and in no other array cache,
+ * and {@code entrySlab[i]}, {@code entryIdx[i]} are the slab and index of {@code entry[i]}.
  *
  * <p>Concurrency: the kernel protects a CPU's array by disabling interrupts, which suffices
  * because only that CPU touches it. Here two threads may share a CPU id, so every field is
@@ -29,7 +31,13 @@ import dev.kalloc.page.PerCpuLock;
  * <p>Where it differs from the kernel: the array lives on the Java heap ({@code long[]}), and the
  * kernel's {@code kmalloc}ed {@code cpucache_t} is still allocated from the general caches
  * ({@link #backing}) so that the memory the arrays cost shows in {@code /proc/slabinfo} as in
- * 2.4. Statistics are per CPU, under the lock, where 2.4 keeps atomic counters per cache.
+ * 2.4. Statistics are per CPU, under the lock, where 2.4 keeps atomic counters per cache. Beside
+ * each address the array keeps its slab and index ({@code entrySlab}, {@code entryIdx}), pushed
+ * with it: the port marks an object's state on every hit (what catches a double free), and
+ * without them the hit would look the object's page and slab up again and divide (about a fifth
+ * of {@code kmem_cache_alloc}+{@code free}, stress/jmh/README.md). The kernel's array holds only
+ * the pointer, and its hit marks nothing. Slots above {@code avail} may keep a stale slab
+ * reference until overwritten or drained; they are never read.
  */
 final class ArrayCache extends ArrayCacheFields {
     // Trailing padding: see PerCpuLock.
@@ -57,10 +65,12 @@ final class ArrayCache extends ArrayCacheFields {
 
 /** The fields of {@link ArrayCache}, between its two paddings. */
 abstract class ArrayCacheFields extends PerCpuLock {
-    static final long[] EMPTY = new long[0];
-
     final int cpu;
-    long[] entry = EMPTY;
+    long[] entry = Slots.NONE.entry;
+    /** The slab of each entry, pushed and popped with it. */
+    Slab[] entrySlab = Slots.NONE.slab;
+    /** The index in its slab of each entry, pushed and popped with it. */
+    int[] entryIdx = Slots.NONE.idx;
     int avail;
     int limit;
     int batchcount;
@@ -74,5 +84,56 @@ abstract class ArrayCacheFields extends PerCpuLock {
 
     ArrayCacheFields(int cpu) {
         this.cpu = cpu;
+    }
+
+    /** Pushes an object; the caller holds the lock and has checked {@code avail < limit}. */
+    final void push(long objp, Slab slabp, int idx) {
+        int i = avail;
+        entry[i] = objp;
+        entrySlab[i] = slabp;
+        entryIdx[i] = idx;
+        avail = i + 1;
+    }
+
+    /**
+     * Drops the bottom {@code n} entries (just given back to their slabs) and moves the rest
+     * down; the slots freed at the top forget their slabs.
+     */
+    final void dropBottom(int n) {
+        int rest = avail - n;
+        System.arraycopy(entry, n, entry, 0, rest);
+        System.arraycopy(entrySlab, n, entrySlab, 0, rest);
+        System.arraycopy(entryIdx, n, entryIdx, 0, rest);
+        Arrays.fill(entrySlab, rest, avail, null);
+        avail = rest;
+    }
+
+    /** Empties the array (its entries already given back) and forgets their slabs. */
+    final void clear() {
+        Arrays.fill(entrySlab, 0, avail, null);
+        avail = 0;
+    }
+
+    /** Installs new, empty slots; the caller holds the lock and has drained the old ones. */
+    final void install(Slots slots) {
+        assert avail == 0 : "installing slots over " + avail + " entries";
+        entry = slots.entry;
+        entrySlab = slots.slab;
+        entryIdx = slots.idx;
+    }
+
+    /** The three parallel arrays of one array cache, made before its lock is taken. */
+    static final class Slots {
+        static final Slots NONE = new Slots(0);
+
+        final long[] entry;
+        final Slab[] slab;
+        final int[] idx;
+
+        Slots(int limit) {
+            entry = new long[limit];
+            slab = new Slab[limit];
+            idx = new int[limit];
+        }
     }
 }

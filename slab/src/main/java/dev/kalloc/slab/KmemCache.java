@@ -231,11 +231,11 @@ public final class KmemCache<T extends SlabObject> {
             try {
                 int avail = cc.avail;
                 if (avail > 0) {
-                    long objp = cc.entry[avail - 1];
-                    cc.avail = avail - 1;
+                    int top = avail - 1;
+                    long objp = cc.entry[top];
+                    cc.avail = top;
                     cc.allochit++;
-                    Slab slabp = slabOf(objp);
-                    slabp.setState(indexOf(slabp, objp), Slab.OBJ_ALLOC);
+                    cc.entrySlab[top].setState(cc.entryIdx[top], Slab.OBJ_ALLOC);
                     return objp;
                 }
             } finally {
@@ -294,13 +294,14 @@ public final class KmemCache<T extends SlabObject> {
         } else {
             cc.allochit++;
         }
-        long objp = cc.entry[cc.avail - 1];
-        Slab slabp = slabOf(objp);
-        int idx = indexOf(slabp, objp);
+        int top = cc.avail - 1;
+        long objp = cc.entry[top];
+        Slab slabp = cc.entrySlab[top];
+        int idx = cc.entryIdx[top];
         if (redZone || poison) {
             checkFreeObject(objp, "kmem_cache_alloc");
         }
-        cc.avail--;
+        cc.avail = top;
         slabp.setState(idx, Slab.OBJ_ALLOC);
         if (redZone) {
             setRedZones(objp, SlabAllocator.RED_MAGIC2);
@@ -327,7 +328,7 @@ public final class KmemCache<T extends SlabObject> {
                 }
                 int idx = takeLocked(slabp);
                 slabp.setState(idx, Slab.OBJ_CPU);
-                cc.entry[cc.avail++] = objAddr(slabp, idx);
+                cc.push(objAddr(slabp, idx), slabp, idx);
             }
         } finally {
             spinlock.unlock();
@@ -519,8 +520,7 @@ public final class KmemCache<T extends SlabObject> {
                     if (!slabp.casState(idx, Slab.OBJ_ALLOC, Slab.OBJ_CPU)) {
                         throw doubleFree(who, objp, slabp.state(idx)); // raced with another free of it
                     }
-                    cc.entry[avail] = objp;
-                    cc.avail = avail + 1;
+                    cc.push(objp, slabp, idx);
                     cc.freehit++;
                     return;
                 }
@@ -558,7 +558,7 @@ public final class KmemCache<T extends SlabObject> {
                     cc.freemiss++;
                     flushArray(cc);
                 }
-                cc.entry[cc.avail++] = objp;
+                cc.push(objp, slabp, idx);
             } else {
                 spinlock.lock();
                 try {
@@ -577,22 +577,24 @@ public final class KmemCache<T extends SlabObject> {
         int batch = cc.batchcount;
         spinlock.lock();
         try {
-            freeBlockLocked(cc.entry, 0, batch);
+            freeBlockLocked(cc, batch);
         } finally {
             spinlock.unlock();
         }
-        System.arraycopy(cc.entry, batch, cc.entry, 0, cc.avail - batch);
-        cc.avail -= batch;
+        cc.dropBottom(batch);
     }
 
-    /** {@code __free_block}: returns array-cache objects to their slabs. Holds the spinlock. */
-    private void freeBlockLocked(long[] objs, int from, int len) {
-        for (int i = from; i < from + len; i++) {
-            long objp = objs[i];
-            Slab slabp = slabOf(objp);
-            int idx = indexOf(slabp, objp);
-            assert slabp.state(idx) == Slab.OBJ_CPU : String.format("0x%x in an array cache of %s is %s", objp,
-                    name, Slab.stateName(slabp.state(idx)));
+    /**
+     * {@code __free_block}: returns the bottom {@code len} objects of an array cache to their
+     * slabs (the caller then drops or clears them). Holds {@code cc.lock} and the spinlock.
+     */
+    private void freeBlockLocked(ArrayCache cc, int len) {
+        for (int i = 0; i < len; i++) {
+            Slab slabp = cc.entrySlab[i];
+            int idx = cc.entryIdx[i];
+            assert slabp == slabOf(cc.entry[i]) && idx == indexOf(slabp, cc.entry[i])
+                    && slabp.state(idx) == Slab.OBJ_CPU : String.format("0x%x in an array cache of %s: slot %d says %s "
+                    + "index %d, state %s", cc.entry[i], name, i, slabp, idx, Slab.stateName(slabp.state(idx)));
             slabp.setState(idx, Slab.OBJ_FREE);
             freeOneLocked(slabp, idx);
         }
@@ -619,11 +621,11 @@ public final class KmemCache<T extends SlabObject> {
         if (cc.avail > 0) {
             spinlock.lock();
             try {
-                freeBlockLocked(cc.entry, 0, cc.avail);
+                freeBlockLocked(cc, cc.avail);
             } finally {
                 spinlock.unlock();
             }
-            cc.avail = 0;
+            cc.clear();
         }
     }
 
@@ -1084,8 +1086,8 @@ public final class KmemCache<T extends SlabObject> {
                     return -1;
                 }
                 if (cc.avail > 0) {
-                    freeBlockLocked(cc.entry, 0, cc.avail);
-                    cc.avail = 0;
+                    freeBlockLocked(cc, cc.avail);
+                    cc.clear();
                 }
                 return slabsFree.size();
             } finally {
@@ -1134,9 +1136,9 @@ public final class KmemCache<T extends SlabObject> {
         try {
             checkLive("kmem_tune_cpucache");
             long[] backings = new long[cpudata.length];
-            long[][] arrays = new long[cpudata.length][];
+            ArrayCache.Slots[] arrays = new ArrayCache.Slots[cpudata.length];
             for (int cpu = 0; cpu < cpudata.length; cpu++) {
-                arrays[cpu] = limit == 0 ? ArrayCache.EMPTY : new long[limit];
+                arrays[cpu] = limit == 0 ? ArrayCache.Slots.NONE : new ArrayCache.Slots(limit);
                 if (limit > 0) {
                     backings[cpu] = allocator.kmalloc(SlabAllocator.CPUCACHE_T_SIZE + WORD * limit, Gfp.GFP_KERNEL);
                     if (backings[cpu] == 0) {
@@ -1161,7 +1163,7 @@ public final class KmemCache<T extends SlabObject> {
                 try {
                     drainLocked(cc);
                     old[cpu] = cc.backing;
-                    cc.entry = arrays[cpu];
+                    cc.install(arrays[cpu]);
                     cc.limit = limit;
                     cc.batchcount = batchcount;
                     cc.backing = backings[cpu];
@@ -1255,13 +1257,13 @@ public final class KmemCache<T extends SlabObject> {
         }
         dead = true;
         for (ArrayCache cc : cpudata) {
-            freeBlockLocked(cc.entry, 0, cc.avail);
-            cc.avail = 0;
+            freeBlockLocked(cc, cc.avail);
+            cc.clear();
             backings[cc.cpu] = cc.backing;
             cc.backing = 0;
             cc.limit = 0;
             cc.batchcount = 0;
-            cc.entry = ArrayCache.EMPTY;
+            cc.install(ArrayCache.Slots.NONE);
         }
         limit = 0;
         batchcount = 0;
@@ -1339,8 +1341,10 @@ public final class KmemCache<T extends SlabObject> {
 
     private void checkArray(ArrayCache cc, Set<Long> seen) {
         String where = "cpu " + cc.cpu + "'s array cache: ";
-        if (cc.avail < 0 || cc.avail > cc.limit || cc.entry.length != cc.limit) {
-            throw broken(where + "avail " + cc.avail + ", limit " + cc.limit + ", " + cc.entry.length + " slots");
+        if (cc.avail < 0 || cc.avail > cc.limit || cc.entry.length != cc.limit || cc.entrySlab.length != cc.limit
+                || cc.entryIdx.length != cc.limit) {
+            throw broken(where + "avail " + cc.avail + ", limit " + cc.limit + ", " + cc.entry.length + "/"
+                    + cc.entrySlab.length + "/" + cc.entryIdx.length + " slots");
         }
         if (cc.batchcount > cc.limit || (cc.limit > 0 && cc.batchcount == 0)) {
             throw broken(where + "batchcount " + cc.batchcount + " for limit " + cc.limit);
@@ -1365,6 +1369,10 @@ public final class KmemCache<T extends SlabObject> {
             long off = objp - redOff - s.sMem;
             if (off < 0 || off % objsize != 0 || off / objsize >= num) {
                 throw broken(where + String.format("0x%x is not an object start", objp));
+            }
+            if (cc.entrySlab[i] != s || cc.entryIdx[i] != indexOf(s, objp)) {
+                throw broken(where + String.format("slot %d holds 0x%x (%s, index %d) but says %s, index %d", i, objp,
+                        s, indexOf(s, objp), cc.entrySlab[i], cc.entryIdx[i]));
             }
             if (s.state(indexOf(s, objp)) != Slab.OBJ_CPU) {
                 throw broken(where + String.format("0x%x is %s", objp, Slab.stateName(s.state(indexOf(s, objp)))));

@@ -55,6 +55,10 @@ import org.openjdk.jmh.infra.ThreadParams;
  *       {@code freeFn.free} inside {@code Mempool.free}) sees four receiver types: a megamorphic
  *       interface call the JIT cannot inline. {@code mega - mono} is the price of the function
  *       pointer.</li>
+ *   <li>{@code kernel}: {@code mono} with pools built {@code fastPathStatistics(false)}: the
+ *       fast path of the kernel's {@code mempool_alloc}, which counts nothing. Molnar's M4 is a
+ *       claim about that code, so the report reads it against {@code direct}; {@code mono -
+ *       kernel} is what the port's counters add.</li>
  *   <li>{@code reservation}: no pool; the benchmark thread has entered a reservation sized for
  *       {@value World#POOL_MIN} objects of each cache (the pools' guarantee) and calls
  *       {@code allocObject}/{@code freeObject} on the caches directly. In kalloc, as in
@@ -98,7 +102,7 @@ import org.openjdk.jmh.infra.ThreadParams;
  * </ul>
  * Machine, caches, pools and reservation are made in {@code @Setup(Level.Trial)}; with two
  * threads each is bound to its own simulated CPU and has its own round-robin position and scope.
- * Typed slab objects are reused and the pool's counters are {@code LongAdder}s, so the measured
+ * Typed slab objects are reused and the pool's counters are per-thread cells, so the measured
  * path allocates nothing (0 B/op under {@code -prof gc}).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -123,12 +127,12 @@ public class CallSiteBench {
     /** The machine, the four caches and what stands in front of them, booted once per trial. */
     @State(Scope.Benchmark)
     public static class Shared {
-        @Param({"mono", "mega", "reservation", "direct"})
+        @Param({"mono", "mega", "kernel", "reservation", "direct"})
         public String mode;
 
         Machine machine;
         final KmemCache<Obj>[] caches = newCacheArray();
-        /** The pools of {@code mono} and {@code mega}; null otherwise. */
+        /** The pools of {@code mono}, {@code mega} and {@code kernel}; null otherwise. */
         Mempool<Obj>[] pools;
         /** The reservation of {@code reservation}; null otherwise. */
         Reservation reservation;
@@ -143,7 +147,7 @@ public class CallSiteBench {
                         Obj::new);
             }
             switch (mode) {
-                case "mono", "mega" -> pools = createPools(mode.equals("mega"));
+                case "mono", "mega", "kernel" -> pools = createPools(mode.equals("mega"), !mode.equals("kernel"));
                 case "reservation" -> reservation = reserve();
                 case "direct" -> {
                     // the caches alone
@@ -152,7 +156,7 @@ public class CallSiteBench {
             }
         }
 
-        private Mempool<Obj>[] createPools(boolean megamorphic) {
+        private Mempool<Obj>[] createPools(boolean megamorphic, boolean counted) {
             Fn[] fns = new Fn[WAYS];
             for (int i = 0; i < WAYS; i++) {
                 fns[i] = megamorphic ? fnOfClass(i, caches[i]) : new FnA(caches[i]);
@@ -165,7 +169,7 @@ public class CallSiteBench {
             Mempool<Obj>[] p = newPoolArray();
             for (int i = 0; i < WAYS; i++) {
                 p[i] = Mempool.builder("callsite-" + i, World.POOL_MIN, fns[i], fns[i]).machine(machine)
-                        .ownerCheck(SlabMempools.ownsSlabObject(caches[i])).create();
+                        .ownerCheck(SlabMempools.ownsSlabObject(caches[i])).fastPathStatistics(counted).create();
                 if (p[i] == null) {
                     throw new IllegalStateException("prefill of pool callsite-" + i + " failed");
                 }
@@ -236,7 +240,7 @@ public class CallSiteBench {
         }
     }
 
-    /** {@code mono} and {@code mega}: through the pools' one call site. */
+    /** {@code mono}, {@code mega} and {@code kernel}: through the pools' one call site. */
     static final class PoolRound extends Round {
         private final Mempool<Obj>[] pools;
 

@@ -31,6 +31,8 @@ import java.nio.ByteBuffer;
  *       {@code kmalloc-N}: {@code kmalloc(N)}/{@code kfree}; {@code slabobj-N}: the typed API of
  *       an N-byte cache, the pool's underlying allocator;
  *   <li>{@code mempool-N}: a 2.5.1 mempool over that typed cache, the cache succeeding;
+ *       {@code mempool-uncounted-N}: the same with {@code fastPathStatistics(false)}, the
+ *       kernel's fast path, which counts nothing;
  *       {@code mempool-reserve-N}: the same pool with the cache failing, so every element comes
  *       from the pool's reserve and goes back to it;
  *   <li>{@code netty-N}: {@code PooledByteBufAllocator} direct buffers with thread caches;
@@ -104,15 +106,18 @@ final class World {
                 bootSlab();
                 cache = slab.kmemCacheCreate("jmh-" + size, size, 0, SlabFlags.SLAB_HWCACHE_ALIGN, null, null);
             }
-            case "slabobj", "mempool", "mempool-reserve" -> {
+            case "slabobj", "mempool", "mempool-uncounted", "mempool-reserve" -> {
                 bootSlab();
                 typedCache = slab.kmemCacheCreate("jmh-obj-" + size, size, 0, SlabFlags.SLAB_HWCACHE_ALIGN, null,
                         null, Obj::new);
                 if (!kind.equals("slabobj")) {
                     KmemCache<Obj> c = typedCache;
-                    MempoolAllocFn<Obj> alloc = gfp -> underlyingFails ? null : c.allocObject(gfp);
+                    // Only the reserve subject pays for the switch that makes the cache fail.
+                    MempoolAllocFn<Obj> alloc = kind.equals("mempool-reserve")
+                            ? gfp -> underlyingFails ? null : c.allocObject(gfp) : SlabMempools.allocSlab(c);
                     pool = Mempool.builder("jmh", POOL_MIN, alloc, SlabMempools.freeSlab(c)).machine(machine)
-                            .ownerCheck(SlabMempools.ownsSlabObject(c)).create();
+                            .ownerCheck(SlabMempools.ownsSlabObject(c))
+                            .fastPathStatistics(!kind.equals("mempool-uncounted")).create();
                     underlyingFails = kind.equals("mempool-reserve");
                 }
             }
@@ -152,7 +157,7 @@ final class World {
             case "slab" -> new Slab(cache);
             case "kmalloc" -> new Kmalloc(slab, size);
             case "slabobj" -> new SlabObj(typedCache);
-            case "mempool", "mempool-reserve" -> new Pool(pool);
+            case "mempool", "mempool-uncounted", "mempool-reserve" -> new Pool(pool);
             case "netty" -> new Netty(netty, size);
             case "bytes" -> new Bytes(size);
             case "direct" -> new Direct(size);
