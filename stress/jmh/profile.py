@@ -13,6 +13,11 @@ function keeps its own time. Samples with no kalloc frame are the harness (the b
 the Blackhole, the subject's own stack). A function's ns/op is its share of the samples times
 the benchmark's score from the same run.
 
+The functions are then summed into what they are there for (GROUPS, first match wins): the
+port's per-CPU and shared locks, the task lookup, the misuse checks DESIGN.md requires, the
+fault-injection hooks, the buddy's split and merge, the mempool's layer, and the rest, the
+allocator's own work.
+
 Sampling profiles skid: a sample lands a few instructions after the one that stalled, so an
 expensive load or CAS can be charged to the next function. Read shares of a few per cent as
 "about", and compare subjects from the same run.
@@ -24,6 +29,27 @@ import os
 import sys
 
 KALLOC = "dev/kalloc/"
+
+# (group, prefixes of the short function names it holds); first match wins, the rest is "own work".
+GROUPS = [
+    ("locks: per-CPU (DESIGN: two threads may share a CPU id) and shared (zone, slab, pool)",
+     ("PerCpuLock.", "SpinLock.")),
+    ("the caller's task (smp_processor_id, and the interrupt-context check DESIGN asks for)",
+     ("Machine.current", "Task.")),
+    ("object lookup and state: address to page to slab to index, the state byte (the misuse checks DESIGN asks "
+     "for: a double free or wrong cache caught, nothing changed; and the typed API finding its object)",
+     ("KmemCache.lookup", "KmemCache.divide", "KmemCache.slabOf", "KmemCache.indexOf", "KmemCache.requireTyped",
+      "SlabAllocator.pageOf", "Page.slab", "Page.testFlag", "Page.casCount", "Page.flags", "Slab.",
+      "SlabObject.cache", "PageAllocator.checkFreeable", "PageAllocator.freePagesOk", "PageAllocator.checkOrder",
+      "Gfp.check")),
+    ("fault-injection hooks (should_failslab, should_fail_alloc_page)",
+     ("FaultAttr.", "FailSlab.", "FailPageAlloc.", "SlabAllocator.failslab")),
+    ("buddy split and merge (expand, __free_pages_ok's loop, the free-area bitmaps and lists)",
+     ("Zone.expand", "Zone.freeOneLocked", "Zone.takeBlockLocked", "Zone.rmqueueLocked", "FreeArea.", "PageList.")),
+    ("the mempool's layer (mempool_alloc/mempool_free around the allocator)", ("Mempool.",)),
+]
+OWN = "the allocator's own work (the per-CPU array or list, the rest of the call)"
+HARNESS_ROW = "(harness: benchmark loop, Blackhole, subject)"
 HARNESS = "dev/kalloc/stress/"
 # Subjects' glue in stress/jmh that is part of what a subject measures but not kalloc: shown as
 # the harness.
@@ -59,9 +85,18 @@ def read_collapsed(path):
             n = int(count)
             total += n
             charged = frames_charge(stack)
-            key = short(charged) if charged else "(harness: benchmark loop, Blackhole, subject)"
+            key = short(charged) if charged else HARNESS_ROW
             per[key] = per.get(key, 0) + n
     return per, total
+
+
+def group_of(name):
+    if name == HARNESS_ROW:
+        return "the harness (benchmark loop, Blackhole, the subject's glue)"
+    for group, prefixes in GROUPS:
+        if name.startswith(prefixes):
+            return group
+    return OWN
 
 
 def read_scores(path):
@@ -123,6 +158,16 @@ def main(argv):
             share = rest / total
             print(f"| {len(rows) - TOP} others | {rest} | {share * 100:.1f}% | "
                   + (f"{ns * share:.1f} |" if ns is not None else "- |"))
+        print()
+        groups = {}
+        for name, n in rows:
+            g = group_of(name)
+            groups[g] = groups.get(g, 0) + n
+        print("| what for (every function above and the others, summed) | share | ns/op |")
+        print("|---|---|---|")
+        for g, n in sorted(groups.items(), key=lambda kv: -kv[1]):
+            share = n / total if total else 0
+            print(f"| {g} | {share * 100:.1f}% | " + (f"{ns * share:.1f} |" if ns is not None else "- |"))
         print()
     if not found:
         sys.exit(f"profile.py: no collapsed-cpu.csv under {root}: did the profiler run (JMH -prof async)?")
