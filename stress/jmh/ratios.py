@@ -49,6 +49,10 @@ PIECES = [
 ROWS = [
     ("page order-0, per-CPU list hit", FAST, "page0-pcp", "netty-8192", "bytes-4096"),
     ("page order-0, per-CPU lists off (split+merge)", FAST, "page0-buddy", "netty-8192", "bytes-4096"),
+    ("page order-0, per-CPU lists off, one order-0 block held: no split", FAST, "page0-split-0", "netty-8192",
+     "bytes-4096"),
+    ("page order-0, per-CPU lists off, split and merge 3 levels", FAST, "page0-split-3", "netty-8192", "bytes-4096"),
+    ("page order-0, per-CPU lists off, split and merge 6 levels", FAST, "page0-split-6", "netty-8192", "bytes-4096"),
     ("page order-3", FAST, "page3", "netty-32768", None),
     ("page order-0 inside an entered reservation", FAST, "page0-rsv", "netty-8192", "bytes-4096"),
     ("slab 64 B (kmem_cache_alloc+free)", FAST, "slab-64", "netty-64", "bytes-64"),
@@ -80,6 +84,23 @@ INTERNAL = [
     ("one call site: pool / reservation (mono / reservation)", CALL, "mono", "reservation"),
     ("reservation / direct calls", CALL, "reservation", "direct"),
 ]
+
+
+# The buddy's depth experiment: subjects and how many levels each splits and merges per pair.
+# page0-buddy splits a top-order block (MAX_ORDER - 1 = 9 levels, the benchmark machine's default).
+SPLIT_LEVELS = [("page0-split-0", 0), ("page0-split-3", 3), ("page0-split-6", 6), ("page0-buddy", 9)]
+
+
+def split_fit(scores, t):
+    """(intercept, slope, points) of a least-squares line ns/op = a + b * levels, or None."""
+    pts = [(levels, scores[(FAST, subj, t)]["ns"]) for subj, levels in SPLIT_LEVELS if (FAST, subj, t) in scores]
+    if len(pts) < 2 or len({x for x, _ in pts}) < 2:
+        return None
+    n = len(pts)
+    mx = sum(x for x, _ in pts) / n
+    my = sum(y for _, y in pts) / n
+    b = sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
+    return my - b * mx, b, pts
 
 
 def load(paths):
@@ -212,6 +233,16 @@ def main(argv):
                     continue
                 scale = "-" if t == 1 or not one else (verdict if verdict != "ok" else fmt(k["ns"] / one["ns"], 2))
                 out.append(f"| {what} | {name} | {t} | {fmt(k['ns'])} ± {fmt(k['err'])} | {fmt(k['bop'], 2)} | {scale} |")
+        out.append("")
+    fits = [(t, split_fit(scores, t)) for t in threads]
+    fits = [(t, f) for t, f in fits if f]
+    if fits:
+        out.append("| buddy depth (page0-split-K, page0-buddy = 9 levels) | threads | points (levels: ns/op) "
+                   "| fixed ns/op | ns/op per level split and merged |")
+        out.append("|---|---|---|---|---|")
+        for t, (a, b, pts) in fits:
+            out.append(f"| least squares, ns/op = fixed + per level x levels | {t} | "
+                       + ", ".join(f"{x}: {fmt(y)}" for x, y in pts) + f" | {fmt(a)} | {fmt(b)} |")
         out.append("")
     out.append("| kalloc against kalloc | threads | ratio | difference ns/op |")
     out.append("|---|---|---|---|")

@@ -34,7 +34,7 @@ public class FastPathBench {
     /** The subject's shared half, booted once per trial so that no setup cost is measured. */
     @State(Scope.Benchmark)
     public static class Shared {
-        @Param({"page0-pcp", "page0-buddy", "page3", "page0-rsv", "netty-4096", "netty-8192", "netty-32768", "bytes-4096", "slab-64", "slab-256", "slab-1024", "kmalloc-64", "slabobj-64", "mempool-64", "mempool-uncounted-64", "mempool-reserve-64", "netty-64", "netty-256", "netty-1024", "bytes-64", "bytes-256", "bytes-1024", "direct-64", "direct-256", "floor", "floor-tl"})
+        @Param({"page0-pcp", "page0-buddy", "page0-split-0", "page0-split-3", "page0-split-6", "page3", "page0-rsv", "netty-4096", "netty-8192", "netty-32768", "bytes-4096", "slab-64", "slab-256", "slab-1024", "kmalloc-64", "slabobj-64", "mempool-64", "mempool-uncounted-64", "mempool-reserve-64", "netty-64", "netty-256", "netty-1024", "bytes-64", "bytes-256", "bytes-1024", "direct-64", "direct-256", "floor", "floor-tl"})
         public String subject;
 
         World world;

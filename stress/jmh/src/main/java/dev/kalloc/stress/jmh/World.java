@@ -8,6 +8,7 @@ import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PageAllocator;
+import dev.kalloc.page.Zone;
 import dev.kalloc.reservation.Reservation;
 import dev.kalloc.reservation.Reservations;
 import dev.kalloc.slab.KmemCache;
@@ -27,6 +28,10 @@ import java.nio.ByteBuffer;
  *   <li>{@code page0-pcp}, {@code page0-buddy}, {@code page3}: {@code alloc_pages}/{@code
  *       __free_pages} of order 0 with per-CPU lists, order 0 without them, order 3;
  *   <li>{@code page0-rsv}: order 0 inside an entered reservation;
+ *   <li>{@code page0-split-K}: {@code page0-buddy} with one order-K block held from boot, so the
+ *       smallest free block is its order-K buddy: each allocation splits K levels and each free
+ *       merges K levels back ({@code page0-buddy} itself splits and merges every level below
+ *       {@code MAX_ORDER - 1}). One thread: the slope over K is what one level costs;
  *   <li>{@code slab-N}: {@code kmem_cache_alloc}/{@code free} on an N-byte cache;
  *       {@code kmalloc-N}: {@code kmalloc(N)}/{@code kfree}; {@code slabobj-N}: the typed API of
  *       an N-byte cache, the pool's underlying allocator;
@@ -95,6 +100,10 @@ final class World {
         switch (kind) {
             case "page0-pcp", "page3" -> bootMachine(true);
             case "page0-buddy" -> bootMachine(false);
+            case "page0-split" -> {
+                bootMachine(false);
+                holdBlock(size);
+            }
             case "page0-rsv" -> {
                 bootMachine(true);
                 reservation = Reservations.boot(machine).create("jmh", Gfp.GFP_KERNEL, Reservation.RSV_MULTISHOT);
@@ -138,6 +147,27 @@ final class World {
                 .kswapd(false).build());
     }
 
+    /**
+     * Takes one block of {@code order} from ZONE_NORMAL of a machine whose memory is all free, so
+     * that every smaller order is empty there and order {@code order} holds exactly the block's
+     * buddy, and checks it: a zone with other small free blocks would split less than promised.
+     */
+    private void holdBlock(int order) {
+        Page held = machine.pageAlloc().allocPages(Gfp.GFP_KERNEL, order);
+        if (held == null || held.zone().index() != Zone.ZONE_NORMAL) {
+            throw new IllegalStateException("page0-split-" + order + ": no order-" + order + " block from ZONE_NORMAL");
+        }
+        for (int o = 0; o < order; o++) {
+            if (held.zone().nrFree(o) != 0) {
+                throw new IllegalStateException("page0-split-" + order + ": ZONE_NORMAL has free blocks of order " + o);
+            }
+        }
+        if (held.zone().nrFree(order) != 1) {
+            throw new IllegalStateException("page0-split-" + order + ": ZONE_NORMAL has " + held.zone().nrFree(order)
+                    + " free blocks of order " + order + ", not just the held block's buddy");
+        }
+    }
+
     private void bootSlab() {
         bootMachine(true);
         slab = SlabAllocator.boot(machine);
@@ -152,7 +182,7 @@ final class World {
             machine.bindCurrentThread(threadIndex % CPUS);
         }
         return switch (kind) {
-            case "page0-pcp", "page0-buddy", "page0-rsv" -> new Pages(machine.pageAlloc(), 0);
+            case "page0-pcp", "page0-buddy", "page0-split", "page0-rsv" -> new Pages(machine.pageAlloc(), 0);
             case "page3" -> new Pages(machine.pageAlloc(), 3);
             case "slab" -> new Slab(cache);
             case "kmalloc" -> new Kmalloc(slab, size);
