@@ -1,8 +1,8 @@
 #!/bin/sh
 # Runs the benchmarks the kalloc report's debate section reads (Molnar's M4, LaHaise's L2 and
-# L3): FastPathBench on the page and slab subjects they compare, and CallSiteBench's four modes,
+# L3): FastPathBench on the page and slab subjects they compare, and CallSiteBench's five modes,
 # with three forks, so that the error bars include the JIT's fork-to-fork variation (with one
-# fork, CallSiteBench's mega and mono moved apart by 9 ns between two runs). About 9 minutes on
+# fork, CallSiteBench's mega and mono moved apart by 9 ns between two runs). About 11 minutes on
 # 2 cores; run it alone (a disturbed run is marked and exits 3, see ratios.py). Then fold the results into a kalloc report:
 #   ./kalloc report DIR --jmh stress/jmh/target/results-t1.json --jmh stress/jmh/target/results-t2.json
 # Build the jar first from a clean clone: ./mvnw -B -DskipTests package -pl stress/jmh -am
