@@ -77,11 +77,13 @@ def short(frame):
 def read_collapsed(path):
     per, total = {}, 0
     with open(path) as f:
-        for line in f:
+        for number, line in enumerate(f, 1):
             line = line.rstrip("\n")
             if not line:
                 continue
             stack, _, count = line.rpartition(" ")
+            if not stack or not count.isdigit():
+                raise ValueError(f"{path} line {number}: not 'frames count'")
             n = int(count)
             total += n
             charged = frames_charge(stack)
