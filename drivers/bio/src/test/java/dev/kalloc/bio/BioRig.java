@@ -1,6 +1,5 @@
 package dev.kalloc.bio;
 
-import dev.kalloc.mempool.MempoolPolicy;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.Page;
@@ -20,19 +19,13 @@ final class BioRig implements AutoCloseable {
     final BioSet set;
     final RamDisk disk;
 
-    BioRig(MachineConfig.Builder config, Guarantee.Kind kind, UnaryOperator<BioSet.Builder> options, long sectors,
+    BioRig(MachineConfig.Builder config, GuaranteeKind kind, UnaryOperator<BioSet.Builder> options, long sectors,
             Duration serviceTime) {
-        this(config, kind, MempoolPolicy.LINUX_2_5_1, options, sectors, serviceTime);
-    }
-
-    /** As above, with the mempool policy a {@code MEMPOOL} guarantee uses. */
-    BioRig(MachineConfig.Builder config, Guarantee.Kind kind, MempoolPolicy policy, UnaryOperator<BioSet.Builder> options,
-            long sectors, Duration serviceTime) {
         this.machine = Machine.boot(config.build());
         try {
             this.slab = SlabAllocator.boot(machine);
             this.reservations = Reservations.boot(machine);
-            this.set = options.apply(BioSet.builder(slab, guarantee(kind, policy))).create();
+            this.set = options.apply(BioSet.builder(slab, guarantee(kind))).create();
             this.disk = RamDisk.create(machine, "rd0", sectors, serviceTime);
         } catch (RuntimeException | Error e) {
             machine.close();
@@ -40,15 +33,9 @@ final class BioRig implements AutoCloseable {
         }
     }
 
-    Guarantee guarantee(Guarantee.Kind kind, MempoolPolicy policy) {
-        switch (kind) {
-            case MEMPOOL:
-                return Guarantees.mempool(machine, policy);
-            case RESERVATION:
-                return Guarantees.reservation(reservations);
-            default:
-                return Guarantees.none();
-        }
+    /** A guarantee of {@code kind} on the rig's machine, reserving through the rig's registry. */
+    Guarantee guarantee(GuaranteeKind kind) {
+        return kind.create(machine, reservations);
     }
 
     /** Submits {@code bio} and waits for its completion; the caller keeps its reference. */

@@ -1,6 +1,6 @@
 package dev.kalloc.highmem;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.BlockLayer;
@@ -9,7 +9,6 @@ import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.Zone;
 import dev.kalloc.page.testing.TinyMachines;
-import dev.kalloc.reservation.Reservations;
 import dev.kalloc.slab.SlabAllocator;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -31,21 +30,19 @@ final class BounceRig implements AutoCloseable {
     final long[] baseline = new long[Zone.MAX_NR_ZONES];
     long baselineSlab;
     final SlabAllocator slab;
-    final Reservations reservations;
     final Highmem highmem;
     final BioSet set;
     final Bounce bounce;
     final RamDisk disk;
 
-    BounceRig(StandardGuarantee g) {
+    BounceRig(GuaranteeKind g) {
         this(g, TinyMachines.threeZones().memory(MEMORY).zoneLimits(2 * MachineConfig.MiB, 8 * MachineConfig.MiB));
     }
 
-    BounceRig(StandardGuarantee g, MachineConfig.Builder config) {
+    BounceRig(GuaranteeKind g, MachineConfig.Builder config) {
         this.machine = Machine.boot(config.build());
         try {
             this.slab = SlabAllocator.boot(machine);
-            this.reservations = Reservations.boot(machine);
             machine.pageAlloc().drainAllPages();
             for (int z = 0; z < Zone.MAX_NR_ZONES; z++) {
                 Zone zone = machine.zone(z);
@@ -53,8 +50,8 @@ final class BounceRig implements AutoCloseable {
             }
             baselineSlab = slab.slabPages();
             this.highmem = Highmem.boot(machine, 16);
-            this.set = BioSet.builder(slab, g.create(machine, reservations)).maxVecs(16).inFlight(16).create();
-            this.bounce = Bounce.init(highmem, g.create(machine, reservations), slab);
+            this.set = BioSet.builder(slab, g.create(machine)).maxVecs(16).inFlight(16).create();
+            this.bounce = Bounce.init(highmem, g.create(machine), slab);
             this.disk = RamDisk.create(machine, "rd0", SECTORS, Duration.ZERO);
         } catch (RuntimeException | Error e) {
             machine.close();

@@ -3,7 +3,7 @@ package dev.kalloc.raid1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.RamDisk;
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.page.Page;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,8 +23,8 @@ class MirrorErrorGateTest {
     private static final long MEMBER_SECTORS = 16384 + 256;
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void errorsOnEveryMirrorFailAllButOneAndLoseNothing(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void errorsOnEveryMirrorFailAllButOneAndLoseNothing(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 3, MEMBER_SECTORS)) {
             MirrorErrorGate gate = new MirrorErrorGate(rig.array);
             for (int i = 0; i < 3; i++) {
@@ -62,7 +62,7 @@ class MirrorErrorGateTest {
 
     @Test
     void withoutTheGateTheSameErrorsFailRequests() throws Exception {
-        try (Raid1Rig rig = new Raid1Rig(StandardGuarantee.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
+        try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
             for (int i = 0; i < 3; i++) {
                 rig.disks.get(i).injectErrors(0.2, 100 + i);
             }
@@ -84,8 +84,8 @@ class MirrorErrorGateTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = StandardGuarantee.class, names = {"MEMPOOL_2_5_1", "MEMPOOL_MODERN", "RESERVATION"})
-    void aRecoveryUnderErrorsOnEveryMemberCompletesAndItsSpareMayFailAfter(StandardGuarantee kind) throws Exception {
+    @EnumSource(value = GuaranteeKind.class, names = {"MEMPOOL_2_5_1", "MEMPOOL_MODERN", "RESERVATION"})
+    void aRecoveryUnderErrorsOnEveryMemberCompletesAndItsSpareMayFailAfter(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 3, MEMBER_SECTORS, b -> b.syncSpeedLimit(1))) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(1), 40);
@@ -126,7 +126,7 @@ class MirrorErrorGateTest {
         // Seen in FaultsPresetTest: a write issued while the spare was write-only went to rd0, rd1
         // and the spare; the resync ended, errors on rd0 and then rd1 were admitted because the
         // spare was in sync, and the write failed: 2.5.1 does not count a write-only copy.
-        try (Raid1Rig rig = new Raid1Rig(StandardGuarantee.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
+        try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
             rig.array.setFaulty(rig.disks.get(2));
             RamDisk spare = rig.newDisk("rd3", MEMBER_SECTORS);
             int slot = rig.array.hotAdd(spare);
@@ -145,7 +145,7 @@ class MirrorErrorGateTest {
 
     @Test
     void aScheduledFailureIsRefusedOnTheLastGoodCopy() throws Exception {
-        try (Raid1Rig rig = new Raid1Rig(StandardGuarantee.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
+        try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
             MirrorErrorGate gate = new MirrorErrorGate(rig.array);
             RamDisk rd0 = rig.disks.get(0);
             RamDisk rd1 = rig.disks.get(1);

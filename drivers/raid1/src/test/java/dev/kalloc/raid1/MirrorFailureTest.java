@@ -1,6 +1,6 @@
 package dev.kalloc.raid1;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.RamDisk;
@@ -16,8 +16,8 @@ class MirrorFailureTest {
     static final long MEMBER_SECTORS = 2048 + 256;
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void aMirrorFailingMidRunLosesNothing(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void aMirrorFailingMidRunLosesNothing(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 3, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             RamDisk victim = rig.disks.get(1);
@@ -49,8 +49,8 @@ class MirrorFailureTest {
     }
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void aFailedReadIsRedirectedToAnotherMirror(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void aFailedReadIsRedirectedToAnotherMirror(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] data = new byte[2 * Raid1Rig.PAGE];
             new SplittableRandom(9).nextBytes(data);
@@ -70,8 +70,8 @@ class MirrorFailureTest {
     }
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void theLastWorkingDiskIsNeverFailedAndItsErrorsGoUp(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void theLastWorkingDiskIsNeverFailedAndItsErrorsGoUp(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             RamDisk rd0 = rig.disks.get(0);
             RamDisk rd1 = rig.disks.get(1);
@@ -98,7 +98,7 @@ class MirrorFailureTest {
 
     @Test
     void aWriteSucceedsWhenOneMirrorFailsItAndFailsWhenAllDo() throws Exception {
-        try (Raid1Rig rig = new Raid1Rig(StandardGuarantee.MEMPOOL_2_5_1, 2, MEMBER_SECTORS)) {
+        try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_2_5_1, 2, MEMBER_SECTORS)) {
             Page[] pages = rig.pages(1);
             byte[] data = new byte[Raid1Rig.PAGE];
             new SplittableRandom(2).nextBytes(data);

@@ -1,6 +1,6 @@
 package dev.kalloc.raid1;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.BlockLayer;
@@ -11,7 +11,6 @@ import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.page.testing.TinyMachines;
-import dev.kalloc.reservation.Reservations;
 import dev.kalloc.slab.SlabAllocator;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,22 +30,20 @@ final class Raid1Rig implements AutoCloseable {
 
     final Machine machine;
     final SlabAllocator slab;
-    final Reservations reservations;
     final Guarantee guarantee;
     final BioSet bios;
     final List<RamDisk> disks = new ArrayList<>();
     final Raid1Array array;
 
-    Raid1Rig(StandardGuarantee kind, int members, long memberSectors) {
+    Raid1Rig(GuaranteeKind kind, int members, long memberSectors) {
         this(kind, members, memberSectors, b -> b);
     }
 
-    Raid1Rig(StandardGuarantee kind, int members, long memberSectors, UnaryOperator<Raid1Array.Builder> options) {
+    Raid1Rig(GuaranteeKind kind, int members, long memberSectors, UnaryOperator<Raid1Array.Builder> options) {
         this.machine = Machine.boot(TinyMachines.normalOnly(4096).build());
         try {
             this.slab = SlabAllocator.boot(machine);
-            this.reservations = Reservations.boot(machine);
-            this.guarantee = kind.create(machine, reservations);
+            this.guarantee = kind.create(machine);
             this.bios = BioSet.builder(slab, guarantee).maxVecs(16).inFlight(64).create();
             for (int i = 0; i < members; i++) {
                 disks.add(RamDisk.create(machine, "rd" + i, memberSectors));

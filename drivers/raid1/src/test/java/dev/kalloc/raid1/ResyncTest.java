@@ -1,6 +1,6 @@
 package dev.kalloc.raid1;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.RamDisk;
@@ -22,8 +22,8 @@ class ResyncTest {
     static final long MEMBER_SECTORS = 8192 + 256; // 4 MiB of array: four windows of resync
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void resyncUnderLoadCompletesAndVerifies(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void resyncUnderLoadCompletesAndVerifies(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(11), 40);
@@ -69,8 +69,8 @@ class ResyncTest {
     }
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void aReplacementThatFailsAbortsItsResync(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void aReplacementThatFailsAbortsItsResync(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(21), 20);
@@ -102,8 +102,8 @@ class ResyncTest {
      * requested copies A whole.
      */
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void aTargetFailedAndReAddedDuringItsResyncIsNotActivatedWithStaleData(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void aTargetFailedAndReAddedDuringItsResyncIsNotActivatedWithStaleData(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(31), 20);
@@ -160,8 +160,8 @@ class ResyncTest {
      * again, the resync buffers are freed, the error is recorded, and a later resync works.
      */
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void anExceptionInTheResyncLeavesTheArrayWorking(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void anExceptionInTheResyncLeavesTheArrayWorking(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(41), 20);
