@@ -69,7 +69,7 @@ class MemoryPressureTest {
                 assertThat(rig.array.allocFailures()).isZero();
                 byte[] raw = new byte[Raid1Rig.PAGE];
                 for (int i = 0; i < n; i++) {
-                    rig.disks.get(1).readRaw(8L * i, raw, 0, raw.length);
+                    rig.disks().get(1).readRaw(8L * i, raw, 0, raw.length);
                     assertThat(raw[0]).isEqualTo((byte) (i + 1));
                 }
                 assertThat(rig.array.firstMismatch()).isEqualTo(-1);
@@ -97,7 +97,7 @@ class MemoryPressureTest {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, 4096 + 256, b -> b.nrR1Bios(1))) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(51), 10);
-            assertThat(rig.array.setFaulty(rig.disks.get(1))).isTrue();
+            assertThat(rig.array.setFaulty(rig.disks().get(1))).isTrue();
             rig.array.r1bioPoolCacheForTests().setFailslab(true);
             rig.slab.failslab().cacheFilter(true).ignoreGfpWait(false).attr().configure(100, 1, -1, 0, 1);
             Raid1Syncd syncd = rig.array.syncdForTests();

@@ -28,7 +28,7 @@ class MirrorErrorGateTest {
         try (Raid1Rig rig = new Raid1Rig(kind, 3, MEMBER_SECTORS)) {
             MirrorErrorGate gate = new MirrorErrorGate(rig.array);
             for (int i = 0; i < 3; i++) {
-                rig.disks.get(i).injectErrors(0.2, 100 + i, gate);
+                rig.disks().get(i).injectErrors(0.2, 100 + i, gate);
             }
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -52,7 +52,7 @@ class MirrorErrorGateTest {
             assertThat(gate.admitted()).isGreaterThanOrEqualTo(2);
             assertThat(gate.refusedLastCopy()).as("the last mirror drew errors and was spared").isPositive();
             long injected = 0;
-            for (RamDisk d : rig.disks) {
+            for (RamDisk d : rig.disks()) {
                 injected += d.ioErrors();
             }
             assertThat(injected).isEqualTo(gate.admitted());
@@ -64,7 +64,7 @@ class MirrorErrorGateTest {
     void withoutTheGateTheSameErrorsFailRequests() throws Exception {
         try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
             for (int i = 0; i < 3; i++) {
-                rig.disks.get(i).injectErrors(0.2, 100 + i);
+                rig.disks().get(i).injectErrors(0.2, 100 + i);
             }
             Page[] pages = rig.pages(1);
             byte[] data = new byte[Raid1Rig.PAGE];
@@ -89,12 +89,12 @@ class MirrorErrorGateTest {
         try (Raid1Rig rig = new Raid1Rig(kind, 3, MEMBER_SECTORS, b -> b.syncSpeedLimit(1))) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(1), 40);
-            rig.array.setFaulty(rig.disks.get(2));
+            rig.array.setFaulty(rig.disks().get(2));
             RamDisk spare = rig.newDisk("rd3", MEMBER_SECTORS);
             MirrorErrorGate gate = new MirrorErrorGate(rig.array);
             // Every bio draws an error: only the gate decides.
-            rig.disks.get(0).injectErrors(1, 1, gate);
-            rig.disks.get(1).injectErrors(1, 2, gate);
+            rig.disks().get(0).injectErrors(1, 1, gate);
+            rig.disks().get(1).injectErrors(1, 2, gate);
             spare.injectErrors(1, 3, gate);
             int slot = rig.array.hotAdd(spare);
             assertThat(rig.array.waitResyncBuffers()).isTrue();
@@ -127,7 +127,7 @@ class MirrorErrorGateTest {
         // and the spare; the resync ended, errors on rd0 and then rd1 were admitted because the
         // spare was in sync, and the write failed: 2.5.1 does not count a write-only copy.
         try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
-            rig.array.setFaulty(rig.disks.get(2));
+            rig.array.setFaulty(rig.disks().get(2));
             RamDisk spare = rig.newDisk("rd3", MEMBER_SECTORS);
             int slot = rig.array.hotAdd(spare);
             assertThat(rig.array.waitResync()).isTrue();
@@ -136,10 +136,10 @@ class MirrorErrorGateTest {
             MirrorInfo spareSlot = rig.array.conf().mirrors[slot];
             // What writeRequest does for a write issued while the slot was a resyncing spare.
             spareSlot.writesNotHeld.incrementAndGet();
-            assertThat(gate.claim(rig.disks.get(0))).as("rd1 holds every write in flight").isTrue();
-            assertThat(gate.claim(rig.disks.get(1))).as("the spare lacks a write in flight: rd1 is its last copy").isFalse();
+            assertThat(gate.claim(rig.disks().get(0))).as("rd1 holds every write in flight").isTrue();
+            assertThat(gate.claim(rig.disks().get(1))).as("the spare lacks a write in flight: rd1 is its last copy").isFalse();
             spareSlot.writesNotHeld.decrementAndGet();
-            assertThat(gate.claim(rig.disks.get(1))).as("that write ended: the spare holds everything").isTrue();
+            assertThat(gate.claim(rig.disks().get(1))).as("that write ended: the spare holds everything").isTrue();
         }
     }
 
@@ -147,9 +147,9 @@ class MirrorErrorGateTest {
     void aScheduledFailureIsRefusedOnTheLastGoodCopy() throws Exception {
         try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
             MirrorErrorGate gate = new MirrorErrorGate(rig.array);
-            RamDisk rd0 = rig.disks.get(0);
-            RamDisk rd1 = rig.disks.get(1);
-            RamDisk rd2 = rig.disks.get(2);
+            RamDisk rd0 = rig.disks().get(0);
+            RamDisk rd1 = rig.disks().get(1);
+            RamDisk rd2 = rig.disks().get(2);
             assertThat(gate.claim(rd2)).isTrue();
             assertThat(gate.claim(rd2)).as("claimed already").isTrue();
             assertThat(gate.claim(rd1)).isTrue();

@@ -53,7 +53,7 @@ class MirroredWritesTest {
             }
             rig.free(pages);
             int used = 0;
-            for (RamDisk d : rig.disks) {
+            for (RamDisk d : rig.disks()) {
                 used += d.reads() > 0 ? 1 : 0;
             }
             assertThat(used).as("mirrors read balancing sent reads to").isGreaterThanOrEqualTo(2);

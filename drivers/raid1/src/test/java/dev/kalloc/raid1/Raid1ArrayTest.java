@@ -18,7 +18,7 @@ class Raid1ArrayTest {
     void badMembersAreRefused() {
         try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.NONE, 2, 1024)) {
             Raid1Array.Builder b = Raid1Array.builder(rig.slab, rig.guarantee);
-            RamDisk rd0 = rig.disks.get(0);
+            RamDisk rd0 = rig.disks().get(0);
             assertThatThrownBy(() -> b.members(List.of())).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> b.members(rd0, rd0)).hasMessageContaining("twice");
             RamDisk tiny = rig.newDisk("tiny", 200);
@@ -37,11 +37,11 @@ class Raid1ArrayTest {
             assertThatThrownBy(() -> rig.array.hotAdd(spare)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("no failed slot");
             assertThatThrownBy(() -> rig.array.hotAdd(rig.newDisk("small", 800))).hasMessageContaining("needs 1024");
-            assertThatThrownBy(() -> rig.array.hotAdd(rig.disks.get(0))).hasMessageContaining("already a member");
+            assertThatThrownBy(() -> rig.array.hotAdd(rig.disks().get(0))).hasMessageContaining("already a member");
             assertThatThrownBy(() -> rig.array.hotAdd(null)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> rig.array.setFaulty(spare)).hasMessageContaining("not a member");
             assertThat(rig.array.status()).isEqualTo(" [2/2] [UU]");
-            assertThat(rig.array.members()).containsExactly(rig.disks.get(0), rig.disks.get(1));
+            assertThat(rig.array.members()).containsExactly(rig.disks().get(0), rig.disks().get(1));
             assertThat(rig.array.sectors()).isEqualTo(896);
         }
     }
@@ -95,7 +95,7 @@ class Raid1ArrayTest {
             data[7] = 7;
             assertThat(rig.write(16, data, pages)).isTrue();
             rig.array.waitIdle(); // the write's end-io ran before its r1bio went back
-            rig.disks.get(0).addBadRange(16, 8);
+            rig.disks().get(0).addBadRange(16, 8);
             Bio bio = rig.bios.bioAlloc(dev.kalloc.page.Gfp.GFP_NOIO, 1);
             bio.addPage(pages[0], Raid1Rig.PAGE, 0);
             int[] ended = new int[1];
@@ -104,17 +104,17 @@ class Raid1ArrayTest {
                 ended[0]++;
                 return 0;
             });
-            rig.disks.get(0).queue().setMakeRequestFn((q, b) -> {
+            rig.disks().get(0).queue().setMakeRequestFn((q, b) -> {
                 q.enqueue(b);
                 failedOnce.countDown();
             });
             dev.kalloc.bio.BlockLayer.submitBio(Bio.READ, bio);
             failedOnce.await();
-            rig.disks.get(0).close(); // drains: the failed read is on raid1d's list now
+            rig.disks().get(0).close(); // drains: the failed read is on raid1d's list now
             assertThat(rig.array.inFlight()).isEqualTo(1);
             assertThatThrownBy(rig.array::close).hasMessageContaining("no raid1d");
             assertThat(rig.array.runRaid1d()).isEqualTo(1);
-            rig.disks.get(1).close(); // drains the redirected read
+            rig.disks().get(1).close(); // drains the redirected read
             assertThat(ended[0]).isEqualTo(1);
             assertThat(bio.testFlag(Bio.BIO_UPTODATE)).isTrue();
             assertThat(rig.array.readRetries()).isEqualTo(1);
@@ -149,14 +149,14 @@ class Raid1ArrayTest {
     @Test
     void aHotAddAfterCloseBeganStoppingChangesNothing() {
         try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_2_5_1, 2, 1024)) {
-            RamDisk rd1 = rig.disks.get(1);
+            RamDisk rd1 = rig.disks().get(1);
             assertThat(rig.array.setFaulty(rd1)).isTrue();
             rig.array.syncdForTests().stop();
             RamDisk spare = rig.newDisk("rd2", 1024);
             assertThatThrownBy(() -> rig.array.hotAdd(spare)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("stopping");
             assertThat(rig.array.state(1)).isEqualTo(Raid1Array.MirrorState.FAULTY);
-            assertThat(rig.array.members()).containsExactly(rig.disks.get(0), rd1);
+            assertThat(rig.array.members()).containsExactly(rig.disks().get(0), rd1);
             assertThat(rig.array.resyncRunning()).isFalse();
             assertThat(spare.writes()).isZero();
         }
@@ -195,7 +195,7 @@ class Raid1ArrayTest {
     @Test
     void mdstatShowsMembersAndStates() {
         try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 3, 2048)) {
-            assertThat(rig.array.setFaulty(rig.disks.get(1))).isTrue();
+            assertThat(rig.array.setFaulty(rig.disks().get(1))).isTrue();
             assertThat(rig.array.mdstat()).isEqualTo(
                     "md0 : active raid1 rd2[2] rd1[1](F) rd0[0]\n      960 blocks [3/2] [U_U]\n");
             assertThat(rig.array.toString()).contains("3 mirrors", "mempool(modern)");

@@ -23,7 +23,7 @@ class ResyncSpeedLimitTest {
     @EnumSource(value = GuaranteeKind.class, names = {"MEMPOOL_MODERN", "RESERVATION", "NONE"})
     void aHeldResyncHasItsBuffersAndFinishesWhenTheLimitIsLifted(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS, b -> b.syncSpeedLimit(1))) {
-            rig.array.setFaulty(rig.disks.get(1));
+            rig.array.setFaulty(rig.disks().get(1));
             RamDisk spare = rig.newDisk("rd2", MEMBER_SECTORS);
             rig.array.hotAdd(spare);
             // NONE sets nothing aside: its "pool" is the page allocator, which has the pages now.
@@ -49,7 +49,7 @@ class ResyncSpeedLimitTest {
         long limitKiB = 8192;
         try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 2, MEMBER_SECTORS,
                 b -> b.syncSpeedLimit(limitKiB))) {
-            rig.array.setFaulty(rig.disks.get(1));
+            rig.array.setFaulty(rig.disks().get(1));
             long start = System.nanoTime();
             rig.array.hotAdd(rig.newDisk("rd2", MEMBER_SECTORS));
             assertThat(rig.array.waitResync()).isTrue();
@@ -66,7 +66,7 @@ class ResyncSpeedLimitTest {
     void closingTheArrayDoesNotWaitForAHeldResync() throws Exception {
         Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 2, MEMBER_SECTORS, b -> b.syncSpeedLimit(1));
         try {
-            rig.array.setFaulty(rig.disks.get(1));
+            rig.array.setFaulty(rig.disks().get(1));
             rig.array.hotAdd(rig.newDisk("rd2", MEMBER_SECTORS));
             assertThat(rig.array.waitResyncBuffers()).isTrue();
             assertTimeoutPreemptively(Duration.ofSeconds(5), rig.array::close);

@@ -28,7 +28,7 @@ class ResyncTest {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(11), 40);
             MirroredWritesTest.writeRandomly(rig, shadow, 1, new SplittableRandom(12), 40);
-            RamDisk rd1 = rig.disks.get(1);
+            RamDisk rd1 = rig.disks().get(1);
             rd1.failFrom(System.nanoTime());
             MirroredWritesTest.writeRandomly(rig, shadow, 1, new SplittableRandom(13), 20);
             assertThat(rig.array.status()).isEqualTo(" [2/1] [U_]");
@@ -56,7 +56,7 @@ class ResyncTest {
             assertThat(failure.get()).isNull();
             assertThat(ok).isTrue();
             assertThat(rig.array.status()).isEqualTo(" [2/2] [UU]");
-            assertThat(rig.array.members()).containsExactly(rig.disks.get(0), rd2);
+            assertThat(rig.array.members()).containsExactly(rig.disks().get(0), rd2);
             assertThat(rig.array.resyncedSectors()).isEqualTo(rig.array.sectors());
             assertThat(rig.array.resyncsCompleted()).isEqualTo(1);
             assertThat(rig.array.firstMismatch()).isEqualTo(-1);
@@ -74,7 +74,7 @@ class ResyncTest {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(21), 20);
-            assertThat(rig.array.setFaulty(rig.disks.get(1))).isTrue();
+            assertThat(rig.array.setFaulty(rig.disks().get(1))).isTrue();
             RamDisk bad = rig.newDisk("rd2", MEMBER_SECTORS);
             bad.addBadRange(4096, 8);
             rig.array.hotAdd(bad);
@@ -107,8 +107,8 @@ class ResyncTest {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(31), 20);
-            RamDisk rd0 = rig.disks.get(0);
-            assertThat(rig.array.setFaulty(rig.disks.get(1))).isTrue();
+            RamDisk rd0 = rig.disks().get(0);
+            assertThat(rig.array.setFaulty(rig.disks().get(1))).isTrue();
             RamDisk a = rig.newDisk("rdA", MEMBER_SECTORS);
             RamDisk b = rig.newDisk("rdB", MEMBER_SECTORS);
             Raid1Syncd syncd = rig.array.syncdForTests();
@@ -165,7 +165,7 @@ class ResyncTest {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(41), 20);
-            RamDisk rd1 = rig.disks.get(1);
+            RamDisk rd1 = rig.disks().get(1);
             assertThat(rig.array.setFaulty(rd1)).isTrue();
             Raid1Syncd syncd = rig.array.syncdForTests();
             IllegalStateException injected = new IllegalStateException("injected md_do_sync failure");
