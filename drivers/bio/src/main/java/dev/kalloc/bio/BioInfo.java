@@ -29,7 +29,7 @@ public final class BioInfo {
                 + "   <endios>   <errors> : vecs      <1>      <4>     <16>     <64>    <128>    <256>\n");
         for (BioSet s : sets) {
             sb.append(String.format(Locale.ROOT, "%-14s %-12s %9d %8d %10d %10d %10d %10d %10d %10d : vecs",
-                    s.name(), s.guarantee().kind().label(), s.poolEntries(), s.inUse(), s.allocs(),
+                    s.name(), s.guarantee().kind().design(), s.poolEntries(), s.inUse(), s.allocs(),
                     s.allocFailures(), s.frees(), s.clones(), s.endios(), s.errors()));
             for (int i = 0; i < BioSet.BIOVEC_NR_POOLS; i++) {
                 sb.append(String.format(Locale.ROOT, " %8s", i < s.nrVecClasses() ? Long.toString(s.vecAllocs(i)) : "-"));

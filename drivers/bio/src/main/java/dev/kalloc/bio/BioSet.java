@@ -1,9 +1,7 @@
 package dev.kalloc.bio;
 
-import dev.kalloc.mempool.SlabMempools;
 import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
-import dev.kalloc.reservation.ReservationSizing;
 import dev.kalloc.slab.KmemCache;
 import dev.kalloc.slab.SlabAllocator;
 import dev.kalloc.slab.SlabFlags;
@@ -107,10 +105,7 @@ public final class BioSet {
         ElementSource<Bio> bios = null;
         int made = 0;
         try {
-            boolean rsv = guarantee.kind() == Guarantee.Kind.RESERVATION;
-            bios = guarantee.source(name, rsv ? inFlight : poolEntries,
-                    ReservationSizing.slabObjects(machine, bioCache, inFlight),
-                    SlabMempools.allocSlab(bioCache), SlabMempools.freeSlab(bioCache));
+            bios = guarantee.source(name, Elements.slabObjects(bioCache, inFlight).prealloc(poolEntries));
             for (; made < nrClasses; made++) {
                 int nr = BVEC_POOL_SIZES[made];
                 String cname = vecCacheName(name, nr);
@@ -118,9 +113,7 @@ public final class BioSet {
                         SlabFlags.SLAB_HWCACHE_ALIGN, null, null, slot -> new BioVec(slot, nr));
                 vecCaches[made] = c;
                 int entries = made >= scale ? Math.max(1, poolEntries / 2) : poolEntries;
-                vecSources[made] = guarantee.source(cname, rsv ? inFlight : entries,
-                        ReservationSizing.slabObjects(machine, c, inFlight),
-                        SlabMempools.allocSlab(c), SlabMempools.freeSlab(c));
+                vecSources[made] = guarantee.source(cname, Elements.slabObjects(c, inFlight).prealloc(entries));
             }
         } catch (RuntimeException e) {
             undo(bios, made);
@@ -159,9 +152,9 @@ public final class BioSet {
      *
      * <p>Context: may sleep iff {@code gfp} has {@code __GFP_WAIT}, then not from interrupt
      * context. Failure: returns null if {@code nrVecs} is outside [0, maxVecs], or if either
-     * allocation fails, which the set's guarantee rules out for a sleeping {@code gfp} on
-     * {@link Guarantee.Kind#MEMPOOL} (and on {@link Guarantee.Kind#RESERVATION} within its
-     * in-flight limit), and allows on {@link Guarantee.Kind#NONE}.
+     * allocation fails, which the set's guarantee rules out for a sleeping {@code gfp} on a
+     * mempool (and on {@link GuaranteeKind#RESERVATION} within its in-flight limit), and allows
+     * on {@link GuaranteeKind#NONE}.
      *
      * @throws IllegalStateException if the set has been destroyed
      */
@@ -448,7 +441,11 @@ public final class BioSet {
             return this;
         }
 
-        /** Pool entries (mempool guarantee); default scaled by memory as later 2.5 does. */
+        /**
+         * Pool entries: the bios (and small vectors) a guarantee that pre-allocates keeps ready
+         * ({@link Elements#prealloc()}: a mempool's {@code min_nr}); default scaled by memory as
+         * later 2.5 does.
+         */
         public Builder poolEntries(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("poolEntries " + n + ": at least 1");
@@ -457,7 +454,10 @@ public final class BioSet {
             return this;
         }
 
-        /** Bios (and vectors of each class) in flight at once, for the reservation's size; default the pool entries. */
+        /**
+         * Bios (and vectors of each class) in flight at once, at worst ({@link Elements#count()}:
+         * what a reservation is sized for and limits); default the pool entries.
+         */
         public Builder inFlight(int n) {
             if (n < 1) {
                 throw new IllegalArgumentException("inFlight " + n + ": at least 1");

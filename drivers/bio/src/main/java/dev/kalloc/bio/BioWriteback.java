@@ -18,7 +18,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * and {@code writepage} must allocate a bio to do it.
  *
  * <p>Allocation is {@code GFP_NOIO}, as the {@code writepage} contract asks. If the bio set cannot
- * supply a bio (only possible on {@link Guarantee.Kind#NONE}, or with the machine's OOM policy
+ * supply a bio (only possible on {@link GuaranteeKind#NONE}, or with the machine's OOM policy
  * failing), the writeback fails at once: the page goes back to dirty with {@code PG_error}, as a
  * failed write does, and {@link #allocFailures()} counts it. With an OOM policy that waits, the
  * allocation stalls instead, which the machine's OOM listeners see.

@@ -19,9 +19,10 @@ public interface ElementSource<E> {
      *
      * <p>Context: may sleep iff {@code gfp} has {@code __GFP_WAIT} (then not from interrupt
      * context). Failure: an atomic {@code gfp} may always return null. With a sleeping
-     * {@code gfp}, {@link Guarantee.Kind#MEMPOOL} never returns null; {@link Guarantee.Kind#RESERVATION}
-     * returns null only in the cases its reservation documents (beyond the reserved quota);
-     * {@link Guarantee.Kind#NONE} returns null whenever the allocator does.
+     * {@code gfp}, a mempool ({@link GuaranteeKind#isMempool()}) never returns null;
+     * {@link GuaranteeKind#RESERVATION} returns null only in the cases its reservation documents
+     * (beyond the reserved quota); {@link GuaranteeKind#NONE} returns null whenever the allocator
+     * does.
      *
      * @return the element, or null (see above)
      */
@@ -48,7 +49,7 @@ public interface ElementSource<E> {
     String name();
 
     /** Which guarantee backs this source. */
-    Guarantee.Kind kind();
+    GuaranteeKind kind();
 
     /** Elements currently allocated and not yet freed. */
     long outstanding();

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class BioInfoTest {
     @Test
     void viewsMatchTheGoldenFile() throws Exception {
-        try (BioRig rig = new BioRig(TinyMachines.normalOnly(1024), Guarantee.Kind.MEMPOOL, b -> b, 128,
+        try (BioRig rig = new BioRig(TinyMachines.normalOnly(1024), GuaranteeKind.MEMPOOL_2_5_1, b -> b, 128,
                 Duration.ZERO)) {
             BioSet none = BioSet.builder(rig.slab, Guarantees.none()).name("plain").maxVecs(16).create();
             Page page = rig.machine.pageAlloc().allocPage(Gfp.GFP_KERNEL);

@@ -1,86 +1,29 @@
 package dev.kalloc.bio;
 
-import dev.kalloc.mempool.MempoolPolicy;
-import dev.kalloc.page.Machine;
+import dev.kalloc.bio.testing.DriverRig;
 import dev.kalloc.page.MachineConfig;
-import dev.kalloc.page.Page;
-import dev.kalloc.page.PhysicalMemory;
-import dev.kalloc.reservation.Reservations;
-import dev.kalloc.slab.SlabAllocator;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
-/** A booted machine with a slab allocator, one bio set on a chosen guarantee, and one RAM disk. */
-final class BioRig implements AutoCloseable {
-    final Machine machine;
-    final SlabAllocator slab;
-    final Reservations reservations;
+/** A {@link DriverRig} with one bio set on a chosen guarantee and one RAM disk, {@code rd0}. */
+final class BioRig extends DriverRig {
     final BioSet set;
     final RamDisk disk;
 
-    BioRig(MachineConfig.Builder config, Guarantee.Kind kind, UnaryOperator<BioSet.Builder> options, long sectors,
+    BioRig(MachineConfig.Builder config, GuaranteeKind kind, UnaryOperator<BioSet.Builder> options, long sectors,
             Duration serviceTime) {
-        this(config, kind, MempoolPolicy.LINUX_2_5_1, options, sectors, serviceTime);
-    }
-
-    /** As above, with the mempool policy a {@code MEMPOOL} guarantee uses. */
-    BioRig(MachineConfig.Builder config, Guarantee.Kind kind, MempoolPolicy policy, UnaryOperator<BioSet.Builder> options,
-            long sectors, Duration serviceTime) {
-        this.machine = Machine.boot(config.build());
+        super(config);
         try {
-            this.slab = SlabAllocator.boot(machine);
-            this.reservations = Reservations.boot(machine);
-            this.set = options.apply(BioSet.builder(slab, guarantee(kind, policy))).create();
-            this.disk = RamDisk.create(machine, "rd0", sectors, serviceTime);
+            this.set = options.apply(BioSet.builder(slab, guarantee(kind))).create();
+            this.disk = newDisk("rd0", sectors, serviceTime);
         } catch (RuntimeException | Error e) {
-            machine.close();
+            close();
             throw e;
         }
     }
 
-    Guarantee guarantee(Guarantee.Kind kind, MempoolPolicy policy) {
-        switch (kind) {
-            case MEMPOOL:
-                return Guarantees.mempool(machine, policy);
-            case RESERVATION:
-                return Guarantees.reservation(reservations);
-            default:
-                return Guarantees.none();
-        }
-    }
-
-    /** Submits {@code bio} and waits for its completion; the caller keeps its reference. */
-    static boolean submitAndWait(int rw, Bio bio) throws InterruptedException {
-        CountDownLatch latch = new CountDownLatch(1);
-        bio.setPrivate(latch).setEndIo((b, n) -> {
-            ((CountDownLatch) b.privateData()).countDown();
-            return 0;
-        });
-        BlockLayer.submitBio(rw, bio);
-        if (!latch.await(10, TimeUnit.SECONDS)) {
-            throw new AssertionError("no completion for " + bio);
-        }
-        return bio.testFlag(Bio.BIO_UPTODATE);
-    }
-
-    void fill(Page page, byte[] data) {
-        machine.memory().write(page.physAddr(), data, 0, PhysicalMemory.PAGE_SIZE);
-    }
-
-    byte[] contents(Page page) {
-        byte[] b = new byte[PhysicalMemory.PAGE_SIZE];
-        machine.memory().read(page.physAddr(), b, 0, b.length);
-        return b;
-    }
-
-    @Override
-    public void close() {
-        try {
-            disk.close();
-        } finally {
-            machine.close();
-        }
+    /** A guarantee of {@code kind} on the rig's machine. */
+    Guarantee guarantee(GuaranteeKind kind) {
+        return kind.create(machine);
     }
 }

@@ -21,7 +21,7 @@ class BioTest {
 
     @BeforeEach
     void boot() {
-        rig = new BioRig(TinyMachines.normalOnly(1024), Guarantee.Kind.MEMPOOL, b -> b, 64, Duration.ZERO);
+        rig = new BioRig(TinyMachines.normalOnly(1024), GuaranteeKind.MEMPOOL_2_5_1, b -> b, 64, Duration.ZERO);
         set = rig.set;
     }
 
@@ -226,9 +226,9 @@ class BioTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Guarantee.Kind.class)
-    void everyGuaranteeAllocatesAndFrees(Guarantee.Kind kind) {
-        BioSet s = BioSet.builder(rig.slab, rig.guarantee(kind, dev.kalloc.mempool.MempoolPolicy.MODERN)).name("g")
+    @EnumSource(value = GuaranteeKind.class, names = {"MEMPOOL_MODERN", "RESERVATION", "NONE"})
+    void everyGuaranteeAllocatesAndFrees(GuaranteeKind kind) {
+        BioSet s = BioSet.builder(rig.slab, rig.guarantee(kind)).name("g")
                 .maxVecs(16).poolEntries(2).inFlight(8).create();
         assertThat(s.guarantee().kind()).isEqualTo(kind);
         Bio[] bios = new Bio[6];
@@ -246,7 +246,7 @@ class BioTest {
 
     @Test
     void reservationEnforcesItsInFlightLimit() throws Exception {
-        BioSet s = BioSet.builder(rig.slab, rig.guarantee(Guarantee.Kind.RESERVATION, null)).name("r").maxVecs(1)
+        BioSet s = BioSet.builder(rig.slab, rig.guarantee(GuaranteeKind.RESERVATION)).name("r").maxVecs(1)
                 .inFlight(2).create();
         Bio a = s.bioAlloc(Gfp.GFP_NOIO, 1);
         Bio b = s.bioAlloc(Gfp.GFP_NOIO, 1);

@@ -21,7 +21,7 @@ class BlockLayerTest {
 
     @BeforeEach
     void boot() {
-        rig = new BioRig(TinyMachines.normalOnly(1024), Guarantee.Kind.MEMPOOL, b -> b, 256, Duration.ZERO);
+        rig = new BioRig(TinyMachines.normalOnly(1024), GuaranteeKind.MEMPOOL_2_5_1, b -> b, 256, Duration.ZERO);
         page = rig.machine.pageAlloc().allocPage(Gfp.GFP_KERNEL);
     }
 

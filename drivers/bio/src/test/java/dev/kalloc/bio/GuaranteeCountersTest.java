@@ -3,9 +3,7 @@ package dev.kalloc.bio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
-import dev.kalloc.mempool.MempoolAllocFn;
 import dev.kalloc.mempool.MempoolPolicy;
-import dev.kalloc.mempool.Mempools;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
@@ -31,10 +29,11 @@ import org.junit.jupiter.api.Test;
 class GuaranteeCountersTest {
     private static final int MIN_NR = 4;
 
-    /** An allocator over pages that returns null while {@code failing} is set. */
-    private static MempoolAllocFn<Page> failable(Machine m, AtomicBoolean failing) {
-        MempoolAllocFn<Page> pages = Mempools.allocPages(m, 0);
-        return gfp -> failing.get() ? null : pages.alloc(gfp);
+    /** {@link #MIN_NR} pages, allocated by {@code alloc_pages} unless {@code failing} is set. */
+    private static Elements<Page> failable(Machine m, AtomicBoolean failing) {
+        Elements<Page> pages = Elements.pages(m, MIN_NR, 0);
+        ElementAllocFn<Page> alloc = pages.alloc();
+        return pages.allocatedBy(gfp -> failing.get() ? null : alloc.alloc(gfp), pages.free());
     }
 
     /**
@@ -48,8 +47,7 @@ class GuaranteeCountersTest {
                     Guarantees.mempool(m, MempoolPolicy.MODERN), Guarantees.reservation(Reservations.boot(m)),
                     Guarantees.none());
             for (Guarantee g : guarantees) {
-                ElementSource<Page> src = g.source("pages", MIN_NR, MIN_NR, Mempools.allocPages(m, 0),
-                        Mempools.freePages(m, 0));
+                ElementSource<Page> src = g.source("pages", Elements.pages(m, MIN_NR, 0));
                 Page held = src.alloc(Gfp.GFP_KERNEL);
                 Map<String, Long> before = src.counters();
                 src.free(null);
@@ -68,7 +66,7 @@ class GuaranteeCountersTest {
         try (Machine m = Machine.boot(TinyMachines.normalOnly(1024).build())) {
             AtomicBoolean failing = new AtomicBoolean();
             ElementSource<Page> src = Guarantees.mempool(m, MempoolPolicy.LINUX_2_5_1)
-                    .source("pages", MIN_NR, MIN_NR, failable(m, failing), Mempools.freePages(m, 0));
+                    .source("pages", failable(m, failing));
             assertThat(src.counters()).containsExactly(entry("served_nowait", 0L), entry("served_half_full", 0L),
                     entry("served_full_gfp", 0L), entry("served_nonempty", 0L), entry("served_waited", 0L),
                     entry("freed_to_pool", 0L), entry("freed_to_alloc", 0L), entry("waits", 0L),
@@ -121,8 +119,11 @@ class GuaranteeCountersTest {
                 MemoryHog hog = new MemoryHog(m, "hog")) {
             Reservations rs = Reservations.boot(m);
             hog.fillClean(600);
+            // An in-flight limit of 2 under a reservation of MIN_NR pages: elements described as
+            // two pages each, of which the allocator takes one, so that the reserve outlasts the limit.
+            Elements<Page> pages = Elements.pages(m, 2, 0);
             ElementSource<Page> src = Guarantees.reservation(rs)
-                    .source("pages", 2, MIN_NR, Mempools.allocPages(m, 0), Mempools.freePages(m, 0));
+                    .source("pages", pages.allocatedBy(pages.alloc(), pages.free()).perElement(MIN_NR / 2));
             assertThat(src.counters()).containsExactly(entry("served_free", 0L), entry("served_after_drop", 0L),
                     entry("dropped_clean", 0L), entry("pinned_waits", 0L), entry("reserve_failures", 0L),
                     entry("limit_waits", 0L), entry("limit_wait_ns", 0L), entry("failures", 0L),
@@ -168,8 +169,7 @@ class GuaranteeCountersTest {
     void noneCountsOnlyItsFailures() {
         try (Machine m = Machine.boot(TinyMachines.normalOnly(1024).build())) {
             AtomicBoolean failing = new AtomicBoolean();
-            ElementSource<Page> src = Guarantees.none().source("pages", MIN_NR, MIN_NR, failable(m, failing),
-                    Mempools.freePages(m, 0));
+            ElementSource<Page> src = Guarantees.none().source("pages", failable(m, failing));
             assertThat(src.counters()).containsExactly(entry("failures", 0L));
             src.free(src.alloc(Gfp.GFP_KERNEL));
             failing.set(true);

@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** Once warm, bio_alloc / bio_clone / bio_put allocate nothing on the Java heap. */
 class NoGarbageTest {
     @ParameterizedTest
-    @EnumSource(value = Guarantee.Kind.class, names = {"MEMPOOL", "NONE"})
-    void warmAllocAndPutCostNothing(Guarantee.Kind kind) {
+    @EnumSource(value = GuaranteeKind.class, names = {"MEMPOOL_2_5_1", "NONE"})
+    void warmAllocAndPutCostNothing(GuaranteeKind kind) {
         try (BioRig rig = new BioRig(TinyMachines.normalOnly(1024), kind, b -> b.maxVecs(16), 64, Duration.ZERO)) {
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             for (int i = 0; i < 20_000; i++) {

@@ -2,7 +2,6 @@ package dev.kalloc.bio;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.mempool.MempoolPolicy;
 import dev.kalloc.page.AddressSpace;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.MachineConfig;
@@ -38,7 +37,7 @@ class WritebackDeadlockTest {
         final List<Long> crc = new ArrayList<>();
     }
 
-    private static BioRig rig(Guarantee.Kind kind, OomPolicy oom) {
+    private static BioRig rig(GuaranteeKind kind, OomPolicy oom) {
         MachineConfig.Builder cfg = TinyMachines.normalOnly(PAGES).oomPolicy(oom);
         return new BioRig(cfg, kind, b -> b.name("wb").maxVecs(1).poolEntries(4).inFlight(4),
                 (long) PAGES * BioWriteback.SECTORS_PER_PAGE, Duration.ofMillis(1));
@@ -76,7 +75,7 @@ class WritebackDeadlockTest {
 
     @Test
     void noneFailsWritebackWhenMemoryIsFull() throws Exception {
-        try (BioRig rig = rig(Guarantee.Kind.NONE, OomPolicy.failAfter(1))) {
+        try (BioRig rig = rig(GuaranteeKind.NONE, OomPolicy.failAfter(1))) {
             BioWriteback wb = new BioWriteback(rig.set, rig.disk);
             Filled f = fill(rig, new AddressSpace("file", wb));
             assertThat(f.dirty.size()).isGreaterThan(PAGES * 9 / 10);
@@ -93,7 +92,7 @@ class WritebackDeadlockTest {
 
     @Test
     void noneStallsWritebackWhenAllocationsWaitAndTheStallIsSeen() throws Exception {
-        try (BioRig rig = rig(Guarantee.Kind.NONE, OomPolicy.waitForFree())) {
+        try (BioRig rig = rig(GuaranteeKind.NONE, OomPolicy.waitForFree())) {
             List<Page> spare = new ArrayList<>();
             for (int i = 0; i < 64; i++) {
                 spare.add(rig.machine.pageAlloc().allocPage(Gfp.GFP_KERNEL));
@@ -132,7 +131,7 @@ class WritebackDeadlockTest {
     @Test
     void modernMempoolWritebackCompletesWhenAllocationsWait() throws Exception {
         MachineConfig.Builder cfg = TinyMachines.normalOnly(PAGES).oomPolicy(OomPolicy.waitForFree());
-        try (BioRig rig = new BioRig(cfg, Guarantee.Kind.MEMPOOL, MempoolPolicy.MODERN,
+        try (BioRig rig = new BioRig(cfg, GuaranteeKind.MEMPOOL_MODERN,
                 b -> b.name("wb").maxVecs(1).poolEntries(4).inFlight(4), (long) PAGES * BioWriteback.SECTORS_PER_PAGE,
                 Duration.ofMillis(1))) {
             BioWriteback wb = new BioWriteback(rig.set, rig.disk);
@@ -155,7 +154,7 @@ class WritebackDeadlockTest {
 
     @Test
     void aFailedWriteLeavesThePageDirtyWithAnError() throws Exception {
-        try (BioRig rig = rig(Guarantee.Kind.MEMPOOL, OomPolicy.failAfter(1))) {
+        try (BioRig rig = rig(GuaranteeKind.MEMPOOL_2_5_1, OomPolicy.failAfter(1))) {
             BioWriteback wb = new BioWriteback(rig.set, rig.disk);
             AddressSpace file = new AddressSpace("file", wb);
             PageCache pc = rig.machine.pageCache();
@@ -179,8 +178,8 @@ class WritebackDeadlockTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Guarantee.Kind.class, names = {"MEMPOOL", "RESERVATION"})
-    void guaranteedWritebackAlwaysCompletes(Guarantee.Kind kind) throws Exception {
+    @EnumSource(value = GuaranteeKind.class, names = {"MEMPOOL_2_5_1", "RESERVATION"})
+    void guaranteedWritebackAlwaysCompletes(GuaranteeKind kind) throws Exception {
         try (BioRig rig = rig(kind, OomPolicy.failAfter(1))) {
             BioWriteback wb = new BioWriteback(rig.set, rig.disk);
             Filled f = fill(rig, new AddressSpace("file", wb));

@@ -5,10 +5,9 @@ import dev.kalloc.bio.BioEndIo;
 import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.BioVec;
 import dev.kalloc.bio.ElementSource;
+import dev.kalloc.bio.Elements;
 import dev.kalloc.bio.Guarantee;
 import dev.kalloc.bio.RequestQueue;
-import dev.kalloc.mempool.MempoolAllocFn;
-import dev.kalloc.mempool.Mempools;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
@@ -27,7 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Usage, as a driver (or the workload) sets it up:
  * <pre>{@code
  * Highmem hm = Highmem.boot(machine);
- * Bounce bounce = Bounce.init(hm, Guarantees.mempool(machine, MempoolPolicy.LINUX_2_5_1), slab); // slab: SlabAllocator
+ * Bounce bounce = Bounce.init(hm, GuaranteeKind.MEMPOOL_2_5_1.create(machine), slab); // slab: SlabAllocator
  * bounce.blkQueueBounceLimit(disk.queue(), bounce.bounceHigh());  // or bounceIsa(), or an address
  * BlockLayer.submitBio(Bio.WRITE, bio);                            // bounced transparently if needed
  * long bounced = bounce.pagesBounced();
@@ -39,12 +38,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code page_pool} ({@link #POOL_SIZE} pages) is created by {@link #init} only if the machine
  * has highmem ({@code init_emergency_pool}); {@code isa_page_pool} ({@link #ISA_POOL_SIZE} pages)
  * on the first queue given an ISA limit ({@code init_emergency_isa_pool}, idempotent). Both are
- * {@link ElementSource}s of the chosen {@link Guarantee} over {@code alloc_page}/
- * {@code __free_page}, with as many reserved pages as pool elements; which zone a page comes
- * from is the queue's {@code bounce_gfp} ({@code GFP_NOHIGHIO}, or {@code GFP_NOIO | GFP_DMA}).
- * The ISA pool also ORs {@code __GFP_DMA} into every allocation of its own (later 2.5's
- * {@code pool_data}), so its reserve is ZONE_DMA pages, and a reservation behind it is taken
- * against ZONE_DMA: a reserve an ISA device cannot reach would be no reserve.
+ * {@link ElementSource}s of the chosen {@link Guarantee}, described to it as that many order-0
+ * pages ({@code alloc_page}/{@code __free_page}); the guarantee sizes itself from that (a pool of
+ * as many pages, or a reservation of as many pages). Which zone a page comes from is the queue's
+ * {@code bounce_gfp} ({@code GFP_NOHIGHIO}, or {@code GFP_NOIO | GFP_DMA}). The ISA pool's pages
+ * are described as ZONE_DMA pages, so that {@code __GFP_DMA} is ORed into every allocation of its
+ * own (later 2.5's {@code pool_data}): its reserve is ZONE_DMA pages, and a reservation behind it
+ * is taken against ZONE_DMA: a reserve an ISA device cannot reach would be no reserve.
  *
  * <h2>The bounce bio set</h2>
  * {@link #init(Highmem, Guarantee, SlabAllocator)} gives the bounce bios a private bio set on the
@@ -189,17 +189,16 @@ public final class Bounce {
     }
 
     /**
-     * A pool of {@code pages} pages over {@code page_pool_alloc}/{@code page_pool_free}.
-     * {@code poolData} is the later-2.5 {@code pool_data}: {@code __GFP_DMA} for the ISA pool,
-     * ORed into every mask the pool allocates with, the prefill's {@code GFP_KERNEL} included, so
-     * that the reserve itself lies in ZONE_DMA (with a bare {@code alloc_page} the prefill took
-     * ZONE_NORMAL pages, which an ISA device cannot reach, and a bounce served from the reserve
-     * went to the device above its limit). A reservation is taken against the same zones.
+     * A pool of {@code pages} pages over {@code page_pool_alloc}/{@code page_pool_free}: that
+     * many order-0 pages from the zones {@code poolData} selects, the later-2.5 {@code pool_data}
+     * ({@code __GFP_DMA} for the ISA pool). The guarantee ORs it into every mask it allocates
+     * with, the prefill's {@code GFP_KERNEL} included, so that the reserve itself lies in ZONE_DMA
+     * (with a bare {@code alloc_page} the prefill took ZONE_NORMAL pages, which an ISA device
+     * cannot reach, and a bounce served from the reserve went to the device above its limit),
+     * and a reservation is taken against the same zones.
      */
     private ElementSource<Page> newPool(String name, int pages, int poolData) {
-        MempoolAllocFn<Page> alloc = poolData == 0 ? Mempools.allocPages(machine, 0)
-                : gfp -> machine.pageAlloc().allocPages(gfp | poolData, 0);
-        return guarantee.source(name, pages, pages, Gfp.GFP_NOIO | poolData, alloc, Mempools.freePages(machine, 0));
+        return guarantee.source(name, Elements.pages(machine, pages, 0, poolData));
     }
 
     /** {@code init_emergency_isa_pool}: creates the ISA pool once, in ZONE_DMA. May sleep. */

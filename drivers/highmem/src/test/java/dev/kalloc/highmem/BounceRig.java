@@ -1,51 +1,39 @@
 package dev.kalloc.highmem;
 
-import dev.kalloc.bio.StandardGuarantee;
-import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioSet;
-import dev.kalloc.bio.BlockLayer;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.bio.RamDisk;
-import dev.kalloc.page.Machine;
+import dev.kalloc.bio.testing.DriverRig;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.Zone;
 import dev.kalloc.page.testing.TinyMachines;
-import dev.kalloc.reservation.Reservations;
-import dev.kalloc.slab.SlabAllocator;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A 16 MiB machine in three zones (DMA [0, 2 MiB), Normal [2, 8 MiB), HighMem [8, 16 MiB)), a
- * slab allocator, a bio set and the bounce buffers (with their private bounce bio set) on one
- * guarantee, highmem with a small window,
- * and a RAM disk. The allocated page count of every zone is taken once the slab allocator is up, before the
- * highmem, bio and bounce set-up, so
- * {@link #checkConservation} can tell that every page came back.
+ * A {@link DriverRig} on a 16 MiB machine in three zones (DMA [0, 2 MiB), Normal [2, 8 MiB),
+ * HighMem [8, 16 MiB)), with a bio set and the bounce buffers (with their private bounce bio set)
+ * on one guarantee, highmem with a small window, and a RAM disk. The allocated page count of
+ * every zone is taken once the slab allocator is up, before the highmem, bio and bounce set-up,
+ * so {@link #checkConservation} can tell that every page came back.
  */
-final class BounceRig implements AutoCloseable {
+final class BounceRig extends DriverRig {
     static final long MEMORY = 16 * MachineConfig.MiB;
     static final int SECTORS = 4096; // 2 MiB
 
-    final Machine machine;
     final long[] baseline = new long[Zone.MAX_NR_ZONES];
     long baselineSlab;
-    final SlabAllocator slab;
-    final Reservations reservations;
     final Highmem highmem;
     final BioSet set;
     final Bounce bounce;
     final RamDisk disk;
 
-    BounceRig(StandardGuarantee g) {
+    BounceRig(GuaranteeKind g) {
         this(g, TinyMachines.threeZones().memory(MEMORY).zoneLimits(2 * MachineConfig.MiB, 8 * MachineConfig.MiB));
     }
 
-    BounceRig(StandardGuarantee g, MachineConfig.Builder config) {
-        this.machine = Machine.boot(config.build());
+    BounceRig(GuaranteeKind g, MachineConfig.Builder config) {
+        super(config);
         try {
-            this.slab = SlabAllocator.boot(machine);
-            this.reservations = Reservations.boot(machine);
             machine.pageAlloc().drainAllPages();
             for (int z = 0; z < Zone.MAX_NR_ZONES; z++) {
                 Zone zone = machine.zone(z);
@@ -53,27 +41,13 @@ final class BounceRig implements AutoCloseable {
             }
             baselineSlab = slab.slabPages();
             this.highmem = Highmem.boot(machine, 16);
-            this.set = BioSet.builder(slab, g.create(machine, reservations)).maxVecs(16).inFlight(16).create();
-            this.bounce = Bounce.init(highmem, g.create(machine, reservations), slab);
-            this.disk = RamDisk.create(machine, "rd0", SECTORS, Duration.ZERO);
+            this.set = BioSet.builder(slab, g.create(machine)).maxVecs(16).inFlight(16).create();
+            this.bounce = Bounce.init(highmem, g.create(machine), slab);
+            this.disk = newDisk("rd0", SECTORS, Duration.ZERO);
         } catch (RuntimeException | Error e) {
-            machine.close();
+            close();
             throw e;
         }
-    }
-
-    /** Submits {@code bio} and waits for its completion; the caller keeps its reference. */
-    static boolean submitAndWait(int rw, Bio bio) throws InterruptedException {
-        CountDownLatch latch = new CountDownLatch(1);
-        bio.setPrivate(latch).setEndIo((b, n) -> {
-            ((CountDownLatch) b.privateData()).countDown();
-            return 0;
-        });
-        BlockLayer.submitBio(rw, bio);
-        if (!latch.await(30, TimeUnit.SECONDS)) {
-            throw new AssertionError("no completion for " + bio);
-        }
-        return bio.testFlag(Bio.BIO_UPTODATE);
     }
 
     /**
@@ -102,15 +76,6 @@ final class BounceRig implements AutoCloseable {
         if (lowNow != lowThen) {
             throw new AssertionError("low memory: " + lowNow + " non-slab pages allocated, " + lowThen
                     + " at the baseline");
-        }
-    }
-
-    @Override
-    public void close() {
-        try {
-            disk.close();
-        } finally {
-            machine.close();
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.kalloc.highmem;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -39,8 +39,8 @@ class BounceTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StandardGuarantee.class)
-    void failedReadCompletesTheOriginalWithErrorLeavesItsPageAndFreesTheBouncePages(StandardGuarantee g)
+    @EnumSource(GuaranteeKind.class)
+    void failedReadCompletesTheOriginalWithErrorLeavesItsPageAndFreesTheBouncePages(GuaranteeKind g)
             throws Exception {
         try (BounceRig rig = new BounceRig(g)) {
             rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceHigh());
@@ -65,8 +65,8 @@ class BounceTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StandardGuarantee.class)
-    void failedWriteCompletesTheOriginalWithError(StandardGuarantee g) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void failedWriteCompletesTheOriginalWithError(GuaranteeKind g) throws Exception {
         try (BounceRig rig = new BounceRig(g)) {
             rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceHigh());
             rig.disk.addBadRange(8, 8);
@@ -83,8 +83,8 @@ class BounceTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StandardGuarantee.class)
-    void mixedBioBouncesOnlyTheHighSegmentsAndKeepsEveryOffset(StandardGuarantee g) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void mixedBioBouncesOnlyTheHighSegmentsAndKeepsEveryOffset(GuaranteeKind g) throws Exception {
         try (BounceRig rig = new BounceRig(g)) {
             rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceHigh());
             Page low = rig.machine.pageAlloc().allocPage(Gfp.GFP_KERNEL);
@@ -111,8 +111,8 @@ class BounceTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(value = StandardGuarantee.class, names = {"NONE", "MEMPOOL_2_5_1", "MEMPOOL_MODERN"})
-    void whenThePageAllocatorFailsOnlyThePoolStillBounces(StandardGuarantee g) throws Exception {
+    @EnumSource(value = GuaranteeKind.class, names = {"NONE", "MEMPOOL_2_5_1", "MEMPOOL_MODERN"})
+    void whenThePageAllocatorFailsOnlyThePoolStillBounces(GuaranteeKind g) throws Exception {
         try (BounceRig rig = new BounceRig(g)) {
             rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceHigh());
             Page high = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
@@ -126,7 +126,7 @@ class BounceTest {
             bio.put();
             byte[] disk = new byte[PAGE];
             rig.disk.readRaw(0, disk, 0, PAGE);
-            if (g == StandardGuarantee.NONE) {
+            if (g == GuaranteeKind.NONE) {
                 assertThat(ok).as("none: the bounce page was refused, the bio failed").isFalse();
                 assertThat(rig.bounce.failures()).isEqualTo(1);
                 assertThat(rig.disk.writes()).as("nothing reached the device").isZero();
@@ -144,7 +144,7 @@ class BounceTest {
 
     @Test
     void withoutTheBounceDriverTheDeviceIsHandedPagesItCannotReach() throws Exception {
-        try (BounceRig rig = new BounceRig(StandardGuarantee.NONE)) {
+        try (BounceRig rig = new BounceRig(GuaranteeKind.NONE)) {
             rig.disk.queue().setBounceLimit(rig.bounce.bounceHigh());
             Page high = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
             Bio bio = oneSegment(rig, high, PAGE, 0, 0);
@@ -159,7 +159,7 @@ class BounceTest {
 
     @Test
     void bioBelowTheLimitIsQueuedUnchanged() throws Exception {
-        try (BounceRig rig = new BounceRig(StandardGuarantee.MEMPOOL_2_5_1)) {
+        try (BounceRig rig = new BounceRig(GuaranteeKind.MEMPOOL_2_5_1)) {
             rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceHigh());
             Page low = rig.machine.pageAlloc().allocPage(Gfp.GFP_KERNEL);
             Bio bio = oneSegment(rig, low, PAGE, 0, 0);
@@ -175,7 +175,7 @@ class BounceTest {
 
     @Test
     void limitRulesAndPoolSetUp() {
-        try (BounceRig rig = new BounceRig(StandardGuarantee.MEMPOOL_2_5_1)) {
+        try (BounceRig rig = new BounceRig(GuaranteeKind.MEMPOOL_2_5_1)) {
             RequestQueue q = rig.disk.queue();
             assertThat(rig.bounce.pagePool()).isNotNull();
             assertThat(rig.bounce.pagePool().outstanding()).isZero();
@@ -207,7 +207,7 @@ class BounceTest {
 
     @Test
     void machineWithoutHighmemHasNoHighmemPoolAndBouncesNothingAtTheHighLimit() throws Exception {
-        try (BounceRig rig = new BounceRig(StandardGuarantee.MEMPOOL_2_5_1,
+        try (BounceRig rig = new BounceRig(GuaranteeKind.MEMPOOL_2_5_1,
                 TinyMachines.threeZones().memory(8 * MachineConfig.MiB)
                         .zoneLimits(2 * MachineConfig.MiB, 8 * MachineConfig.MiB))) {
             assertThat(rig.highmem.hasHighmem()).isFalse();
@@ -225,7 +225,7 @@ class BounceTest {
 
     @Test
     void noIsaLimitOnAMachineWithoutZoneDma() {
-        try (BounceRig rig = new BounceRig(StandardGuarantee.NONE, TinyMachines.threeZones().memory(16 * MachineConfig.MiB)
+        try (BounceRig rig = new BounceRig(GuaranteeKind.NONE, TinyMachines.threeZones().memory(16 * MachineConfig.MiB)
                 .zoneLimits(0, 8 * MachineConfig.MiB))) {
             assertThatThrownBy(rig.bounce::bounceIsa).isInstanceOf(IllegalStateException.class);
             assertThatThrownBy(() -> rig.bounce.blkQueueBounceLimit(rig.disk.queue(), 4 * MachineConfig.MiB))
@@ -236,7 +236,7 @@ class BounceTest {
 
     @Test
     void destroyWithBouncePagesOutIsRefusedAndChangesNothing() {
-        try (BounceRig rig = new BounceRig(StandardGuarantee.MEMPOOL_2_5_1)) {
+        try (BounceRig rig = new BounceRig(GuaranteeKind.MEMPOOL_2_5_1)) {
             Page high = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
             Bio orig = oneSegment(rig, high, PAGE, 0, 0).setRw(Bio.WRITE);
             Bio bounced = rig.bounce.createBounce(rig.highmem.highStartPfn(), Gfp.GFP_NOHIGHIO, orig);
@@ -259,7 +259,7 @@ class BounceTest {
 
     @Test
     void bioNeedingMoreBouncePagesThanThePoolHoldsIsRefusedUnchanged() throws Exception {
-        try (BounceRig rig = new BounceRig(StandardGuarantee.RESERVATION)) {
+        try (BounceRig rig = new BounceRig(GuaranteeKind.RESERVATION)) {
             rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceIsa());
             Page[] pages = new Page[Bounce.ISA_POOL_SIZE + 1];
             BioSet big = BioSet.builder(rig.slab, Guarantees.none()).name("big").maxVecs(64).create();
@@ -291,7 +291,7 @@ class BounceTest {
      */
     @Test
     void twoBiosThatEachNeedTheWholePoolNeverDeadlock() throws Exception {
-        try (BounceRig rig = new BounceRig(StandardGuarantee.RESERVATION)) {
+        try (BounceRig rig = new BounceRig(GuaranteeKind.RESERVATION)) {
             rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceIsa());
             Throwable[] failure = new Throwable[2];
             Thread[] t = new Thread[2];
@@ -340,8 +340,8 @@ class BounceTest {
      * counts it. The bounce bio and its pages are the bounce driver's and must come back anyway.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StandardGuarantee.class)
-    void anOriginalWhoseEndIoThrowsStillHasItsBounceBioPutAndPagesFreed(StandardGuarantee g) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void anOriginalWhoseEndIoThrowsStillHasItsBounceBioPutAndPagesFreed(GuaranteeKind g) throws Exception {
         try (BounceRig rig = new BounceRig(g)) {
             RequestQueue q = rig.disk.queue();
             rig.bounce.blkQueueBounceLimit(q, rig.bounce.bounceHigh());
@@ -377,8 +377,8 @@ class BounceTest {
      * bios may fail, but none may reach the device above its limit.
      */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StandardGuarantee.class)
-    void underZoneDmaPressureAnIsaQueueIsServedFromZoneDmaOnly(StandardGuarantee g) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void underZoneDmaPressureAnIsaQueueIsServedFromZoneDmaOnly(GuaranteeKind g) throws Exception {
         try (BounceRig rig = new BounceRig(g)) {
             RequestQueue q = rig.disk.queue();
             rig.bounce.blkQueueBounceLimit(q, rig.bounce.bounceIsa());
@@ -409,7 +409,7 @@ class BounceTest {
                 bio.put();
             }
             assertThat(rig.disk.unreachableSegments()).as("no segment serviced above the ISA limit").isZero();
-            if (g == StandardGuarantee.NONE) {
+            if (g == GuaranteeKind.NONE) {
                 assertThat(rig.bounce.failures()).isEqualTo(failed);
             } else {
                 assertThat(failed).as(g + ": the ISA pool's reserve serves every bio").isZero();
@@ -440,7 +440,7 @@ class BounceTest {
      */
     @Test
     void originalsHoldingEverySlotOfTheirSetDoNotStarveTheBounceBio() throws Exception {
-        try (BounceRig rig = new BounceRig(StandardGuarantee.RESERVATION)) {
+        try (BounceRig rig = new BounceRig(GuaranteeKind.RESERVATION)) {
             rig.bounce.blkQueueBounceLimit(rig.disk.queue(), rig.bounce.bounceHigh());
             Page high = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);
             rig.machine.memory().write(high.physAddr(), pattern(PAGE, 30), 0, PAGE);
@@ -471,7 +471,7 @@ class BounceTest {
 
     @Test
     void bounceBioComesFromThePrivateSetOrWithoutOneFromTheOriginals() {
-        try (BounceRig rig = new BounceRig(StandardGuarantee.MEMPOOL_2_5_1)) {
+        try (BounceRig rig = new BounceRig(GuaranteeKind.MEMPOOL_2_5_1)) {
             assertThatThrownBy(() -> Bounce.init(rig.highmem, Guarantees.none(), null))
                     .isInstanceOf(IllegalArgumentException.class);
             Page high = rig.machine.pageAlloc().allocPage(Gfp.GFP_HIGHUSER);

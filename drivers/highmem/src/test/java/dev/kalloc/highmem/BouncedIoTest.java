@@ -1,6 +1,6 @@
 package dev.kalloc.highmem;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.Bio;
@@ -32,18 +32,18 @@ class BouncedIoTest {
     private static final int OPS = 120;
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StandardGuarantee.class)
-    void highLimitKeepsDataIntact(StandardGuarantee g) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void highLimitKeepsDataIntact(GuaranteeKind g) throws Exception {
         run(g, Limit.HIGH);
     }
 
     @ParameterizedTest(name = "{0}")
-    @EnumSource(StandardGuarantee.class)
-    void isaLimitKeepsDataIntact(StandardGuarantee g) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void isaLimitKeepsDataIntact(GuaranteeKind g) throws Exception {
         run(g, Limit.ISA);
     }
 
-    private static void run(StandardGuarantee g, Limit limit) throws Exception {
+    private static void run(GuaranteeKind g, Limit limit) throws Exception {
         try (BounceRig rig = new BounceRig(g)) {
             long dmaAddr = limit == Limit.HIGH ? rig.bounce.bounceHigh() : rig.bounce.bounceIsa();
             rig.bounce.blkQueueBounceLimit(rig.disk.queue(), dmaAddr);

@@ -3,11 +3,11 @@ package dev.kalloc.raid1;
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.ElementSource;
+import dev.kalloc.bio.Elements;
 import dev.kalloc.bio.Guarantee;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
-import dev.kalloc.reservation.ReservationSizing;
 import dev.kalloc.slab.KmemCache;
 import dev.kalloc.slab.SlabAllocator;
 import dev.kalloc.slab.SlabFlags;
@@ -29,7 +29,10 @@ import dev.kalloc.slab.SlabFlags;
  *       ({@code r1buf_pool_alloc}).</li>
  * </ul>
  * Both come from the array's {@link Guarantee}: a mempool as 2.5.1 has, a reservation sized for
- * the pool's worst case, or the bare allocators.
+ * the pool's worst case, or the bare allocators. Each is described to it by what its allocator
+ * takes directly from memory: an {@code r1bio_pool} element is one object of the r1bio cache
+ * (its bios are guaranteed by the bio set, sized for them), an {@code r1buf_pool} element
+ * {@link #RESYNC_PAGES} pages (its r1bio and bio come from the two guaranteed sources above).
  *
  * <h2>Differences from 2.5.1</h2>
  * The kernel's {@code r1bio_pool_alloc} was a kmalloc of the r1bio alone, and {@code make_request}
@@ -102,9 +105,8 @@ final class R1BioPools {
             throw e;
         }
         try {
-            this.r1bioPool = guarantee.source(name + "-r1bio", poolSize,
-                    ReservationSizing.slabObjects(machine, r1bioCache, poolSize), this::r1bioPoolAlloc,
-                    this::r1bioPoolFree);
+            this.r1bioPool = guarantee.source(name + "-r1bio", Elements.slabObjects(r1bioCache, poolSize)
+                    .allocatedBy(this::r1bioPoolAlloc, this::r1bioPoolFree));
         } catch (RuntimeException e) {
             r1bioCache.destroy();
             bioSet.destroy();
@@ -152,8 +154,8 @@ final class R1BioPools {
      * @throws IllegalStateException if the guarantee cannot be set up (nothing left behind)
      */
     ElementSource<R1Bio> createR1bufPool() {
-        int pages = NR_RESYNC_BUFS * RESYNC_PAGES;
-        return guarantee.source(name + "-r1buf", NR_RESYNC_BUFS, pages, this::r1bufPoolAlloc, this::r1bufPoolFree);
+        return guarantee.source(name + "-r1buf", Elements.pages(machine, NR_RESYNC_BUFS, 0)
+                .allocatedBy(this::r1bufPoolAlloc, this::r1bufPoolFree).perElement(RESYNC_PAGES));
     }
 
     /**

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Usage:
  * <pre>{@code
- * Raid1Array md = Raid1Array.builder(slab, Guarantees.mempool(m, MempoolPolicy.LINUX_2_5_1))
+ * Raid1Array md = Raid1Array.builder(slab, GuaranteeKind.MEMPOOL_2_5_1.create(m))
  *         .name("md0").members(rd0, rd1).create();
  * bio.setSector(0).setDev(md.device()).setEndIo(...);
  * BlockLayer.submitBio(Bio.WRITE, bio);          // written to rd0 and rd1; master ends once

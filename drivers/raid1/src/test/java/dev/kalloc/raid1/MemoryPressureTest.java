@@ -1,6 +1,6 @@
 package dev.kalloc.raid1;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.Bio;
@@ -24,8 +24,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class MemoryPressureTest {
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void writesGoThroughWithNoFreeMemoryOnlyOnAGuarantee(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void writesGoThroughWithNoFreeMemoryOnlyOnAGuarantee(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, 1024)) {
             int n = 8;
             Page[] pages = rig.pages(n);
@@ -61,7 +61,7 @@ class MemoryPressureTest {
                     rig.machine.pageAlloc().freePage(p);
                 }
             }
-            if (kind == StandardGuarantee.NONE) {
+            if (kind == GuaranteeKind.NONE) {
                 assertThat(ok).isLessThan(n);
                 assertThat(rig.array.allocFailures()).isPositive();
             } else {
@@ -69,7 +69,7 @@ class MemoryPressureTest {
                 assertThat(rig.array.allocFailures()).isZero();
                 byte[] raw = new byte[Raid1Rig.PAGE];
                 for (int i = 0; i < n; i++) {
-                    rig.disks.get(1).readRaw(8L * i, raw, 0, raw.length);
+                    rig.disks().get(1).readRaw(8L * i, raw, 0, raw.length);
                     assertThat(raw[0]).isEqualTo((byte) (i + 1));
                 }
                 assertThat(rig.array.firstMismatch()).isEqualTo(-1);
@@ -91,13 +91,13 @@ class MemoryPressureTest {
      * the test writes through the array.
      */
     @ParameterizedTest
-    @EnumSource(value = StandardGuarantee.class, names = {"MEMPOOL_2_5_1", "MEMPOOL_MODERN"})
-    void aTinyR1bioPoolLeavesRequestsTheirShareWhileTheResyncBuffersHoldTheirs(StandardGuarantee kind)
+    @EnumSource(value = GuaranteeKind.class, names = {"MEMPOOL_2_5_1", "MEMPOOL_MODERN"})
+    void aTinyR1bioPoolLeavesRequestsTheirShareWhileTheResyncBuffersHoldTheirs(GuaranteeKind kind)
             throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, 4096 + 256, b -> b.nrR1Bios(1))) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(51), 10);
-            assertThat(rig.array.setFaulty(rig.disks.get(1))).isTrue();
+            assertThat(rig.array.setFaulty(rig.disks().get(1))).isTrue();
             rig.array.r1bioPoolCacheForTests().setFailslab(true);
             rig.slab.failslab().cacheFilter(true).ignoreGfpWait(false).attr().configure(100, 1, -1, 0, 1);
             Raid1Syncd syncd = rig.array.syncdForTests();

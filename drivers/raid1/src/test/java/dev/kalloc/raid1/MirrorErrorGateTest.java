@@ -3,7 +3,7 @@ package dev.kalloc.raid1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.RamDisk;
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.page.Page;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,12 +23,12 @@ class MirrorErrorGateTest {
     private static final long MEMBER_SECTORS = 16384 + 256;
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void errorsOnEveryMirrorFailAllButOneAndLoseNothing(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void errorsOnEveryMirrorFailAllButOneAndLoseNothing(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 3, MEMBER_SECTORS)) {
             MirrorErrorGate gate = new MirrorErrorGate(rig.array);
             for (int i = 0; i < 3; i++) {
-                rig.disks.get(i).injectErrors(0.2, 100 + i, gate);
+                rig.disks().get(i).injectErrors(0.2, 100 + i, gate);
             }
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -52,7 +52,7 @@ class MirrorErrorGateTest {
             assertThat(gate.admitted()).isGreaterThanOrEqualTo(2);
             assertThat(gate.refusedLastCopy()).as("the last mirror drew errors and was spared").isPositive();
             long injected = 0;
-            for (RamDisk d : rig.disks) {
+            for (RamDisk d : rig.disks()) {
                 injected += d.ioErrors();
             }
             assertThat(injected).isEqualTo(gate.admitted());
@@ -62,9 +62,9 @@ class MirrorErrorGateTest {
 
     @Test
     void withoutTheGateTheSameErrorsFailRequests() throws Exception {
-        try (Raid1Rig rig = new Raid1Rig(StandardGuarantee.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
+        try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
             for (int i = 0; i < 3; i++) {
-                rig.disks.get(i).injectErrors(0.2, 100 + i);
+                rig.disks().get(i).injectErrors(0.2, 100 + i);
             }
             Page[] pages = rig.pages(1);
             byte[] data = new byte[Raid1Rig.PAGE];
@@ -84,17 +84,17 @@ class MirrorErrorGateTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = StandardGuarantee.class, names = {"MEMPOOL_2_5_1", "MEMPOOL_MODERN", "RESERVATION"})
-    void aRecoveryUnderErrorsOnEveryMemberCompletesAndItsSpareMayFailAfter(StandardGuarantee kind) throws Exception {
+    @EnumSource(value = GuaranteeKind.class, names = {"MEMPOOL_2_5_1", "MEMPOOL_MODERN", "RESERVATION"})
+    void aRecoveryUnderErrorsOnEveryMemberCompletesAndItsSpareMayFailAfter(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 3, MEMBER_SECTORS, b -> b.syncSpeedLimit(1))) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(1), 40);
-            rig.array.setFaulty(rig.disks.get(2));
+            rig.array.setFaulty(rig.disks().get(2));
             RamDisk spare = rig.newDisk("rd3", MEMBER_SECTORS);
             MirrorErrorGate gate = new MirrorErrorGate(rig.array);
             // Every bio draws an error: only the gate decides.
-            rig.disks.get(0).injectErrors(1, 1, gate);
-            rig.disks.get(1).injectErrors(1, 2, gate);
+            rig.disks().get(0).injectErrors(1, 1, gate);
+            rig.disks().get(1).injectErrors(1, 2, gate);
             spare.injectErrors(1, 3, gate);
             int slot = rig.array.hotAdd(spare);
             assertThat(rig.array.waitResyncBuffers()).isTrue();
@@ -126,8 +126,8 @@ class MirrorErrorGateTest {
         // Seen in FaultsPresetTest: a write issued while the spare was write-only went to rd0, rd1
         // and the spare; the resync ended, errors on rd0 and then rd1 were admitted because the
         // spare was in sync, and the write failed: 2.5.1 does not count a write-only copy.
-        try (Raid1Rig rig = new Raid1Rig(StandardGuarantee.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
-            rig.array.setFaulty(rig.disks.get(2));
+        try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
+            rig.array.setFaulty(rig.disks().get(2));
             RamDisk spare = rig.newDisk("rd3", MEMBER_SECTORS);
             int slot = rig.array.hotAdd(spare);
             assertThat(rig.array.waitResync()).isTrue();
@@ -136,20 +136,20 @@ class MirrorErrorGateTest {
             MirrorInfo spareSlot = rig.array.conf().mirrors[slot];
             // What writeRequest does for a write issued while the slot was a resyncing spare.
             spareSlot.writesNotHeld.incrementAndGet();
-            assertThat(gate.claim(rig.disks.get(0))).as("rd1 holds every write in flight").isTrue();
-            assertThat(gate.claim(rig.disks.get(1))).as("the spare lacks a write in flight: rd1 is its last copy").isFalse();
+            assertThat(gate.claim(rig.disks().get(0))).as("rd1 holds every write in flight").isTrue();
+            assertThat(gate.claim(rig.disks().get(1))).as("the spare lacks a write in flight: rd1 is its last copy").isFalse();
             spareSlot.writesNotHeld.decrementAndGet();
-            assertThat(gate.claim(rig.disks.get(1))).as("that write ended: the spare holds everything").isTrue();
+            assertThat(gate.claim(rig.disks().get(1))).as("that write ended: the spare holds everything").isTrue();
         }
     }
 
     @Test
     void aScheduledFailureIsRefusedOnTheLastGoodCopy() throws Exception {
-        try (Raid1Rig rig = new Raid1Rig(StandardGuarantee.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
+        try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 3, MEMBER_SECTORS)) {
             MirrorErrorGate gate = new MirrorErrorGate(rig.array);
-            RamDisk rd0 = rig.disks.get(0);
-            RamDisk rd1 = rig.disks.get(1);
-            RamDisk rd2 = rig.disks.get(2);
+            RamDisk rd0 = rig.disks().get(0);
+            RamDisk rd1 = rig.disks().get(1);
+            RamDisk rd2 = rig.disks().get(2);
             assertThat(gate.claim(rd2)).isTrue();
             assertThat(gate.claim(rd2)).as("claimed already").isTrue();
             assertThat(gate.claim(rd1)).isTrue();

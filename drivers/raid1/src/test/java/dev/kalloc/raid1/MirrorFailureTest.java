@@ -1,6 +1,6 @@
 package dev.kalloc.raid1;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.RamDisk;
@@ -16,11 +16,11 @@ class MirrorFailureTest {
     static final long MEMBER_SECTORS = 2048 + 256;
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void aMirrorFailingMidRunLosesNothing(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void aMirrorFailingMidRunLosesNothing(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 3, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
-            RamDisk victim = rig.disks.get(1);
+            RamDisk victim = rig.disks().get(1);
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread writer = new Thread(() -> {
                 try {
@@ -49,32 +49,32 @@ class MirrorFailureTest {
     }
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void aFailedReadIsRedirectedToAnotherMirror(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void aFailedReadIsRedirectedToAnotherMirror(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] data = new byte[2 * Raid1Rig.PAGE];
             new SplittableRandom(9).nextBytes(data);
             Page[] pages = rig.pages(2);
             assertThat(rig.write(64, data, pages)).isTrue();
-            rig.disks.get(0).addBadRange(64, 16);
+            rig.disks().get(0).addBadRange(64, 16);
             // The first read starts at last_used (slot 0) and every head is at 0, so it goes to rd0.
             assertThat(rig.read(64, 2, pages)).isEqualTo(data);
             assertThat(rig.array.readErrors()).isEqualTo(1);
             assertThat(rig.array.readRetries()).isEqualTo(1);
             assertThat(rig.array.state(0)).isEqualTo(Raid1Array.MirrorState.FAULTY);
             assertThat(rig.array.status()).isEqualTo(" [2/1] [_U]");
-            assertThat(rig.disks.get(1).reads()).isEqualTo(1);
+            assertThat(rig.disks().get(1).reads()).isEqualTo(1);
             rig.free(pages);
             rig.assertQuiescent();
         }
     }
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void theLastWorkingDiskIsNeverFailedAndItsErrorsGoUp(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void theLastWorkingDiskIsNeverFailedAndItsErrorsGoUp(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
-            RamDisk rd0 = rig.disks.get(0);
-            RamDisk rd1 = rig.disks.get(1);
+            RamDisk rd0 = rig.disks().get(0);
+            RamDisk rd1 = rig.disks().get(1);
             assertThat(rig.array.setFaulty(rd1)).isTrue();
             assertThat(rig.array.setFaulty(rd1)).as("already faulty").isFalse();
             assertThat(rig.array.setFaulty(rd0)).as("the last working disk").isFalse();
@@ -98,15 +98,15 @@ class MirrorFailureTest {
 
     @Test
     void aWriteSucceedsWhenOneMirrorFailsItAndFailsWhenAllDo() throws Exception {
-        try (Raid1Rig rig = new Raid1Rig(StandardGuarantee.MEMPOOL_2_5_1, 2, MEMBER_SECTORS)) {
+        try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_2_5_1, 2, MEMBER_SECTORS)) {
             Page[] pages = rig.pages(1);
             byte[] data = new byte[Raid1Rig.PAGE];
             new SplittableRandom(2).nextBytes(data);
-            rig.disks.get(1).addBadRange(0, 8);
+            rig.disks().get(1).addBadRange(0, 8);
             assertThat(rig.write(0, data, pages)).isTrue();
             assertThat(rig.array.state(1)).isEqualTo(Raid1Array.MirrorState.FAULTY);
             byte[] raw = new byte[Raid1Rig.PAGE];
-            rig.disks.get(0).readRaw(0, raw, 0, raw.length);
+            rig.disks().get(0).readRaw(0, raw, 0, raw.length);
             assertThat(raw).isEqualTo(data);
             rig.free(pages);
             rig.assertQuiescent();

@@ -1,6 +1,6 @@
 package dev.kalloc.raid1;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.RamDisk;
@@ -20,8 +20,8 @@ class MirroredWritesTest {
     static final long MEMBER_SECTORS = 4096 + 256; // 2 MiB of array
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void randomWritesLeaveIdenticalMirrors(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void randomWritesLeaveIdenticalMirrors(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 3, MEMBER_SECTORS)) {
             long size = rig.array.sectors();
             assertThat(size).isEqualTo(4096 + 128);
@@ -53,7 +53,7 @@ class MirroredWritesTest {
             }
             rig.free(pages);
             int used = 0;
-            for (RamDisk d : rig.disks) {
+            for (RamDisk d : rig.disks()) {
                 used += d.reads() > 0 ? 1 : 0;
             }
             assertThat(used).as("mirrors read balancing sent reads to").isGreaterThanOrEqualTo(2);

@@ -1,6 +1,6 @@
 package dev.kalloc.raid1;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.Bio;
@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class NoGarbageTest {
     @ParameterizedTest
-    @EnumSource(value = StandardGuarantee.class, names = {"MEMPOOL_2_5_1", "NONE"})
-    void warmSubmissionsAllocateNothing(StandardGuarantee kind) throws Exception {
+    @EnumSource(value = GuaranteeKind.class, names = {"MEMPOOL_2_5_1", "NONE"})
+    void warmSubmissionsAllocateNothing(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, 1024)) {
             com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             Page[] pages = rig.pages(1);

@@ -1,88 +1,49 @@
 package dev.kalloc.raid1;
 
-import dev.kalloc.bio.StandardGuarantee;
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.BlockLayer;
 import dev.kalloc.bio.Guarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.bio.RamDisk;
+import dev.kalloc.bio.testing.DriverRig;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.page.testing.TinyMachines;
-import dev.kalloc.reservation.Reservations;
-import dev.kalloc.slab.SlabAllocator;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 /**
- * A booted 16 MiB machine with a slab allocator, a bio set for the submitters' master bios, N
- * member RAM disks and a raid1 array over them on the chosen guarantee; helpers to write and
- * read the array synchronously through the block layer.
+ * A {@link DriverRig} on a 16 MiB machine with a bio set for the submitters' master bios, N
+ * member RAM disks ({@link #disks()}, in member order) and a raid1 array over them on the chosen
+ * guarantee; helpers to write and read the array synchronously through the block layer.
  */
-final class Raid1Rig implements AutoCloseable {
+final class Raid1Rig extends DriverRig {
     static final int PAGE = PhysicalMemory.PAGE_SIZE;
     static final int SECTORS_PER_PAGE = PAGE / Bio.SECTOR_SIZE;
 
-    final Machine machine;
-    final SlabAllocator slab;
-    final Reservations reservations;
     final Guarantee guarantee;
     final BioSet bios;
-    final List<RamDisk> disks = new ArrayList<>();
     final Raid1Array array;
 
-    Raid1Rig(StandardGuarantee kind, int members, long memberSectors) {
+    Raid1Rig(GuaranteeKind kind, int members, long memberSectors) {
         this(kind, members, memberSectors, b -> b);
     }
 
-    Raid1Rig(StandardGuarantee kind, int members, long memberSectors, UnaryOperator<Raid1Array.Builder> options) {
-        this.machine = Machine.boot(TinyMachines.normalOnly(4096).build());
+    Raid1Rig(GuaranteeKind kind, int members, long memberSectors, UnaryOperator<Raid1Array.Builder> options) {
+        super(TinyMachines.normalOnly(4096));
         try {
-            this.slab = SlabAllocator.boot(machine);
-            this.reservations = Reservations.boot(machine);
-            this.guarantee = kind.create(machine, reservations);
+            this.guarantee = kind.create(machine);
             this.bios = BioSet.builder(slab, guarantee).maxVecs(16).inFlight(64).create();
             for (int i = 0; i < members; i++) {
-                disks.add(RamDisk.create(machine, "rd" + i, memberSectors));
+                newDisk("rd" + i, memberSectors);
             }
-            this.array = options.apply(Raid1Array.builder(slab, guarantee).members(disks)).create();
+            this.array = options.apply(Raid1Array.builder(slab, guarantee).members(disks())).create();
         } catch (RuntimeException | Error e) {
-            closeDisks();
-            machine.close();
+            super.close();
             throw e;
-        }
-    }
-
-    /** A spare RAM disk of the rig's machine, closed with the rig. */
-    RamDisk newDisk(String name, long sectors) {
-        return newDisk(name, sectors, Duration.ZERO);
-    }
-
-    /** As {@link #newDisk(String, long)}, taking {@code serviceTime} per bio. */
-    RamDisk newDisk(String name, long sectors, Duration serviceTime) {
-        RamDisk d = RamDisk.create(machine, name, sectors, serviceTime);
-        disks.add(d);
-        return d;
-    }
-
-    /** Pages for one submitter thread's bios. */
-    Page[] pages(int n) {
-        Page[] p = new Page[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = machine.pageAlloc().allocPage(Gfp.GFP_KERNEL);
-        }
-        return p;
-    }
-
-    void free(Page[] pages) {
-        for (Page p : pages) {
-            machine.pageAlloc().freePage(p);
         }
     }
 
@@ -144,19 +105,14 @@ final class Raid1Rig implements AutoCloseable {
         if (array.daemonError() != null) {
             throw new AssertionError(array + ": a daemon failed", array.daemonError());
         }
-        for (RamDisk d : disks) {
+        for (RamDisk d : disks()) {
             if (d.queue().completionErrors() != 0) {
                 throw new AssertionError(d + ": end-io failed", d.queue().firstCompletionError());
             }
         }
     }
 
-    private void closeDisks() {
-        for (RamDisk d : disks) {
-            d.close();
-        }
-    }
-
+    /** Closes the array, then the disks, then gives the master bios' set back, then the machine. */
     @Override
     public void close() {
         try {

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.kalloc.bio.RamDisk;
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,10 +20,10 @@ class ResyncSpeedLimitTest {
     private static final long MEMBER_SECTORS = ResyncTest.MEMBER_SECTORS;
 
     @ParameterizedTest
-    @EnumSource(value = StandardGuarantee.class, names = {"MEMPOOL_MODERN", "RESERVATION", "NONE"})
-    void aHeldResyncHasItsBuffersAndFinishesWhenTheLimitIsLifted(StandardGuarantee kind) throws Exception {
+    @EnumSource(value = GuaranteeKind.class, names = {"MEMPOOL_MODERN", "RESERVATION", "NONE"})
+    void aHeldResyncHasItsBuffersAndFinishesWhenTheLimitIsLifted(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS, b -> b.syncSpeedLimit(1))) {
-            rig.array.setFaulty(rig.disks.get(1));
+            rig.array.setFaulty(rig.disks().get(1));
             RamDisk spare = rig.newDisk("rd2", MEMBER_SECTORS);
             rig.array.hotAdd(spare);
             // NONE sets nothing aside: its "pool" is the page allocator, which has the pages now.
@@ -47,9 +47,9 @@ class ResyncSpeedLimitTest {
     @Test
     void aResyncRunsNoFasterThanItsLimit() throws Exception {
         long limitKiB = 8192;
-        try (Raid1Rig rig = new Raid1Rig(StandardGuarantee.MEMPOOL_MODERN, 2, MEMBER_SECTORS,
+        try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 2, MEMBER_SECTORS,
                 b -> b.syncSpeedLimit(limitKiB))) {
-            rig.array.setFaulty(rig.disks.get(1));
+            rig.array.setFaulty(rig.disks().get(1));
             long start = System.nanoTime();
             rig.array.hotAdd(rig.newDisk("rd2", MEMBER_SECTORS));
             assertThat(rig.array.waitResync()).isTrue();
@@ -64,9 +64,9 @@ class ResyncSpeedLimitTest {
 
     @Test
     void closingTheArrayDoesNotWaitForAHeldResync() throws Exception {
-        Raid1Rig rig = new Raid1Rig(StandardGuarantee.MEMPOOL_MODERN, 2, MEMBER_SECTORS, b -> b.syncSpeedLimit(1));
+        Raid1Rig rig = new Raid1Rig(GuaranteeKind.MEMPOOL_MODERN, 2, MEMBER_SECTORS, b -> b.syncSpeedLimit(1));
         try {
-            rig.array.setFaulty(rig.disks.get(1));
+            rig.array.setFaulty(rig.disks().get(1));
             rig.array.hotAdd(rig.newDisk("rd2", MEMBER_SECTORS));
             assertThat(rig.array.waitResyncBuffers()).isTrue();
             assertTimeoutPreemptively(Duration.ofSeconds(5), rig.array::close);
@@ -79,7 +79,7 @@ class ResyncSpeedLimitTest {
 
     @Test
     void aNegativeLimitIsRefused() throws Exception {
-        try (Raid1Rig rig = new Raid1Rig(StandardGuarantee.NONE, 2, MEMBER_SECTORS)) {
+        try (Raid1Rig rig = new Raid1Rig(GuaranteeKind.NONE, 2, MEMBER_SECTORS)) {
             assertThatThrownBy(() -> rig.array.setSyncSpeedLimit(-1)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("must be 0 (none) or more");
             assertThatThrownBy(() -> Raid1Array.builder(rig.slab, rig.guarantee).syncSpeedLimit(-5))

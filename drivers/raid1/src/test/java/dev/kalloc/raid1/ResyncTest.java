@@ -1,6 +1,6 @@
 package dev.kalloc.raid1;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.RamDisk;
@@ -22,13 +22,13 @@ class ResyncTest {
     static final long MEMBER_SECTORS = 8192 + 256; // 4 MiB of array: four windows of resync
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void resyncUnderLoadCompletesAndVerifies(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void resyncUnderLoadCompletesAndVerifies(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(11), 40);
             MirroredWritesTest.writeRandomly(rig, shadow, 1, new SplittableRandom(12), 40);
-            RamDisk rd1 = rig.disks.get(1);
+            RamDisk rd1 = rig.disks().get(1);
             rd1.failFrom(System.nanoTime());
             MirroredWritesTest.writeRandomly(rig, shadow, 1, new SplittableRandom(13), 20);
             assertThat(rig.array.status()).isEqualTo(" [2/1] [U_]");
@@ -56,7 +56,7 @@ class ResyncTest {
             assertThat(failure.get()).isNull();
             assertThat(ok).isTrue();
             assertThat(rig.array.status()).isEqualTo(" [2/2] [UU]");
-            assertThat(rig.array.members()).containsExactly(rig.disks.get(0), rd2);
+            assertThat(rig.array.members()).containsExactly(rig.disks().get(0), rd2);
             assertThat(rig.array.resyncedSectors()).isEqualTo(rig.array.sectors());
             assertThat(rig.array.resyncsCompleted()).isEqualTo(1);
             assertThat(rig.array.firstMismatch()).isEqualTo(-1);
@@ -69,12 +69,12 @@ class ResyncTest {
     }
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void aReplacementThatFailsAbortsItsResync(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void aReplacementThatFailsAbortsItsResync(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(21), 20);
-            assertThat(rig.array.setFaulty(rig.disks.get(1))).isTrue();
+            assertThat(rig.array.setFaulty(rig.disks().get(1))).isTrue();
             RamDisk bad = rig.newDisk("rd2", MEMBER_SECTORS);
             bad.addBadRange(4096, 8);
             rig.array.hotAdd(bad);
@@ -102,13 +102,13 @@ class ResyncTest {
      * requested copies A whole.
      */
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void aTargetFailedAndReAddedDuringItsResyncIsNotActivatedWithStaleData(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void aTargetFailedAndReAddedDuringItsResyncIsNotActivatedWithStaleData(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(31), 20);
-            RamDisk rd0 = rig.disks.get(0);
-            assertThat(rig.array.setFaulty(rig.disks.get(1))).isTrue();
+            RamDisk rd0 = rig.disks().get(0);
+            assertThat(rig.array.setFaulty(rig.disks().get(1))).isTrue();
             RamDisk a = rig.newDisk("rdA", MEMBER_SECTORS);
             RamDisk b = rig.newDisk("rdB", MEMBER_SECTORS);
             Raid1Syncd syncd = rig.array.syncdForTests();
@@ -160,12 +160,12 @@ class ResyncTest {
      * again, the resync buffers are freed, the error is recorded, and a later resync works.
      */
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void anExceptionInTheResyncLeavesTheArrayWorking(StandardGuarantee kind) throws Exception {
+    @EnumSource(GuaranteeKind.class)
+    void anExceptionInTheResyncLeavesTheArrayWorking(GuaranteeKind kind) throws Exception {
         try (Raid1Rig rig = new Raid1Rig(kind, 2, MEMBER_SECTORS)) {
             byte[] shadow = new byte[(int) rig.array.sectors() * 512];
             MirroredWritesTest.writeRandomly(rig, shadow, 0, new SplittableRandom(41), 20);
-            RamDisk rd1 = rig.disks.get(1);
+            RamDisk rd1 = rig.disks().get(1);
             assertThat(rig.array.setFaulty(rd1)).isTrue();
             Raid1Syncd syncd = rig.array.syncdForTests();
             IllegalStateException injected = new IllegalStateException("injected md_do_sync failure");

@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -69,7 +69,7 @@ final class Campaign {
 
     private String labels() {
         List<String> l = new ArrayList<>();
-        for (StandardGuarantee k : config.guarantees()) {
+        for (GuaranteeKind k : config.guarantees()) {
             l.add(k.label());
         }
         return String.join(",", l);
@@ -112,7 +112,7 @@ final class Campaign {
         RunConfig brief = config.withDuration(config.warmup());
         try (LatencyLog discard = new LatencyLog(java.io.OutputStream.nullOutputStream(), 0, "warm-up")) {
             for (String name : config.scenarios()) {
-                for (StandardGuarantee kind : config.guarantees()) {
+                for (GuaranteeKind kind : config.guarantees()) {
                     RunExecutor run = new RunExecutor(brief, Scenarios.byName(name), kind, 1, config.trialSeed(0),
                             discard, null);
                     bar.setExtraMessage(label + "warm-up " + name);
@@ -156,7 +156,7 @@ final class Campaign {
             long seed = config.trialSeed(trial);
             for (String name : config.scenarios()) {
                 Scenario scenario = Scenarios.byName(name);
-                for (StandardGuarantee kind : rotated(config.guarantees(), trial - 1)) {
+                for (GuaranteeKind kind : rotated(config.guarantees(), trial - 1)) {
                     RunExecutor run = new RunExecutor(config, scenario, kind, trial, seed, log, out.resolve(PROC));
                     long base = base0 + done * 100L;
                     bar.setExtraMessage(label + run.status());

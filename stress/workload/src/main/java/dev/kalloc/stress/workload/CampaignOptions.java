@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,15 +50,15 @@ final class CampaignOptions {
     Duration warmup;
 
     /** The guarantees named, or all of them. */
-    List<StandardGuarantee> guarantees() {
+    List<GuaranteeKind> guarantees() {
         if (guarantees.isEmpty()) {
-            return List.of(StandardGuarantee.values());
+            return List.of(GuaranteeKind.values());
         }
-        List<StandardGuarantee> gs = new ArrayList<>();
+        List<GuaranteeKind> gs = new ArrayList<>();
         for (String g : guarantees) {
-            StandardGuarantee k;
+            GuaranteeKind k;
             try {
-                k = StandardGuarantee.parse(g);
+                k = GuaranteeKind.parse(g);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--guarantees: " + e.getMessage(), e);
             }

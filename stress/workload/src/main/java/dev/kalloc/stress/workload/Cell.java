@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,7 +49,7 @@ record Cell(String scenario, String guarantee, List<RunResult> trials) {
 
     /** Whether this guarantee promises forward progress (every guarantee but none). */
     boolean promisesProgress() {
-        return StandardGuarantee.parse(guarantee).promisesProgress();
+        return GuaranteeKind.parse(guarantee).promisesProgress();
     }
 
     /** Trials in which a guarantee that promises progress failed it. */

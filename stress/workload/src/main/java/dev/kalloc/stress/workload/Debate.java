@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,7 +117,7 @@ final class Debate {
         }
         String guarantees = log.setting("guarantees");
         if (guarantees != null && !guarantees.equals(String.join(",",
-                Stream.of(StandardGuarantee.values()).map(StandardGuarantee::label).toList()))) {
+                Stream.of(GuaranteeKind.values()).map(GuaranteeKind::label).toList()))) {
             sb.append(" -g ").append(guarantees);
         }
         String pageFail = log.setting("page-fail");
@@ -333,7 +333,7 @@ final class Debate {
                 + " enough";
         String measurement = "every driver on reservation, which uses only the slab and page allocators: every trial"
                 + " to the end, data verified";
-        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(StandardGuarantee.RESERVATION.label()));
+        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(GuaranteeKind.RESERVATION.label()));
         if (cells.isEmpty()) {
             return row("L1", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
                     "./kalloc run -g reservation");
@@ -425,7 +425,7 @@ final class Debate {
         String measurement = "per zone, unused reserved pages R and clean page-cache pages C sampled every 100 ms;"
                 + " held = R, price = max(0, R - C), time-averaged, median over trials; the mempools' idle elements"
                 + " beside them";
-        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(StandardGuarantee.RESERVATION.label()));
+        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(GuaranteeKind.RESERVATION.label()));
         if (cells.isEmpty()) {
             return row("L4", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
                     "./kalloc run -g reservation");
@@ -440,7 +440,7 @@ final class Debate {
                 continue;
             }
             String s = c.cell().scenario();
-            CellStats pool = a.cell(s, StandardGuarantee.MEMPOOL_MODERN.label());
+            CellStats pool = a.cell(s, GuaranteeKind.MEMPOOL_MODERN.label());
             String poolPrice = pool == null || !pool.figure(Metric.PRICE).present() ? ""
                     : ", mempool-modern " + pool.figure(Metric.PRICE).text() + " KiB";
             parts.add(s + ": held " + held.text() + " KiB, price " + price.text() + " KiB" + poolPrice);
@@ -473,7 +473,7 @@ final class Debate {
         String claim = "with a reservation in hand, an allocation from it never fails";
         String measurement = "null returns to the drivers from reservation sources, every scenario and trial that ran"
                 + " to the end, memory full: allocations the ordinary paths refused and the reservation served";
-        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(StandardGuarantee.RESERVATION.label()));
+        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(GuaranteeKind.RESERVATION.label()));
         if (cells.isEmpty()) {
             return row("L5", claim, measurement, "-", Status.NOT_SHOWN, "no reservation cell in this run",
                     "./kalloc run -g reservation");
@@ -502,7 +502,7 @@ final class Debate {
                 + " overcommit is the real bug";
         String measurement = "the reservations' admissions (granted, waited, refused) in this run; determinism and no"
                 + " overcommit are properties the reservation module's admission tests check";
-        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(StandardGuarantee.RESERVATION.label()));
+        List<CellStats> cells = cells(c -> c.cell().guarantee().equals(GuaranteeKind.RESERVATION.label()));
         String figure = cells.isEmpty() ? "-" : String.format(Locale.ROOT, "%d granted, %d waited, %d refused, %d timed"
                 + " out", sum(cells, "guarantee.reservations.granted"), sum(cells, "guarantee.reservations.waited"),
                 sum(cells, "guarantee.reservations.refused"), sum(cells, "guarantee.reservations.timed_out"));
@@ -530,9 +530,9 @@ final class Debate {
     private Row halfFullRule(String id, String claim, boolean lahaise) {
         String measurement = "writeback (alone and in mixed) on the 2.5.1 order against the modern order: trials that"
                 + " deadlocked, with where they waited";
-        List<CellStats> old = cells(c -> c.cell().guarantee().equals(StandardGuarantee.MEMPOOL_2_5_1.label())
+        List<CellStats> old = cells(c -> c.cell().guarantee().equals(GuaranteeKind.MEMPOOL_2_5_1.label())
                 && c.cell().scenario().matches("writeback|mixed"));
-        List<CellStats> modern = cells(c -> c.cell().guarantee().equals(StandardGuarantee.MEMPOOL_MODERN.label())
+        List<CellStats> modern = cells(c -> c.cell().guarantee().equals(GuaranteeKind.MEMPOOL_MODERN.label())
                 && c.cell().scenario().matches("writeback|mixed"));
         if (old.isEmpty()) {
             return row(id, claim, measurement, "-", Status.NOT_SHOWN, "no writeback or mixed cell on"
@@ -682,7 +682,7 @@ final class Debate {
 
     private static boolean isMempool(CellStats c) {
         String g = c.cell().guarantee();
-        return g.equals(StandardGuarantee.MEMPOOL_2_5_1.label()) || g.equals(StandardGuarantee.MEMPOOL_MODERN.label());
+        return g.equals(GuaranteeKind.MEMPOOL_2_5_1.label()) || g.equals(GuaranteeKind.MEMPOOL_MODERN.label());
     }
 
     private static long trials(List<CellStats> cells) {

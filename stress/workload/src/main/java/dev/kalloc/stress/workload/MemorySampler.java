@@ -70,7 +70,8 @@ final class MemorySampler {
         long nominal;
         long effective;
         switch (g.kind()) {
-            case MEMPOOL:
+            case MEMPOOL_2_5_1:
+            case MEMPOOL_MODERN:
                 nominal = Math.max(0, g.idleBytes());
                 effective = nominal;
                 break;

@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.bio.RamDisk;
 import dev.kalloc.page.Machine;
 import dev.kalloc.reservation.Reservations;
@@ -31,7 +31,7 @@ final class Rig implements AutoCloseable {
     private volatile long freeBeforePressure = -1;
     private final List<AutoCloseable> drivers = new ArrayList<>();
 
-    Rig(RunConfig config, StandardGuarantee kind, String scenario, long trialSeed) {
+    Rig(RunConfig config, GuaranteeKind kind, String scenario, long trialSeed) {
         this.config = config;
         this.seed = trialSeed * 0x9E3779B97F4A7C15L + scenario.hashCode() * 31L + kind.ordinal();
         this.machine = Machine.boot(config.machine());
@@ -48,7 +48,7 @@ final class Rig implements AutoCloseable {
                 slab.failslab().attr().configure(config.slabFailPercent(), 1, -1, 0, seed + 1);
             }
             this.reservations = Reservations.boot(machine);
-            this.guarantee = new TrackedGuarantee(kind.create(machine, reservations), kind, reservations);
+            this.guarantee = new TrackedGuarantee(kind.create(machine, reservations), reservations);
         } catch (RuntimeException | Error e) {
             machine.close();
             throw e;

@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -120,7 +120,7 @@ final class RunCommand implements Callable<Integer> {
         CampaignOptions.requireNonEmpty(spec, "--scenarios", scenarios);
         CampaignOptions.requireNonEmpty(spec, "--guarantees", common.guarantees);
         List<String> sc = CampaignOptions.scenarios(scenarios, Scenarios.all().stream().map(Scenario::name).toList());
-        List<StandardGuarantee> gs = common.guarantees();
+        List<GuaranteeKind> gs = common.guarantees();
         boolean oomWaits;
         if (oom.equals("wait")) {
             oomWaits = true;

@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.OomPolicy;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ import java.util.List;
  * @param warmup load time of an unrecorded run of each scenario before the campaign, zero for none
  * @param out the output folder
  */
-record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Duration duration, int trials, double rate,
+record RunConfig(List<String> scenarios, List<GuaranteeKind> guarantees, Duration duration, int trials, double rate,
         int memoryMiB, int cpus, long seed, double diskErrorRate, int pageFailPercent, int pageFailInterval,
         int slabFailPercent, int workers, Duration watchdog, Duration stallThreshold, Duration serviceTime, boolean kswapd,
         boolean oomWaits, double freePercent, Duration warmup, Path out) {
@@ -65,7 +65,7 @@ record RunConfig(List<String> scenarios, List<StandardGuarantee> guarantees, Dur
         for (String s : scenarios) {
             Scenarios.byName(s);
         }
-        require(!guarantees.isEmpty(), "--guarantees: name at least one guarantee (" + StandardGuarantee.labels() + ")");
+        require(!guarantees.isEmpty(), "--guarantees: name at least one guarantee (" + GuaranteeKind.labels() + ")");
         require(!duration.isNegative() && !duration.isZero() && duration.compareTo(Duration.ofHours(24)) <= 0,
                 "--duration " + Text.duration(duration) + ": must be in (0, 24h]");
         require(trials >= 1 && trials <= MAX_TRIALS, "--trials " + trials + ": must be in [1, " + MAX_TRIALS + "]");

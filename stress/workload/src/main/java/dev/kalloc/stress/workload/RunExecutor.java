@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.page.ProcFs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +63,7 @@ final class RunExecutor {
 
     private final RunConfig config;
     private final Scenario scenario;
-    private final StandardGuarantee kind;
+    private final GuaranteeKind kind;
     private final int trial;
     private final long seed;
     private final LatencyLog log;
@@ -95,7 +95,7 @@ final class RunExecutor {
      * A run of trial {@code trial} (from 1), whose random choices all derive from {@code seed}.
      * {@code procDir} null: no {@code /proc} snapshots (a warm-up).
      */
-    RunExecutor(RunConfig config, Scenario scenario, StandardGuarantee kind, int trial, long seed, LatencyLog log,
+    RunExecutor(RunConfig config, Scenario scenario, GuaranteeKind kind, int trial, long seed, LatencyLog log,
             Path procDir) {
         this.config = config;
         this.scenario = scenario;

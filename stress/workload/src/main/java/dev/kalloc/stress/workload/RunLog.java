@@ -113,7 +113,7 @@ final class RunLog {
                     RunResult run;
                     try {
                         run = RunResult.decode(line.substring(1));
-                        dev.kalloc.bio.StandardGuarantee.parse(run.guarantee());
+                        dev.kalloc.bio.GuaranteeKind.parse(run.guarantee());
                     } catch (IllegalArgumentException e) {
                         throw new IllegalArgumentException(at + e.getMessage(), e);
                     }
@@ -377,7 +377,7 @@ final class RunLog {
 
     /**
      * The cells (scenario x guarantee) with their trials: scenarios in the order they first
-     * appear, guarantees in {@link dev.kalloc.bio.StandardGuarantee}'s order (the campaign rotates
+     * appear, guarantees in {@link dev.kalloc.bio.GuaranteeKind}'s order (the campaign rotates
      * the order it runs them in), trials by number.
      */
     List<Cell> cells() {
@@ -398,7 +398,7 @@ final class RunLog {
     }
 
     private static int guaranteeRank(String label) {
-        for (dev.kalloc.bio.StandardGuarantee g : dev.kalloc.bio.StandardGuarantee.values()) {
+        for (dev.kalloc.bio.GuaranteeKind g : dev.kalloc.bio.GuaranteeKind.values()) {
             if (g.label().equals(label)) {
                 return g.ordinal();
             }

@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +87,7 @@ record RunResult(String scenario, String guarantee, int trial, long seed, double
 
     /** A failure of the command: a deadlock or mismatch where progress was promised, or any error. */
     boolean failsCommand() {
-        boolean promised = StandardGuarantee.parse(guarantee).promisesProgress();
+        boolean promised = GuaranteeKind.parse(guarantee).promisesProgress();
         return !error.isEmpty() || (promised && (deadlocked || mismatches > 0));
     }
 

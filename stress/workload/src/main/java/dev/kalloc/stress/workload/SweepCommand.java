@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -123,7 +123,7 @@ final class SweepCommand implements Callable<Integer> {
         RunConfig b = c.base();
         List<String> a = new ArrayList<>();
         a.add("--scenarios=" + String.join(",", b.scenarios()));
-        a.add("--guarantees=" + b.guarantees().stream().map(StandardGuarantee::label).collect(Collectors.joining(",")));
+        a.add("--guarantees=" + b.guarantees().stream().map(GuaranteeKind::label).collect(Collectors.joining(",")));
         a.add("--trials=" + b.trials());
         a.add("--duration=" + Text.duration(b.duration()));
         a.add("--rate=" + Text.percent(b.rate()));

@@ -1,10 +1,11 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.ElementAllocFn;
+import dev.kalloc.bio.ElementFreeFn;
 import dev.kalloc.bio.ElementSource;
+import dev.kalloc.bio.Elements;
 import dev.kalloc.bio.Guarantee;
-import dev.kalloc.mempool.MempoolAllocFn;
-import dev.kalloc.mempool.MempoolFreeFn;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -25,7 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * guarantee holds and does, besides two things the guarantee itself does not report:
  *
  * <ul>
- *   <li><b>Memory held idle.</b> Each source's allocator pair is wrapped to count the elements
+ *   <li><b>Memory held idle.</b> Each source's allocator pair ({@link Elements#alloc()},
+ *       {@link Elements#free()}: the driver's own, or the bare allocator) is wrapped, and handed
+ *       on with the same description ({@link Elements#allocatedBy}), to count the elements
  *       (and bytes) the underlying allocator has handed out and not taken back. For a mempool,
  *       those minus the elements its users hold ({@link ElementSource#outstanding()}) are the
  *       idle pool elements. For a reservation, the idle memory is the reserved pages not yet
@@ -49,40 +51,33 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TrackedGuarantee implements Guarantee {
     private final Guarantee inner;
-    private final StandardGuarantee kind;
     private final Reservations reservations;
     private final List<Tracked<?>> sources = new CopyOnWriteArrayList<>();
     private final Map<Thread, String> allocating = new ConcurrentHashMap<>();
 
-    TrackedGuarantee(Guarantee inner, StandardGuarantee kind, Reservations reservations) {
+    /**
+     * @param reservations the registry {@code inner} takes its reservations in, if it is a
+     *        reservation guarantee (read for the idle and used pages); may be null otherwise
+     */
+    TrackedGuarantee(Guarantee inner, Reservations reservations) {
         this.inner = inner;
-        this.kind = kind;
         this.reservations = reservations;
     }
 
     @Override
-    public Kind kind() {
+    public GuaranteeKind kind() {
         return inner.kind();
     }
 
+    /**
+     * The wrapped guarantee's source for the same description, its allocator pair counted; the
+     * guarantee sizes itself as it would untracked (the description's memory, counts and zones
+     * are handed on unchanged).
+     */
     @Override
-    public <E> ElementSource<E> source(String name, int minNr, int reservePages, MempoolAllocFn<E> alloc,
-            MempoolFreeFn<E> free) {
-        return track(alloc, free, t -> inner.source(name, minNr, reservePages, t::underlyingAlloc, t::underlyingFree));
-    }
-
-    /** Forwards the zone mask too (the ISA bounce pool reserves in ZONE_DMA through it). */
-    @Override
-    public <E> ElementSource<E> source(String name, int minNr, int reservePages, int zoneGfp, MempoolAllocFn<E> alloc,
-            MempoolFreeFn<E> free) {
-        return track(alloc, free,
-                t -> inner.source(name, minNr, reservePages, zoneGfp, t::underlyingAlloc, t::underlyingFree));
-    }
-
-    private <E> ElementSource<E> track(MempoolAllocFn<E> alloc, MempoolFreeFn<E> free,
-            Function<Tracked<E>, ElementSource<E>> innerSource) {
-        Tracked<E> t = new Tracked<>(alloc, free);
-        t.source = innerSource.apply(t);
+    public <E> ElementSource<E> source(String name, Elements<E> elements) {
+        Tracked<E> t = new Tracked<>(elements.alloc(), elements.free());
+        t.source = inner.source(name, elements.allocatedBy(t::underlyingAlloc, t::underlyingFree));
         sources.add(t);
         return t;
     }
@@ -90,7 +85,8 @@ final class TrackedGuarantee implements Guarantee {
     /** Bytes the guarantee holds idle right now: pool elements not out, reserved pages not used. */
     long idleBytes() {
         switch (inner.kind()) {
-            case MEMPOOL: {
+            case MEMPOOL_2_5_1:
+            case MEMPOOL_MODERN: {
                 long bytes = 0;
                 for (Tracked<?> t : sources) {
                     long idle = t.underlyingLive.get() - t.source.outstanding();
@@ -117,7 +113,7 @@ final class TrackedGuarantee implements Guarantee {
      */
     long inUse() {
         long n = 0;
-        if (inner.kind() == Kind.RESERVATION) {
+        if (inner.kind() == GuaranteeKind.RESERVATION) {
             for (Reservation r : reservations.reservations()) {
                 n += Math.max(0, r.used());
             }
@@ -146,7 +142,7 @@ final class TrackedGuarantee implements Guarantee {
                 all.merge(prefix + c.getKey(), c.getValue(), Long::sum);
             }
         }
-        if (inner.kind() == Kind.RESERVATION) {
+        if (inner.kind() == GuaranteeKind.RESERVATION) {
             all.put("reservations.granted", reservations.admissionsGranted());
             all.put("reservations.waited", reservations.admissionsWaited());
             all.put("reservations.refused", reservations.admissionsRefused());
@@ -186,20 +182,20 @@ final class TrackedGuarantee implements Guarantee {
 
     @Override
     public String toString() {
-        return kind.label();
+        return inner.kind().label();
     }
 
     /** One source, with its allocator pair counted and its callers noted. */
     private final class Tracked<E> implements ElementSource<E> {
-        private final MempoolAllocFn<E> alloc;
-        private final MempoolFreeFn<E> free;
+        private final ElementAllocFn<E> alloc;
+        private final ElementFreeFn<E> free;
         private final AtomicLong underlyingLive = new AtomicLong();
         /** Nulls returned to callers that may sleep (a stacked pool's own first probe is not one). */
         private final AtomicLong sleepingNulls = new AtomicLong();
         private volatile long elementBytes;
         private ElementSource<E> source;
 
-        Tracked(MempoolAllocFn<E> alloc, MempoolFreeFn<E> free) {
+        Tracked(ElementAllocFn<E> alloc, ElementFreeFn<E> free) {
             this.alloc = alloc;
             this.free = free;
         }
@@ -223,7 +219,7 @@ final class TrackedGuarantee implements Guarantee {
         @Override
         public E alloc(int gfp) {
             Thread me = Thread.currentThread();
-            String previous = allocating.put(me, source.name() + " (" + kind.label() + ")");
+            String previous = allocating.put(me, source.name() + " (" + inner.kind().label() + ")");
             try {
                 E e = source.alloc(gfp);
                 if (e == null && (gfp & Gfp.__GFP_WAIT) != 0) {
@@ -256,7 +252,7 @@ final class TrackedGuarantee implements Guarantee {
         }
 
         @Override
-        public Kind kind() {
+        public GuaranteeKind kind() {
             return source.kind();
         }
 

@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -22,7 +22,7 @@ class CampaignTest {
 
     @Test
     void writebackCompletesOnAMempoolAndLosesDataOnNone() throws Exception {
-        RunConfig config = new RunConfig(List.of("writeback"), List.of(StandardGuarantee.MEMPOOL_2_5_1, StandardGuarantee.NONE),
+        RunConfig config = new RunConfig(List.of("writeback"), List.of(GuaranteeKind.MEMPOOL_2_5_1, GuaranteeKind.NONE),
                 Duration.ofMillis(300), 1, 500, 16, 2, 7, 0, 0, 1, 0, 2, Duration.ofSeconds(2), Duration.ofMillis(100),
                 Duration.ofNanos(50_000), false, false, 0, Duration.ofMillis(100), dir).validate();
         ByteArrayOutputStream progress = new ByteArrayOutputStream();

@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ class CommandLineTest {
         new CommandLine(cmd).registerConverter(Duration.class, new DurationConverter()).parseArgs();
         RunConfig c = cmd.config();
         assertThat(c.scenarios()).containsExactlyElementsOf(Scenarios.all().stream().map(Scenario::name).toList());
-        assertThat(c.guarantees()).containsExactly(StandardGuarantee.values());
+        assertThat(c.guarantees()).containsExactly(GuaranteeKind.values());
         assertThat(c.out().toString()).startsWith("results");
         assertThat(c.machine().memory()).isEqualTo(32L << 20);
         assertThat(c.trials()).isEqualTo(6);
@@ -65,7 +65,7 @@ class CommandLineTest {
         new CommandLine(cmd).registerConverter(Duration.class, new DurationConverter())
                 .parseArgs("-g", "NONE,reservation", "-s", "writeback", "-d", "300ms", "--rate", "250", "-o", "x");
         RunConfig c = cmd.config();
-        assertThat(c.guarantees()).containsExactly(StandardGuarantee.NONE, StandardGuarantee.RESERVATION);
+        assertThat(c.guarantees()).containsExactly(GuaranteeKind.NONE, GuaranteeKind.RESERVATION);
         assertThat(c.scenarios()).containsExactly("writeback");
         assertThat(c.duration()).isEqualTo(Duration.ofMillis(300));
         assertThat(c.rate()).isEqualTo(250);

@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -20,7 +20,7 @@ class DeviceScenariosTest {
     @TempDir
     Path dir;
 
-    private List<RunResult> campaign(String scenario, List<StandardGuarantee> kinds) throws Exception {
+    private List<RunResult> campaign(String scenario, List<GuaranteeKind> kinds) throws Exception {
         RunConfig config = new RunConfig(List.of(scenario), kinds, Duration.ofMillis(600), 1, 400, 32, 2, 3, 0, 0, 1, 0, 2,
                 Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofNanos(50_000), false, false, 0, Duration.ZERO,
                 dir).validate();
@@ -29,8 +29,8 @@ class DeviceScenariosTest {
 
     @Test
     void bounceGoesThroughThePoolOnAGuaranteeAndFailsOnNone() throws Exception {
-        List<RunResult> r = campaign("bounce", List.of(StandardGuarantee.MEMPOOL_2_5_1, StandardGuarantee.RESERVATION,
-                StandardGuarantee.NONE));
+        List<RunResult> r = campaign("bounce", List.of(GuaranteeKind.MEMPOOL_2_5_1, GuaranteeKind.RESERVATION,
+                GuaranteeKind.NONE));
         for (RunResult guarded : r.subList(0, 2)) {
             assertThat(guarded.outcome()).as(guarded.id()).isEqualTo("ok");
             assertThat(guarded.counters().get("pages_bounced")).as(guarded.id()).isEqualTo(guarded.completed());
@@ -46,7 +46,7 @@ class DeviceScenariosTest {
 
     @Test
     void raid1SurvivesAMirrorFailureAndRecoversTheSpare() throws Exception {
-        RunResult r = campaign("raid1", List.of(StandardGuarantee.MEMPOOL_MODERN)).get(0);
+        RunResult r = campaign("raid1", List.of(GuaranteeKind.MEMPOOL_MODERN)).get(0);
         assertThat(r.outcome()).isEqualTo("ok");
         // Two failures: r1m2's at set-up (the slot the spare recovers) and r1m1's under load.
         assertThat(r.counters()).containsEntry("md_disk_failures", 2L).containsEntry("md_resyncs_completed", 1L)

@@ -2,7 +2,7 @@ package dev.kalloc.stress.workload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +56,7 @@ class FaultsPresetTest {
     @Test
     void raid1UnderEveryFaultLosesAMirrorButNoData() throws Exception {
         // 5% of bios: both in-sync mirrors draw errors within the first hundred requests.
-        RunConfig config = new RunConfig(List.of("raid1"), List.of(StandardGuarantee.MEMPOOL_MODERN),
+        RunConfig config = new RunConfig(List.of("raid1"), List.of(GuaranteeKind.MEMPOOL_MODERN),
                 Duration.ofMillis(600), 1, 1000, 32, 2, 4, 0.05, RunCommand.FAULTS_PAGE_FAIL_PERCENT, 1,
                 RunCommand.FAULTS_SLAB_FAIL_PERCENT, 2, Duration.ofSeconds(2), Duration.ofMillis(100),
                 Duration.ofNanos(50_000), false, false, 0, Duration.ZERO, dir).validate();

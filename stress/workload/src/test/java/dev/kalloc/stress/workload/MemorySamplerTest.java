@@ -3,8 +3,8 @@ package dev.kalloc.stress.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.ElementSource;
-import dev.kalloc.bio.StandardGuarantee;
-import dev.kalloc.mempool.Mempools;
+import dev.kalloc.bio.Elements;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.page.AddressSpace;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
@@ -35,13 +35,19 @@ class MemorySamplerTest {
     }
 
     /** The guarantee as a run's {@link Rig} builds it: the standard kind, wrapped to be observed. */
-    private static TrackedGuarantee guarantee(Machine m, StandardGuarantee kind) {
+    private static TrackedGuarantee guarantee(Machine m, GuaranteeKind kind) {
         Reservations rs = Reservations.boot(m);
-        return new TrackedGuarantee(kind.create(m, rs), kind, rs);
+        return new TrackedGuarantee(kind.create(m, rs), rs);
     }
 
-    private static ElementSource<Page> pages(Machine m, TrackedGuarantee g, int minNr, int reservePages) {
-        return g.source("pages", minNr, reservePages, Mempools.allocPages(m, 0), Mempools.freePages(m, 0));
+    /**
+     * A source of single pages, {@code count} of them in flight (a pool of as many), whose
+     * elements are described as {@code reservePages / count} pages each, so that a reservation
+     * holds {@code reservePages}: more than the elements take, a reserve to price.
+     */
+    private static ElementSource<Page> pages(Machine m, TrackedGuarantee g, int count, int reservePages) {
+        Elements<Page> pages = Elements.pages(m, count, 0);
+        return g.source("pages", pages.allocatedBy(pages.alloc(), pages.free()).perElement(reservePages / count));
     }
 
     /** {@code sum over zones of max(0, R - C)}, in pages, read from the zones now. */
@@ -74,7 +80,7 @@ class MemorySamplerTest {
     @Test
     void aReservationCostsOthersOnlyWhatCleanPagesDoNotCover() {
         try (Machine m = boot()) {
-            TrackedGuarantee g = guarantee(m, StandardGuarantee.RESERVATION);
+            TrackedGuarantee g = guarantee(m, GuaranteeKind.RESERVATION);
             ElementSource<Page> src = pages(m, g, 4, RESERVE);
             assertThat(m.zone(Zone.ZONE_NORMAL).reservedPages()).as("GFP_NOIO reserves in Normal first")
                     .isEqualTo(RESERVE);
@@ -121,7 +127,7 @@ class MemorySamplerTest {
     @Test
     void aMempoolsPriceIsItsIdleElementsEitherWay() {
         try (Machine m = boot()) {
-            TrackedGuarantee g = guarantee(m, StandardGuarantee.MEMPOOL_2_5_1);
+            TrackedGuarantee g = guarantee(m, GuaranteeKind.MEMPOOL_2_5_1);
             ElementSource<Page> src = pages(m, g, POOL, RESERVE);
             PressureFill.fill(m, "dirty", 10, true);
             List<Page> out = new ArrayList<>();
@@ -145,7 +151,7 @@ class MemorySamplerTest {
     @Test
     void noneCostsNothing() {
         try (Machine m = boot()) {
-            TrackedGuarantee g = guarantee(m, StandardGuarantee.NONE);
+            TrackedGuarantee g = guarantee(m, GuaranteeKind.NONE);
             ElementSource<Page> src = pages(m, g, POOL, RESERVE);
             Page p = src.alloc(Gfp.GFP_KERNEL);
             MemorySample s = MemorySampler.sample(0, m, g);

@@ -30,7 +30,7 @@ class OptionRangeTest {
         assertThat(c.err()).doesNotContain("Exception");
         assertThat(c.status()).as(c.out() + c.err()).isIn(0, Main.EXIT_FAILED);
         RunLog log = RunLog.read(out.resolve(Campaign.LOG));
-        assertThat(log.runs()).hasSize(Scenarios.all().size() * dev.kalloc.bio.StandardGuarantee.values().length);
+        assertThat(log.runs()).hasSize(Scenarios.all().size() * dev.kalloc.bio.GuaranteeKind.values().length);
         assertSetUpNeverStalled(log);
     }
 

@@ -2,7 +2,7 @@ package dev.kalloc.stress.workload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +21,7 @@ class PressureFloorTest {
     @TempDir
     Path dir;
 
-    private List<RunResult> run(String scenario, StandardGuarantee g, double free, String name) throws Exception {
+    private List<RunResult> run(String scenario, GuaranteeKind g, double free, String name) throws Exception {
         RunConfig config = new RunConfig(List.of(scenario), List.of(g), Duration.ofMillis(300), 1, 1000, 32, 2, 3, 0, 0, 1,
                 0, 2, Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofNanos(50_000), false, false, free,
                 Duration.ZERO, dir.resolve(name)).validate();
@@ -31,7 +31,7 @@ class PressureFloorTest {
     @Test
     void eachScenarioLeavesTheShareAskedFor() throws Exception {
         for (String s : List.of("writeback", "bounce", "raid1", "mixed")) {
-            RunResult r = run(s, StandardGuarantee.MEMPOOL_MODERN, 20, s).get(0);
+            RunResult r = run(s, GuaranteeKind.MEMPOOL_MODERN, 20, s).get(0);
             long before = r.counters().get(RunExecutor.PRESSURE_FREE_BEFORE);
             long floor = r.counters().get(RunExecutor.PRESSURE_FLOOR);
             long atLoad = r.counters().get(RunExecutor.PRESSURE_FREE_AT_LOAD);
@@ -44,15 +44,15 @@ class PressureFloorTest {
 
     @Test
     void atZeroThePressureTakesAllAndRaid1OnNoneFails() throws Exception {
-        RunResult full = run("raid1", StandardGuarantee.NONE, 0, "full").get(0);
+        RunResult full = run("raid1", GuaranteeKind.NONE, 0, "full").get(0);
         assertThat(full.counters().get(RunExecutor.PRESSURE_FLOOR)).isZero();
         assertThat(full.counters().get(RunExecutor.PRESSURE_FREE_AT_LOAD))
                 .isLessThan(full.counters().get(RunExecutor.PRESSURE_FREE_BEFORE) / 50);
         assertThat(full.failed()).isPositive();
-        RunResult room = run("raid1", StandardGuarantee.NONE, 20, "room").get(0);
+        RunResult room = run("raid1", GuaranteeKind.NONE, 20, "room").get(0);
         assertThat(room.outcome()).isEqualTo("ok");
         assertThat(room.counters()).containsEntry("spare_in_sync", 1L);
-        RunResult guaranteed = run("raid1", StandardGuarantee.MEMPOOL_MODERN, 0, "guaranteed").get(0);
+        RunResult guaranteed = run("raid1", GuaranteeKind.MEMPOOL_MODERN, 0, "guaranteed").get(0);
         assertThat(guaranteed.outcome()).isEqualTo("ok");
         assertThat(guaranteed.counters()).containsEntry("spare_in_sync", 1L).containsEntry("resync_buffers_at_setup", 1L);
     }

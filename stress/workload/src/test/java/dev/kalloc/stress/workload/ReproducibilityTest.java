@@ -2,7 +2,7 @@ package dev.kalloc.stress.workload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -35,7 +35,7 @@ class ReproducibilityTest {
 
     private RunLog campaign(long seed, Path out) throws Exception {
         RunConfig config = new RunConfig(List.of("bounce", "raid1"),
-                List.of(StandardGuarantee.MEMPOOL_MODERN, StandardGuarantee.RESERVATION), Duration.ofMillis(300), TRIALS, 1000,
+                List.of(GuaranteeKind.MEMPOOL_MODERN, GuaranteeKind.RESERVATION), Duration.ofMillis(300), TRIALS, 1000,
                 16, 2, seed, 0, 0, 1, 0, 4, Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofNanos(100_000), false,
                 false, 0, Duration.ZERO, out).validate();
         ByteArrayOutputStream progress = new ByteArrayOutputStream();

@@ -2,7 +2,7 @@ package dev.kalloc.stress.workload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +25,7 @@ class SlabFaultCampaignTest {
 
     @Test
     void everyFirstAttemptRefusedAndNoPoolReturnsNull() throws Exception {
-        RunConfig config = new RunConfig(List.of("bounce"), List.of(StandardGuarantee.MEMPOOL_MODERN),
+        RunConfig config = new RunConfig(List.of("bounce"), List.of(GuaranteeKind.MEMPOOL_MODERN),
                 Duration.ofMillis(300), 1, 1000, 16, 2, 3, 0, 0, 1, 100, 2, Duration.ofSeconds(2), Duration.ofMillis(100),
                 Duration.ofNanos(50_000), false, false, 0, Duration.ZERO, dir).validate();
         List<RunResult> results = new Campaign(config, new PrintStream(new ByteArrayOutputStream(), true,
@@ -54,7 +54,7 @@ class SlabFaultCampaignTest {
         // matter (the pools' prefills, every first attempt refused, empty the bio set's reserves
         // into elements parked in the r1bio and resync pools, and a clone then waits for memory
         // that is pinned): see stress/workload/README.md, "Findings".
-        RunConfig config = new RunConfig(List.of("raid1"), List.of(StandardGuarantee.MEMPOOL_MODERN),
+        RunConfig config = new RunConfig(List.of("raid1"), List.of(GuaranteeKind.MEMPOOL_MODERN),
                 Duration.ofMillis(600), 1, 1000, 32, 2, 3, 0, 0, 1, 100, 2, Duration.ofSeconds(2), Duration.ofMillis(100),
                 Duration.ofNanos(50_000), false, false, 5, Duration.ZERO, dir).validate();
         RunResult r = new Campaign(config, new PrintStream(new ByteArrayOutputStream(), true,

@@ -1,14 +1,13 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kalloc.bio.ElementAllocFn;
 import dev.kalloc.bio.ElementSource;
+import dev.kalloc.bio.Elements;
 import dev.kalloc.bio.Guarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.bio.Guarantees;
-import dev.kalloc.mempool.MempoolFreeFn;
-import dev.kalloc.mempool.MempoolAllocFn;
-import dev.kalloc.mempool.Mempools;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
@@ -29,18 +28,19 @@ class TrackedGuaranteeTest {
     private static final int N = 4;
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void idleMemoryIsPoolElementsNotOutOrReservedPagesNotUsed(StandardGuarantee kind) {
+    @EnumSource(GuaranteeKind.class)
+    void idleMemoryIsPoolElementsNotOutOrReservedPagesNotUsed(GuaranteeKind kind) {
         try (Machine m = Machine.boot(MachineConfig.builder().memory(16 * MachineConfig.MiB).kswapd(false).build())) {
             Reservations rs = Reservations.boot(m);
-            TrackedGuarantee g = new TrackedGuarantee(kind.create(m, rs), kind, rs);
+            TrackedGuarantee g = new TrackedGuarantee(kind.create(m, rs), rs);
             AtomicReference<String> seen = new AtomicReference<>();
-            MempoolAllocFn<Page> pages = Mempools.allocPages(m, 0);
-            ElementSource<Page> src = g.source("pages", N, N, gfp -> {
+            Elements<Page> pages = Elements.pages(m, N, 0);
+            ElementAllocFn<Page> alloc = pages.alloc();
+            ElementSource<Page> src = g.source("pages", pages.allocatedBy(gfp -> {
                 seen.set(g.allocatingIn(Thread.currentThread()));
-                return pages.alloc(gfp);
-            }, Mempools.freePages(m, 0));
-            long expectedIdle = kind == StandardGuarantee.NONE ? 0 : (long) N * PhysicalMemory.PAGE_SIZE;
+                return alloc.alloc(gfp);
+            }, pages.free()));
+            long expectedIdle = kind == GuaranteeKind.NONE ? 0 : (long) N * PhysicalMemory.PAGE_SIZE;
             assertThat(g.idleBytes()).isEqualTo(expectedIdle);
 
             Page p = src.alloc(Gfp.GFP_KERNEL);
@@ -58,21 +58,21 @@ class TrackedGuaranteeTest {
     }
 
     @ParameterizedTest
-    @EnumSource(StandardGuarantee.class)
-    void countersArePrefixedWithTheirSourceAndReservationsAddTheirAdmissions(StandardGuarantee kind) {
+    @EnumSource(GuaranteeKind.class)
+    void countersArePrefixedWithTheirSourceAndReservationsAddTheirAdmissions(GuaranteeKind kind) {
         try (Machine m = Machine.boot(MachineConfig.builder().memory(16 * MachineConfig.MiB).kswapd(false).build())) {
             Reservations rs = Reservations.boot(m);
-            TrackedGuarantee g = new TrackedGuarantee(kind.create(m, rs), kind, rs);
-            ElementSource<Page> bio = g.source("bio", N, N, Mempools.allocPages(m, 0), Mempools.freePages(m, 0));
-            ElementSource<Page> vec = g.source("biovec-1", N, N, Mempools.allocPages(m, 0), Mempools.freePages(m, 0));
+            TrackedGuarantee g = new TrackedGuarantee(kind.create(m, rs), rs);
+            ElementSource<Page> bio = g.source("bio", Elements.pages(m, N, 0));
+            ElementSource<Page> vec = g.source("biovec-1", Elements.pages(m, N, 0));
             Page p = bio.alloc(Gfp.GFP_KERNEL);
             assertThat(g.inUse()).as("reservation: pages used from it (none, memory is plentiful); else elements out")
-                    .isEqualTo(kind == StandardGuarantee.RESERVATION ? 0 : 1);
+                    .isEqualTo(kind == GuaranteeKind.RESERVATION ? 0 : 1);
 
             Map<String, Long> expected = new LinkedHashMap<>();
             bio.counters().forEach((k, v) -> expected.put("bio." + k, v));
             vec.counters().forEach((k, v) -> expected.put("biovec-1." + k, v));
-            if (kind == StandardGuarantee.RESERVATION) {
+            if (kind == GuaranteeKind.RESERVATION) {
                 expected.put("reservations.granted", 2L);
                 expected.put("reservations.waited", 0L);
                 expected.put("reservations.refused", 0L);
@@ -83,7 +83,7 @@ class TrackedGuaranteeTest {
             assertThat(counters).containsExactlyEntriesOf(expected);
             assertThat(counters.keySet()).allSatisfy(k -> assertThat(k).matches("[a-z0-9-]+\\.[a-z0-9_]+"));
             assertThat(counters).containsKey("bio.failures");
-            if (kind.promisesProgress() && kind != StandardGuarantee.RESERVATION) {
+            if (kind.promisesProgress() && kind != GuaranteeKind.RESERVATION) {
                 assertThat(counters.get("bio.served_nowait")).isEqualTo(1);
             }
 
@@ -100,9 +100,8 @@ class TrackedGuaranteeTest {
     void aReservationsPagesInUseAreItsUsedQuota() {
         try (Machine m = Machine.boot(MachineConfig.builder().memory(16 * MachineConfig.MiB).kswapd(false).build())) {
             Reservations rs = Reservations.boot(m);
-            TrackedGuarantee g = new TrackedGuarantee(StandardGuarantee.RESERVATION.create(m, rs),
-                    StandardGuarantee.RESERVATION, rs);
-            ElementSource<Page> src = g.source("pages", N, N, Mempools.allocPages(m, 0), Mempools.freePages(m, 0));
+            TrackedGuarantee g = new TrackedGuarantee(GuaranteeKind.RESERVATION.create(m, rs), rs);
+            ElementSource<Page> src = g.source("pages", Elements.pages(m, N, 0));
             // Injected failures stand for "the normal passes failed": the reservation serves.
             m.pageAlloc().failPageAlloc().ignoreGfpWait(false).attr().configure(100, 1, -1, 0, 42);
             Page p = src.alloc(Gfp.GFP_NOIO);
@@ -118,31 +117,23 @@ class TrackedGuaranteeTest {
     @org.junit.jupiter.api.Test
     void theZoneMaskReachesTheWrappedGuarantee() {
         try (Machine m = Machine.boot(MachineConfig.builder().memory(16 * MachineConfig.MiB).kswapd(false).build())) {
-            java.util.concurrent.atomic.AtomicInteger zoneGfp = new java.util.concurrent.atomic.AtomicInteger(-1);
+            AtomicReference<Elements<?>> seen = new AtomicReference<>();
             Guarantee none = Guarantees.none();
             Guarantee recording = new Guarantee() {
                 @Override
-                public Kind kind() {
+                public GuaranteeKind kind() {
                     return none.kind();
                 }
 
                 @Override
-                public <E> ElementSource<E> source(String name, int minNr, int reservePages, MempoolAllocFn<E> alloc,
-                        MempoolFreeFn<E> free) {
-                    return none.source(name, minNr, reservePages, alloc, free);
-                }
-
-                @Override
-                public <E> ElementSource<E> source(String name, int minNr, int reservePages, int gfp,
-                        MempoolAllocFn<E> alloc, MempoolFreeFn<E> free) {
-                    zoneGfp.set(gfp);
-                    return source(name, minNr, reservePages, alloc, free);
+                public <E> ElementSource<E> source(String name, Elements<E> elements) {
+                    seen.set(elements);
+                    return none.source(name, elements);
                 }
             };
-            TrackedGuarantee g = new TrackedGuarantee(recording, StandardGuarantee.NONE, null);
-            ElementSource<Page> src = g.source("isa", N, N, Gfp.GFP_NOIO | Gfp.__GFP_DMA, Mempools.allocPages(m, 0),
-                    Mempools.freePages(m, 0));
-            assertThat(zoneGfp.get()).isEqualTo(Gfp.GFP_NOIO | Gfp.__GFP_DMA);
+            TrackedGuarantee g = new TrackedGuarantee(recording, null);
+            ElementSource<Page> src = g.source("isa", Elements.pages(m, N, 0, Gfp.__GFP_DMA));
+            assertThat(seen.get().zones()).isEqualTo(Gfp.__GFP_DMA);
             src.destroy();
         }
     }

@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload;
 
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -91,13 +91,13 @@ class WatchdogTest {
 
     @Test
     void aStuckRunIsMarkedDeadlockedWithWhereItsThreadsWaitAndTornDown() throws Exception {
-        RunConfig config = new RunConfig(List.of("writeback"), List.of(StandardGuarantee.MEMPOOL_2_5_1), Duration.ofSeconds(30),
+        RunConfig config = new RunConfig(List.of("writeback"), List.of(GuaranteeKind.MEMPOOL_2_5_1), Duration.ofSeconds(30),
                 1, 1, 16, 1, 1, 0, 0, 1, 0, 1, Duration.ofMillis(300), Duration.ofMillis(100), Duration.ZERO, false, false,
                 0, Duration.ZERO, dir).validate();
         StuckScenario stuck = new StuckScenario();
         RunResult r;
         try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), System.currentTimeMillis(), "test")) {
-            r = new RunExecutor(config, stuck, StandardGuarantee.MEMPOOL_2_5_1, 1, 1, log, null).execute(() -> { });
+            r = new RunExecutor(config, stuck, GuaranteeKind.MEMPOOL_2_5_1, 1, 1, log, null).execute(() -> { });
         }
         assertThat(r.deadlocked()).isTrue();
         assertThat(r.outcome()).isEqualTo("DEADLOCK");

@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kalloc.bio.Bio;
 import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.Guarantee;
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.OomPolicy;
 import dev.kalloc.page.Task;
-import dev.kalloc.reservation.Reservations;
 import dev.kalloc.slab.SlabAllocator;
 import dev.kalloc.slab.SlabConfig;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -49,7 +48,7 @@ class BioLastPoolElementTest {
 
     @ConcurrencyTest(iterations = 150)
     void sleepingAllocWokenByCompletion251() throws InterruptedException {
-        sleepingAllocWokenByCompletion(StandardGuarantee.MEMPOOL_2_5_1);
+        sleepingAllocWokenByCompletion(GuaranteeKind.MEMPOOL_2_5_1);
     }
 
     /**
@@ -60,22 +59,22 @@ class BioLastPoolElementTest {
      */
     @ConcurrencyTest(iterations = 150, ignoreTimedBlock = false, systemTimeDelegateType = SystemTimeDelegateType.MOCK)
     void sleepingAllocWokenByCompletionModern() throws InterruptedException {
-        sleepingAllocWokenByCompletion(StandardGuarantee.MEMPOOL_MODERN);
+        sleepingAllocWokenByCompletion(GuaranteeKind.MEMPOOL_MODERN);
     }
 
     @ConcurrencyTest(iterations = 150)
     void sleepingAllocWokenByCompletionReservation() throws InterruptedException {
-        sleepingAllocWokenByCompletion(StandardGuarantee.RESERVATION);
+        sleepingAllocWokenByCompletion(GuaranteeKind.RESERVATION);
     }
 
     @ConcurrencyTest(iterations = 150)
     void atomicAllocVsLastPut251() throws InterruptedException {
-        atomicAllocVsLastPut(StandardGuarantee.MEMPOOL_2_5_1);
+        atomicAllocVsLastPut(GuaranteeKind.MEMPOOL_2_5_1);
     }
 
     @ConcurrencyTest(iterations = 150)
     void atomicAllocVsLastPutModern() throws InterruptedException {
-        atomicAllocVsLastPut(StandardGuarantee.MEMPOOL_MODERN);
+        atomicAllocVsLastPut(GuaranteeKind.MEMPOOL_MODERN);
     }
 
     /**
@@ -85,7 +84,7 @@ class BioLastPoolElementTest {
      * it, in interrupt context. The allocation must return a bio: on a mempool the very one
      * completed (the pool is its only source).
      */
-    private void sleepingAllocWokenByCompletion(StandardGuarantee g) throws InterruptedException {
+    private void sleepingAllocWokenByCompletion(GuaranteeKind g) throws InterruptedException {
         World w = new World(g);
         w.cacheFails();
         Bio inFlight = w.set.bioAlloc(Gfp.GFP_ATOMIC, 0);
@@ -96,7 +95,7 @@ class BioLastPoolElementTest {
         w.complete(inFlight);
         sleeper.join();
         assertThat(got[0]).as("GFP_NOIO bio_alloc on %s after the completion", g).isNotNull();
-        if (g != StandardGuarantee.RESERVATION) {
+        if (g != GuaranteeKind.RESERVATION) {
             assertThat(got[0]).as("the pool's only element, given back by the completion").isSameAs(inFlight);
         }
         assertThat(w.set.bioSource().failures()).as("allocations the guarantee failed").isZero();
@@ -114,7 +113,7 @@ class BioLastPoolElementTest {
      * a second allocation afterwards gets the completed bio back from the pool or nothing, never
      * a bio that is still out.
      */
-    private void atomicAllocVsLastPut(StandardGuarantee g) throws InterruptedException {
+    private void atomicAllocVsLastPut(GuaranteeKind g) throws InterruptedException {
         World w = new World(g);
         Bio inFlight = w.set.bioAlloc(Gfp.GFP_ATOMIC, 0);
         assertThat(inFlight).as("setup: a bio from the slab cache").isNotNull();
@@ -145,8 +144,8 @@ class BioLastPoolElementTest {
         final Guarantee guarantee;
         final BioSet set;
 
-        World(StandardGuarantee g) {
-            guarantee = g.create(machine, g == StandardGuarantee.RESERVATION ? Reservations.boot(machine) : null);
+        World(GuaranteeKind g) {
+            guarantee = g.create(machine);
             set = BioSet.builder(slab, guarantee).name("fray").maxVecs(1).poolEntries(1).inFlight(1).create();
         }
 
@@ -156,7 +155,7 @@ class BioLastPoolElementTest {
          * slot under its in-flight limit, and the cache under it must work.
          */
         void cacheFails() {
-            if (guarantee.kind() == Guarantee.Kind.MEMPOOL) {
+            if (guarantee.kind().isMempool()) {
                 set.bioCache().setFailslab(true);
                 slab.failslab().cacheFilter(true).ignoreGfpWait(false).attr().configure(100, 1, -1, 0, 1);
             }

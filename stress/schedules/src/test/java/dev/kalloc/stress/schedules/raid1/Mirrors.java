@@ -9,7 +9,7 @@ import dev.kalloc.bio.BlockLayer;
 import dev.kalloc.bio.Guarantee;
 import dev.kalloc.bio.Guarantees;
 import dev.kalloc.bio.RamDisk;
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
@@ -18,7 +18,6 @@ import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.page.Task;
 import dev.kalloc.raid1.Raid1Array;
-import dev.kalloc.reservation.Reservations;
 import dev.kalloc.slab.SlabAllocator;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -55,8 +54,8 @@ final class Mirrors {
     private int usedInPage = PhysicalMemory.PAGE_SIZE;
 
     @SuppressWarnings("unchecked")
-    Mirrors(int nrMembers, StandardGuarantee g, int nrR1Bios) {
-        guarantee = g.create(machine, g == StandardGuarantee.RESERVATION ? Reservations.boot(machine) : null);
+    Mirrors(int nrMembers, GuaranteeKind g, int nrR1Bios) {
+        guarantee = g.create(machine);
         members = new RamDisk[nrMembers];
         platters = new byte[nrMembers][MEMBER_SECTORS * SECTOR];
         queued = new ArrayDeque[nrMembers];
@@ -76,7 +75,7 @@ final class Mirrors {
      * alone: its r1bio source's last element is the slot under its in-flight limit.
      */
     void r1bioCacheFails() {
-        if (guarantee.kind() == Guarantee.Kind.MEMPOOL) {
+        if (guarantee.kind().isMempool()) {
             slab.kmemFindCache("md0-r1bio").setFailslab(true);
             slab.failslab().cacheFilter(true).ignoreGfpWait(false).attr().configure(100, 1, -1, 0, 1);
         }

@@ -3,7 +3,7 @@ package dev.kalloc.stress.schedules.raid1;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.Bio;
-import dev.kalloc.bio.StandardGuarantee;
+import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.raid1.Raid1Array.MirrorState;
 import dev.kalloc.stress.schedules.raid1.Mirrors.Master;
 import java.util.Arrays;
@@ -39,7 +39,7 @@ class R1BioFailingMirrorTest {
 
     @ConcurrencyTest(iterations = 60)
     void lastR1bioWokenByCompletionOfFailingMirror251() throws InterruptedException {
-        lastR1bioWokenByCompletionOfFailingMirror(StandardGuarantee.MEMPOOL_2_5_1);
+        lastR1bioWokenByCompletionOfFailingMirror(GuaranteeKind.MEMPOOL_2_5_1);
     }
 
     /**
@@ -49,12 +49,12 @@ class R1BioFailingMirrorTest {
      */
     @ConcurrencyTest(iterations = 60, ignoreTimedBlock = false, systemTimeDelegateType = SystemTimeDelegateType.MOCK)
     void lastR1bioWokenByCompletionOfFailingMirrorModern() throws InterruptedException {
-        lastR1bioWokenByCompletionOfFailingMirror(StandardGuarantee.MEMPOOL_MODERN);
+        lastR1bioWokenByCompletionOfFailingMirror(GuaranteeKind.MEMPOOL_MODERN);
     }
 
     @ConcurrencyTest(iterations = 50)
     void lastR1bioWokenByCompletionOfFailingMirrorReservation() throws InterruptedException {
-        lastR1bioWokenByCompletionOfFailingMirror(StandardGuarantee.RESERVATION);
+        lastR1bioWokenByCompletionOfFailingMirror(GuaranteeKind.RESERVATION);
     }
 
     /**
@@ -67,7 +67,7 @@ class R1BioFailingMirrorTest {
      * Then every other clone completes (mirror 1's all failing: the disk is dead), and every
      * write must be uptodate, on mirror 0's platter, and the raced ones readable back.
      */
-    private void lastR1bioWokenByCompletionOfFailingMirror(StandardGuarantee g) throws InterruptedException {
+    private void lastR1bioWokenByCompletionOfFailingMirror(GuaranteeKind g) throws InterruptedException {
         Mirrors w = new Mirrors(2, g, NR_R1BIOS);
         w.r1bioCacheFails();
         Master[] writes = new Master[POOL + 1];
@@ -118,7 +118,7 @@ class R1BioFailingMirrorTest {
      */
     @ConcurrencyTest(iterations = 150)
     void writeCompletionsRaceMirrorFailure() throws InterruptedException {
-        Mirrors w = new Mirrors(2, StandardGuarantee.MEMPOOL_2_5_1, NR_R1BIOS);
+        Mirrors w = new Mirrors(2, GuaranteeKind.MEMPOOL_2_5_1, NR_R1BIOS);
         Master write = w.write(SECTOR, 1);
         write.submit(Bio.WRITE);
         Bio toMirror0 = w.take(0);
@@ -153,7 +153,7 @@ class R1BioFailingMirrorTest {
      */
     @ConcurrencyTest(iterations = 120)
     void readRetryRacesMirrorFailure() throws InterruptedException {
-        Mirrors w = new Mirrors(3, StandardGuarantee.MEMPOOL_2_5_1, NR_R1BIOS);
+        Mirrors w = new Mirrors(3, GuaranteeKind.MEMPOOL_2_5_1, NR_R1BIOS);
         byte[] data = Mirrors.pattern(SECTOR, 1);
         for (int i = 0; i < 3; i++) {
             System.arraycopy(data, 0, w.platters[i], (int) SECTOR * Bio.SECTOR_SIZE, data.length);

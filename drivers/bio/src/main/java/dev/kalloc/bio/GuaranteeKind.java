@@ -7,12 +7,16 @@ import java.util.Arrays;
 import java.util.stream.Collectors;
 
 /**
- * The four guarantees the comparison runs every driver on, named once so that the drivers' tests,
- * the workload's command line and its report agree on them: Ingo Molnar's mempool in the 2.5.1
- * order and in the modern kernel's order, Ben LaHaise's reservations, and none (the bare
- * allocator, the baseline that may fail or stall).
+ * The four guarantees the comparison runs every driver on, and what a {@link Guarantee} says it
+ * is: Ingo Molnar's mempool in the 2.5.1 order and in the modern kernel's order, Ben LaHaise's
+ * reservations, and none (the bare allocator, the baseline that may fail or stall). Named once,
+ * so that the drivers' tests, the workload's command line and its report agree on them.
+ *
+ * <p>Two names per kind: {@link #label()} tells the four apart (command lines, histogram tags,
+ * reports); {@link #design()} names the design behind it (mempool, reservation, none), which is
+ * all a driver's view ({@code bioinfo}) shows.
  */
-public enum StandardGuarantee {
+public enum GuaranteeKind {
     MEMPOOL_2_5_1("mempool-2.5.1"),
     MEMPOOL_MODERN("mempool-modern"),
     RESERVATION("reservation"),
@@ -20,7 +24,7 @@ public enum StandardGuarantee {
 
     private final String label;
 
-    StandardGuarantee(String label) {
+    GuaranteeKind(String label) {
         this.label = label;
     }
 
@@ -29,9 +33,41 @@ public enum StandardGuarantee {
         return label;
     }
 
+    /** The design behind it, lower case: {@code mempool} for both pool orders, else the label. */
+    public String design() {
+        return isMempool() ? "mempool" : label;
+    }
+
+    /** True for the two mempool policies. */
+    public boolean isMempool() {
+        return this == MEMPOOL_2_5_1 || this == MEMPOOL_MODERN;
+    }
+
     /** True for the three that promise forward progress: a deadlock on them is a bug, on none a result. */
     public boolean promisesProgress() {
         return this != NONE;
+    }
+
+    /** The kind of a mempool guarantee with {@code policy}. */
+    static GuaranteeKind ofPolicy(MempoolPolicy policy) {
+        switch (policy) {
+            case LINUX_2_5_1:
+                return MEMPOOL_2_5_1;
+            case MODERN:
+                return MEMPOOL_MODERN;
+            default:
+                throw new IllegalArgumentException("no guarantee kind for mempool policy " + policy);
+        }
+    }
+
+    /**
+     * The driver-facing {@link Guarantee} of this kind on {@code machine}; a reservation
+     * guarantee takes its reservations in a registry of its own ({@link Reservations#boot}),
+     * which is all a driver or its test needs. Use {@link #create(Machine, Reservations)} to
+     * read the reservations back.
+     */
+    public Guarantee create(Machine machine) {
+        return create(machine, this == RESERVATION ? Reservations.boot(machine) : null);
     }
 
     /**
@@ -63,8 +99,8 @@ public enum StandardGuarantee {
      *
      * @throws IllegalArgumentException naming the valid labels
      */
-    public static StandardGuarantee parse(String label) {
-        for (StandardGuarantee g : values()) {
+    public static GuaranteeKind parse(String label) {
+        for (GuaranteeKind g : values()) {
             if (g.label.equalsIgnoreCase(label.trim())) {
                 return g;
             }
@@ -74,7 +110,7 @@ public enum StandardGuarantee {
 
     /** The labels, comma-separated, for messages and help. */
     public static String labels() {
-        return Arrays.stream(values()).map(StandardGuarantee::label).collect(Collectors.joining(", "));
+        return Arrays.stream(values()).map(GuaranteeKind::label).collect(Collectors.joining(", "));
     }
 
     @Override
