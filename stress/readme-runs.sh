@@ -7,7 +7,7 @@
 # step's stdout and stderr to OUT/<step>.out and .err. A step's non-zero exit is recorded, not
 # fatal: --oom wait exits 1 by design (mempool-2.5.1 deadlocks).
 #   stress/readme-runs.sh OUT [--no-sweep]
-# stress/jmh/run.sh, the whole JMH suite (~14 minutes), is separate: its table is in
+# stress/jmh/run.sh, the whole JMH suite (~15 minutes), is separate: its table is in
 # stress/jmh/README.md.
 set -u
 if [ $# -lt 1 ]; then
