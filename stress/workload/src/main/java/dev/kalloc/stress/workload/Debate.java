@@ -220,10 +220,7 @@ final class Debate {
         if (jmh == null) {
             return row("M4", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
         }
-        // The claim is about the kernel's mempool_alloc, which counts nothing: results from
-        // before the kernel mode existed fall back to the counted pool, and say so.
-        String poolMode = score(CALL_SITE, 1, "mode", "kernel").isPresent() || score(CALL_SITE, 2, "mode", "kernel")
-                .isPresent() ? "kernel" : "mono";
+        String poolMode = poolMode();
         List<String> figures = new ArrayList<>();
         figures.add("pool mode " + poolMode);
         Status status = null;
@@ -374,16 +371,29 @@ final class Debate {
                 JMH_COMMAND);
     }
 
+    /**
+     * The CallSiteBench mode that stands for the kernel's mempool: {@code kernel} (pools that
+     * count nothing on the fast path, as mempool_alloc does not) when the results have it;
+     * results from before it existed fall back to {@code mono}, the port's counted pools, and
+     * the figures name the mode used.
+     */
+    private String poolMode() {
+        return score(CALL_SITE, 1, "mode", "kernel").isPresent() || score(CALL_SITE, 2, "mode", "kernel").isPresent()
+                ? "kernel" : "mono";
+    }
+
     private Row l3() {
         String claim = "a reservation adds one branch, to the uncommon case only: far cheaper than mempool's layer";
         String measurement = "JMH: an order-0 page inside an entered reservation against outside (FastPathBench"
-                + " page0-rsv vs page0-pcp), against what a mempool adds (CallSiteBench mono vs direct), 1 thread";
+                + " page0-rsv vs page0-pcp), against what a mempool adds (CallSiteBench kernel, or mono without it,"
+                + " vs direct), 1 thread";
         if (jmh == null) {
             return row("L3", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
         }
         Optional<JmhResults.Score> rsv = score(FAST_PATH, 1, "subject", "page0-rsv");
         Optional<JmhResults.Score> pcp = score(FAST_PATH, 1, "subject", "page0-pcp");
-        Optional<JmhResults.Score> mono = score(CALL_SITE, 1, "mode", "mono");
+        String poolMode = poolMode();
+        Optional<JmhResults.Score> mono = score(CALL_SITE, 1, "mode", poolMode);
         Optional<JmhResults.Score> direct = score(CALL_SITE, 1, "mode", "direct");
         if (rsv.isEmpty() || pcp.isEmpty()) {
             return row("L3", claim, measurement, "-", Status.NOT_SHOWN,
@@ -397,10 +407,10 @@ final class Debate {
         }
         if (mono.isEmpty() || direct.isEmpty() || Double.isNaN(combinedError(mono.get(), direct.get()))) {
             return row("L3", claim, measurement, figure, Status.NOT_SHOWN, "the claim compares with mempool's layer,"
-                    + " which these results do not measure (CallSiteBench modes mono and direct)", JMH_COMMAND);
+                    + " which these results do not measure (CallSiteBench modes " + poolMode + " and direct)", JMH_COMMAND);
         }
         double poolCost = mono.get().score() - direct.get().score();
-        figure += "; " + diff(mono.get(), direct.get(), "mempool's layer");
+        figure += "; " + diff(mono.get(), direct.get(), "mempool's layer (" + poolMode + ")");
         double e1 = combinedError(rsv.get(), pcp.get());
         double e2 = combinedError(mono.get(), direct.get());
         double err = Math.sqrt(e1 * e1 + e2 * e2);

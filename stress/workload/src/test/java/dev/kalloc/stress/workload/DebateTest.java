@@ -215,9 +215,14 @@ class DebateTest {
                 score("CallSiteBench", "mode", "kernel", 1, 20.1, 0.2),
                 score("CallSiteBench", "mode", "direct", 1, 20.0, 0.2),
                 score("CallSiteBench", "mode", "mega", 1, 36.0, 0.5),
-                score("CallSiteBench", "mode", "reservation", 1, 20.2, 0.5)) + "]", StandardCharsets.UTF_8);
+                score("CallSiteBench", "mode", "reservation", 1, 20.2, 0.5),
+                score("FastPathBench", "subject", "page0-rsv", 1, 22.0, 0.4),
+                score("FastPathBench", "subject", "page0-pcp", 1, 21.5, 0.4)) + "]", StandardCharsets.UTF_8);
         Map<String, Debate.Row> rows = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))),
                 JmhResults.read(jmh), null));
+        // L3 compares the reservation with the same kernel-like pool: +0.5 against +0.1, within the errors.
+        assertThat(rows.get("L3").figure()).contains("mempool's layer (kernel): 20.1 ± 0.2 vs 20.0 ± 0.2 ns/op");
+        assertThat(rows.get("L3").status()).isEqualTo(Debate.Status.NOT_SHOWN);
         // kernel - direct = +0.1 ± 0.28: at most 0.38 ns, under 5% of 20 ns.
         assertThat(rows.get("M4").status()).isEqualTo(Debate.Status.SUPPORTED);
         assertThat(rows.get("M4").figure()).contains("pool mode kernel",
