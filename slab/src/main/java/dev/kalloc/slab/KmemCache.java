@@ -19,6 +19,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code free_block}, {@code kmem_tune_cpucache}) and the 2.4 debugging code (red zones,
  * poisoning). Caches are created by {@link SlabAllocator#kmemCacheCreate}.
  *
+ * <h2>Where the code lives</h2>
+ * This class is the cache core: the fields of {@code kmem_cache_t}, the allocation and free
+ * paths, growing, shrinking, reaping, tuning and destroying. Package-private classes keep
+ * what the kernel also keeps apart:
+ * <ul>
+ *   <li>{@link SlabDebug}: the {@code #if DEBUG} blocks, red zones and poison.</li>
+ * </ul>
+ *
  * <h2>Objects</h2>
  * An object is a physical address ({@code long}; 0 is NULL: pfn 0 is reserved, so it is never an
  * object). A typed cache (created with a {@link SlabObject.Factory}) also keeps one Java object
@@ -115,9 +123,9 @@ public final class KmemCache<T extends SlabObject> {
     private final int redOff;
     /** {@code kmem_cache_size}: object bytes the caller may use. */
     private final int usable;
-    private final boolean redZone;
-    private final boolean poison;
-    /** {@code redZone || poison}: the array hits skip straight past all of it when false. */
+    /** Red zones and poison ({@code #if DEBUG}); present in every cache, acting only when flagged. */
+    private final SlabDebug debug;
+    /** Red zones or poison: the array hits skip straight past all of it when false. */
     private final boolean debugChecks;
     private final boolean debugInitial;
     private final boolean general;
@@ -176,12 +184,11 @@ public final class KmemCache<T extends SlabObject> {
         this.ctor = ctor;
         this.dtor = dtor;
         this.factory = factory;
-        this.redZone = (g.flags & SlabFlags.SLAB_RED_ZONE) != 0;
-        this.poison = (g.flags & SlabFlags.SLAB_POISON) != 0;
         this.debugInitial = (g.flags & SlabFlags.SLAB_DEBUG_INITIAL) != 0;
-        this.debugChecks = redZone || poison;
-        this.redOff = redZone ? WORD : 0;
+        this.redOff = (g.flags & SlabFlags.SLAB_RED_ZONE) != 0 ? WORD : 0;
         this.usable = objsize - 2 * redOff;
+        this.debug = new SlabDebug(name, memory, g.flags, usable);
+        this.debugChecks = debug.redZone || debug.poison;
         this.general = general;
         this.cacheCache = cacheCache;
         this.descAddr = descAddr;
@@ -298,13 +305,13 @@ public final class KmemCache<T extends SlabObject> {
         long objp = cc.entry[top];
         Slab slabp = cc.entrySlab[top];
         int idx = cc.entryIdx[top];
-        if (redZone || poison) {
-            checkFreeObject(objp, "kmem_cache_alloc");
+        if (debugChecks) {
+            debug.checkFreeObject(objp, "kmem_cache_alloc");
         }
         cc.avail = top;
         slabp.setState(idx, Slab.OBJ_ALLOC);
-        if (redZone) {
-            setRedZones(objp, SlabAllocator.RED_MAGIC2);
+        if (debugChecks) {
+            debug.markAllocated(objp);
         }
         return objp;
     }
@@ -350,16 +357,16 @@ public final class KmemCache<T extends SlabObject> {
                 }
             }
             long objp = objAddr(slabp, slabp.free);
-            if (redZone || poison) {
-                checkFreeObject(objp, "kmem_cache_alloc");
+            if (debugChecks) {
+                debug.checkFreeObject(objp, "kmem_cache_alloc");
             }
             if (slabp.list == slabsFree) {
                 slabsFree.moveFirst(slabp, slabsPartial);
             }
             int idx = takeLocked(slabp);
             slabp.setState(idx, Slab.OBJ_ALLOC);
-            if (redZone) {
-                setRedZones(objp, SlabAllocator.RED_MAGIC2);
+            if (debugChecks) {
+                debug.markAllocated(objp);
             }
             return objp;
         } finally {
@@ -535,21 +542,18 @@ public final class KmemCache<T extends SlabObject> {
     private void freeSlow(Slab slabp, int idx, long objp, String who, ArrayCache cc) {
         cc.lock();
         try {
-            if (redZone && slabp.state(idx) != Slab.OBJ_ALLOC) {
-                throw doubleFree(who, objp, slabp.state(idx)); // raced with another free of it
-            }
-            if (redZone) {
-                checkRedZones(objp, SlabAllocator.RED_MAGIC2, who);
+            if (debug.redZone) {
+                if (slabp.state(idx) != Slab.OBJ_ALLOC) {
+                    throw doubleFree(who, objp, slabp.state(idx)); // raced with another free of it
+                }
+                debug.checkRedZones(objp, SlabAllocator.RED_MAGIC2, who);
             }
             boolean toArray = cc.limit != 0;
             if (!slabp.casState(idx, Slab.OBJ_ALLOC, toArray ? Slab.OBJ_CPU : Slab.OBJ_FREE)) {
                 throw doubleFree(who, objp, slabp.state(idx)); // raced with another free of it
             }
-            if (redZone) {
-                setRedZones(objp, SlabAllocator.RED_MAGIC1);
-            }
-            if (poison) {
-                poisonObj(objp);
+            if (debugChecks) {
+                debug.markFree(objp);
             }
             if (toArray) {
                 if (cc.avail < cc.limit) {
@@ -746,68 +750,6 @@ public final class KmemCache<T extends SlabObject> {
         return new SlabBug(name, objp, message);
     }
 
-    private void setRedZones(long objp, int magic) {
-        memory.putInt(objp - WORD, magic);
-        memory.putInt(objp + usable, magic);
-    }
-
-    private void checkRedZones(long objp, int expect, String who) {
-        int before = memory.getInt(objp - WORD);
-        int after = memory.getInt(objp + usable);
-        String state = expect == SlabAllocator.RED_MAGIC1 ? "free (RED_MAGIC1 0x5a2cf071)"
-                : "active (RED_MAGIC2 0x170fc2a5)";
-        if (before != expect) {
-            throw bug(objp, String.format("%s(%s, 0x%x): red zone before the object overwritten: 0x%08x, expected %s "
-                    + "(a write before the start of the object)", who, name, objp, before, state));
-        }
-        if (after != expect) {
-            throw bug(objp, String.format("%s(%s, 0x%x): red zone after the object overwritten: 0x%08x, expected %s "
-                    + "(a write past the end of the object)", who, name, objp, after, state));
-        }
-    }
-
-    /** {@code kmem_poison_obj}: POISON_BYTE over the object, POISON_END in its last byte. */
-    private void poisonObj(long objp) {
-        memory.fill(objp, usable - 1, SlabAllocator.POISON_BYTE);
-        memory.putByte(objp + usable - 1, SlabAllocator.POISON_END);
-    }
-
-    /** Checks a free object about to be handed out (or destroyed): red zones inactive, poison intact. */
-    private void checkFreeObject(long objp, String who) {
-        if (redZone) {
-            checkRedZones(objp, SlabAllocator.RED_MAGIC1, who);
-        }
-        if (poison) {
-            checkPoison(objp, who);
-        }
-    }
-
-    /** {@code kmem_check_poison_obj}, comparing every byte as 2.6's {@code check_poison_obj} does. */
-    private void checkPoison(long objp, String who) {
-        int last = usable - 1;
-        int i = 0;
-        for (; i + 8 <= last; i += 8) {
-            if (memory.getLong(objp + i) != 0x5a5a5a5a5a5a5a5aL) {
-                break;
-            }
-        }
-        for (; i < last; i++) {
-            byte b = memory.getByte(objp + i);
-            if (b != SlabAllocator.POISON_BYTE) {
-                throw useAfterFree(objp, who, i, b, SlabAllocator.POISON_BYTE);
-            }
-        }
-        byte end = memory.getByte(objp + last);
-        if (end != SlabAllocator.POISON_END) {
-            throw useAfterFree(objp, who, last, end, SlabAllocator.POISON_END);
-        }
-    }
-
-    private SlabBug useAfterFree(long objp, String who, int offset, byte found, byte expected) {
-        return bug(objp, String.format("%s(%s, 0x%x): use after free: the free object was written: byte %d is "
-                + "0x%02x, poison is 0x%02x", who, name, objp, offset, found & 0xff, expected & 0xff));
-    }
-
     // ---------------------------------------------------------------------------------------
     // Growing and destroying slabs
     // ---------------------------------------------------------------------------------------
@@ -929,9 +871,7 @@ public final class KmemCache<T extends SlabObject> {
         try {
             for (int i = 0; i < num; i++) {
                 long objp = objAddr(slabp, i);
-                if (redZone) {
-                    setRedZones(objp, SlabAllocator.RED_MAGIC1);
-                }
+                debug.initObjBeforeCtor(objp);
                 if (factory != null) {
                     T obj = factory.create(new SlabObject.Slot(this, objp));
                     if (obj == null || obj.address() != objp || obj.cache() != this) {
@@ -944,12 +884,7 @@ public final class KmemCache<T extends SlabObject> {
                     ctor.apply(objp, this, ctorFlags);
                     constructed++;
                 }
-                if (poison) {
-                    poisonObj(objp);
-                }
-                if (redZone) {
-                    checkRedZones(objp, SlabAllocator.RED_MAGIC1, "kmem_cache_grow: constructor");
-                }
+                debug.initObjAfterCtor(objp);
                 slabp.bufctl[i] = i + 1;
             }
         } catch (RuntimeException | Error e) {
@@ -982,12 +917,12 @@ public final class KmemCache<T extends SlabObject> {
 
     /** The debug checks of {@code kmem_slab_destroy}, before anything is unlinked. Holds the spinlock. */
     private void verifySlabLocked(Slab slabp, String who) {
-        if (!redZone && !poison) {
+        if (!debugChecks) {
             return;
         }
         for (int i = 0; i < num; i++) {
             if (slabp.state(i) != Slab.OBJ_ALLOC) {
-                checkFreeObject(objAddr(slabp, i), who);
+                debug.checkFreeObject(objAddr(slabp, i), who);
             }
         }
     }
