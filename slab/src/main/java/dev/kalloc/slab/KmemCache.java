@@ -7,8 +7,6 @@ import dev.kalloc.page.PageAllocator;
 import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.page.SpinLock;
 import dev.kalloc.page.Task;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -25,6 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * what the kernel also keeps apart:
  * <ul>
  *   <li>{@link SlabDebug}: the {@code #if DEBUG} blocks, red zones and poison.</li>
+ *   <li>{@link KmemCacheCheck}: the full check of the invariants below, for quiescent points.</li>
  * </ul>
  *
  * <h2>Objects</h2>
@@ -146,15 +145,16 @@ public final class KmemCache<T extends SlabObject> {
     private int colourNext;
     private int growing;
     private int dflags;
-    private boolean dead;
-    private long numActive;
+    /* Package-private where KmemCacheCheck and KmemCacheStats read them; the spinlock guards all. */
+    boolean dead;
+    long numActive;
     private long numAllocations;
     private long highMark;
     private long grown;
     private long reaped;
     private long growFailures;
-    private int limit;
-    private int batchcount;
+    int limit;
+    int batchcount;
 
     final ArrayCache[] cpudata;
     private final ReentrantLock setupLock = new ReentrantLock();
@@ -705,7 +705,7 @@ public final class KmemCache<T extends SlabObject> {
     }
 
     /** The index of the object at {@code objp}, which must be an object of {@code slabp}. */
-    private int indexOf(Slab slabp, long objp) {
+    int indexOf(Slab slabp, long objp) {
         return divide(objp - redOff - slabp.sMem);
     }
 
@@ -737,7 +737,8 @@ public final class KmemCache<T extends SlabObject> {
         return (int) ((off * magic) >>> shift);
     }
 
-    private long objAddr(Slab slabp, int idx) {
+    /** The address of object {@code idx} of {@code slabp} (past its red zone). */
+    long objAddr(Slab slabp, int idx) {
         return slabp.sMem + (long) idx * objsize + redOff;
     }
 
@@ -1226,10 +1227,10 @@ public final class KmemCache<T extends SlabObject> {
     // ---------------------------------------------------------------------------------------
 
     /**
-     * Checks every invariant of the class comment: each object free or allocated exactly once,
-     * list membership against {@code inuse}, the bufctl chains, page back-pointers, and the
-     * per-CPU arrays. O(objects). Takes every array cache lock and the spinlock; call it at a
-     * quiescent point.
+     * Checks every invariant of the class comment ({@link KmemCacheCheck}): each object free or
+     * allocated exactly once, list membership against {@code inuse}, the bufctl chains, page
+     * back-pointers, and the per-CPU arrays. O(objects). Takes every array cache lock and the
+     * spinlock; call it at a quiescent point.
      *
      * @throws AssertionError naming the first broken invariant
      */
@@ -1238,7 +1239,7 @@ public final class KmemCache<T extends SlabObject> {
         try {
             spinlock.lock();
             try {
-                checkLocked();
+                new KmemCacheCheck(this).checkLocked();
             } finally {
                 spinlock.unlock();
             }
@@ -1247,133 +1248,16 @@ public final class KmemCache<T extends SlabObject> {
         }
     }
 
-    private void checkLocked() {
-        long active = checkList(slabsFull, 'F') + checkList(slabsPartial, 'P') + checkList(slabsFree, 'E');
-        if (active != numActive) {
-            throw broken("numActive is " + numActive + " but the slabs' inuse add up to " + active);
+    /**
+     * Invariant 2 for one slab: the list its {@code inuse} says it belongs on, or null if
+     * {@code inuse} is outside {@code [0, num]}. O(1). Holds the spinlock.
+     */
+    SlabList listFor(Slab slabp) {
+        int inuse = slabp.inuse;
+        if (inuse < 0 || inuse > num) {
+            return null;
         }
-        long inCpuState = 0;
-        for (SlabList l : new SlabList[] {slabsFull, slabsPartial, slabsFree}) {
-            for (Slab s = l.first(); s != null; s = s.next) {
-                for (int i = 0; i < num; i++) {
-                    if (s.state(i) == Slab.OBJ_CPU) {
-                        inCpuState++;
-                    }
-                }
-            }
-        }
-        Set<Long> seen = new HashSet<>();
-        for (ArrayCache cc : cpudata) {
-            checkArray(cc, seen);
-        }
-        if (seen.size() != inCpuState) {
-            throw broken(inCpuState + " objects are marked as held by array caches, the arrays hold " + seen.size());
-        }
-        if (dead && (active != 0 || !slabsFree.isEmpty())) {
-            throw broken("destroyed but still holds slabs");
-        }
-    }
-
-    private void checkArray(ArrayCache cc, Set<Long> seen) {
-        String where = "cpu " + cc.cpu + "'s array cache: ";
-        if (cc.avail < 0 || cc.avail > cc.limit || cc.entry.length != cc.limit || cc.entrySlab.length != cc.limit
-                || cc.entryIdx.length != cc.limit) {
-            throw broken(where + "avail " + cc.avail + ", limit " + cc.limit + ", " + cc.entry.length + "/"
-                    + cc.entrySlab.length + "/" + cc.entryIdx.length + " slots");
-        }
-        if (cc.batchcount > cc.limit || (cc.limit > 0 && cc.batchcount == 0)) {
-            throw broken(where + "batchcount " + cc.batchcount + " for limit " + cc.limit);
-        }
-        if (cc.limit != limit || cc.batchcount != batchcount) {
-            throw broken(where + "tuned " + cc.limit + "/" + cc.batchcount + " but the cache says " + limit + "/"
-                    + batchcount);
-        }
-        for (int i = 0; i < cc.avail; i++) {
-            long objp = cc.entry[i];
-            if (!seen.add(objp)) {
-                throw broken(where + String.format("0x%x is in array caches twice", objp));
-            }
-            Page page = allocator.pageOf(objp);
-            if (page == null || page.slabCache() != this) {
-                throw broken(where + String.format("0x%x is not an object of this cache", objp));
-            }
-            Slab s = (Slab) page.slab();
-            if (s.list != slabsFull && s.list != slabsPartial) {
-                throw broken(where + String.format("0x%x belongs to %s, which is not full or partial", objp, s));
-            }
-            long off = objp - redOff - s.sMem;
-            if (off < 0 || off % objsize != 0 || off / objsize >= num) {
-                throw broken(where + String.format("0x%x is not an object start", objp));
-            }
-            if (cc.entrySlab[i] != s || cc.entryIdx[i] != indexOf(s, objp)) {
-                throw broken(where + String.format("slot %d holds 0x%x (%s, index %d) but says %s, index %d", i, objp,
-                        s, indexOf(s, objp), cc.entrySlab[i], cc.entryIdx[i]));
-            }
-            if (s.state(indexOf(s, objp)) != Slab.OBJ_CPU) {
-                throw broken(where + String.format("0x%x is %s", objp, Slab.stateName(s.state(indexOf(s, objp)))));
-            }
-        }
-    }
-
-    /** Checks one slab list; returns the sum of its slabs' inuse. */
-    private long checkList(SlabList list, char kind) {
-        long active = 0;
-        int count = 0;
-        for (Slab s = list.first(); s != null; s = s.next) {
-            count++;
-            if (s.list != list) {
-                throw broken(s + " is linked into " + list.name + " but says it is on "
-                        + (s.list == null ? "no list" : s.list.name));
-            }
-            boolean ok = kind == 'F' ? s.inuse == num : kind == 'P' ? s.inuse > 0 && s.inuse < num : s.inuse == 0;
-            if (!ok) {
-                throw broken(s + " is on " + list.name + " with inuse " + s.inuse + " of " + num);
-            }
-            checkSlab(s);
-            active += s.inuse;
-        }
-        if (count != list.size()) {
-            throw broken(list.name + " counts " + list.size() + " slabs but links " + count);
-        }
-        return active;
-    }
-
-    private void checkSlab(Slab s) {
-        if (!s.page.isAllocated() || s.page.order() != gfporder) {
-            throw broken(s + ": its head page is not an allocated block of order " + gfporder);
-        }
-        for (int i = 0; i < 1 << gfporder; i++) {
-            Page p = allocator.page(s.page.pfn() + i);
-            if (!p.testFlag(Page.PG_slab) || p.slabCache() != this || p.slab() != s) {
-                throw broken(s + ": " + p + " lacks PG_slab or its back-pointers");
-            }
-        }
-        boolean[] onFreeList = new boolean[num];
-        int free = 0;
-        for (int i = s.free; i != Slab.BUFCTL_END; i = s.bufctl[i]) {
-            if (i < 0 || i >= num || onFreeList[i]) {
-                throw broken(s + ": bufctl chain has index " + i + " out of range or twice");
-            }
-            onFreeList[i] = true;
-            free++;
-        }
-        if (free != num - s.inuse) {
-            throw broken(s + ": bufctl chain has " + free + " objects, expected " + (num - s.inuse));
-        }
-        for (int i = 0; i < num; i++) {
-            byte st = s.state(i);
-            if (onFreeList[i] != (st == Slab.OBJ_FREE)) {
-                throw broken(s + ": object " + i + " is " + Slab.stateName(st)
-                        + (onFreeList[i] ? " but on the bufctl chain" : " but not on the bufctl chain"));
-            }
-            if (factory != null && (s.objects[i] == null || s.objects[i].address() != objAddr(s, i))) {
-                throw broken(s + ": typed object " + i + " is missing or bound to another slot");
-            }
-        }
-    }
-
-    private AssertionError broken(String what) {
-        return new AssertionError("cache " + name + ": " + what);
+        return inuse == num ? slabsFull : inuse == 0 ? slabsFree : slabsPartial;
     }
 
     // ---------------------------------------------------------------------------------------
