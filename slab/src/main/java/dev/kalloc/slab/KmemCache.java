@@ -24,6 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>{@link SlabDebug}: the {@code #if DEBUG} blocks, red zones and poison.</li>
  *   <li>{@link KmemCacheCheck}: the full check of the invariants below, for quiescent points.</li>
+ *   <li>{@link KmemCacheStats}: the read side, {@code /proc/slabinfo} and the statistics; the
+ *       counters themselves stay here, where the paths that bump them are.</li>
  * </ul>
  *
  * <h2>Objects</h2>
@@ -145,18 +147,20 @@ public final class KmemCache<T extends SlabObject> {
     private int colourNext;
     private int growing;
     private int dflags;
-    /* Package-private where KmemCacheCheck and KmemCacheStats read them; the spinlock guards all. */
+    /* The spinlock guards the fields below; package-private where KmemCacheCheck and KmemCacheStats read them. */
     boolean dead;
     long numActive;
-    private long numAllocations;
-    private long highMark;
-    private long grown;
-    private long reaped;
-    private long growFailures;
+    long numAllocations;
+    long highMark;
+    long grown;
+    long reaped;
+    long growFailures;
     int limit;
     int batchcount;
 
     final ArrayCache[] cpudata;
+    /** The read side: {@code /proc/slabinfo} and the statistics. */
+    final KmemCacheStats stats = new KmemCacheStats(this);
     private final ReentrantLock setupLock = new ReentrantLock();
     private volatile boolean failslab;
 
@@ -1210,13 +1214,13 @@ public final class KmemCache<T extends SlabObject> {
         }
     }
 
-    private void lockAllArrays() {
+    void lockAllArrays() {
         for (ArrayCache cc : cpudata) {
             cc.lock();
         }
     }
 
-    private void unlockAllArrays() {
+    void unlockAllArrays() {
         for (int i = cpudata.length - 1; i >= 0; i--) {
             cpudata[i].unlock();
         }
@@ -1261,31 +1265,8 @@ public final class KmemCache<T extends SlabObject> {
     }
 
     // ---------------------------------------------------------------------------------------
-    // /proc/slabinfo and accessors
+    // Accessors, and the statistics KmemCacheStats reads
     // ---------------------------------------------------------------------------------------
-
-    /** One line of {@code /proc/slabinfo} version 2.1, without the newline. */
-    String slabinfoLine() {
-        spinlock.lock();
-        try {
-            long activeObjs = 0;
-            int activeSlabs = 0;
-            for (Slab s = slabsFull.first(); s != null; s = s.next) {
-                activeObjs += num;
-                activeSlabs++;
-            }
-            for (Slab s = slabsPartial.first(); s != null; s = s.next) {
-                activeObjs += s.inuse;
-                activeSlabs++;
-            }
-            long numSlabs = activeSlabs + slabsFree.size();
-            return String.format("%-17s %6d %6d %6d %4d %4d : tunables %4d %4d %4d : slabdata %6d %6d %6d", name,
-                    activeObjs, numSlabs * num, objsize, num, 1 << gfporder, limit, batchcount, 0, activeSlabs,
-                    numSlabs, 0);
-        } finally {
-            spinlock.unlock();
-        }
-    }
 
     public String name() {
         return name;
@@ -1412,87 +1393,39 @@ public final class KmemCache<T extends SlabObject> {
 
     /** Objects the slabs count as in use: allocated plus held in per-CPU arrays ({@code active_objs}). */
     public long activeObjs() {
-        spinlock.lock();
-        try {
-            return numActive;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.activeObjs();
     }
 
     /** Objects handed to callers and not yet freed. Quiescent-point statistic. */
     public long allocatedObjects() {
-        lockAllArrays();
-        try {
-            spinlock.lock();
-            try {
-                long cached = 0;
-                for (ArrayCache cc : cpudata) {
-                    cached += cc.avail;
-                }
-                return numActive - cached;
-            } finally {
-                spinlock.unlock();
-            }
-        } finally {
-            unlockAllArrays();
-        }
+        return stats.allocatedObjects();
     }
 
     /** Objects held in every CPU's array cache. */
     public int cpuCachedObjects() {
-        int sum = 0;
-        for (ArrayCache cc : cpudata) {
-            cc.lock();
-            try {
-                sum += cc.avail;
-            } finally {
-                cc.unlock();
-            }
-        }
-        return sum;
+        return stats.cpuCachedObjects();
     }
 
     /** Objects in CPU {@code cpu}'s array cache. */
     public int cpuCachedObjects(int cpu) {
-        ArrayCache cc = cpudata[cpu];
-        cc.lock();
-        try {
-            return cc.avail;
-        } finally {
-            cc.unlock();
-        }
+        return stats.cpuCachedObjects(cpu);
     }
 
     public int fullSlabs() {
-        return listSize(slabsFull);
+        return stats.slabs(slabsFull);
     }
 
     public int partialSlabs() {
-        return listSize(slabsPartial);
+        return stats.slabs(slabsPartial);
     }
 
     public int freeSlabs() {
-        return listSize(slabsFree);
+        return stats.slabs(slabsFree);
     }
 
     /** All slabs of the cache. */
     public int numSlabs() {
-        spinlock.lock();
-        try {
-            return slabsFull.size() + slabsPartial.size() + slabsFree.size();
-        } finally {
-            spinlock.unlock();
-        }
-    }
-
-    private int listSize(SlabList l) {
-        spinlock.lock();
-        try {
-            return l.size();
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.numSlabs();
     }
 
     /** Pages held by the cache's slabs. */
@@ -1502,69 +1435,32 @@ public final class KmemCache<T extends SlabObject> {
 
     /** STATS: objects allocated from the slabs (array refills count each object). */
     public long numAllocations() {
-        spinlock.lock();
-        try {
-            return numAllocations;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.counters()[KmemCacheStats.NUM_ALLOCATIONS];
     }
 
     /** STATS: the most objects ever in use at once. */
     public long highMark() {
-        spinlock.lock();
-        try {
-            return highMark;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.counters()[KmemCacheStats.HIGH_MARK];
     }
 
     /** STATS: slabs grown. */
     public long grown() {
-        spinlock.lock();
-        try {
-            return grown;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.counters()[KmemCacheStats.GROWN];
     }
 
     /** STATS: slabs destroyed by the reaper. */
     public long reaped() {
-        spinlock.lock();
-        try {
-            return reaped;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.counters()[KmemCacheStats.REAPED];
     }
 
     /** Grows that failed (no pages, no off-slab descriptor, or a throwing constructor). */
     public long growFailures() {
-        spinlock.lock();
-        try {
-            return growFailures;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.counters()[KmemCacheStats.GROW_FAILURES];
     }
 
     /** STATS (SMP): allocations served by the array caches / needing a refill; frees likewise. */
     public long[] cpuStats() {
-        long[] s = new long[4];
-        for (ArrayCache cc : cpudata) {
-            cc.lock();
-            try {
-                s[0] += cc.allochit;
-                s[1] += cc.allocmiss;
-                s[2] += cc.freehit;
-                s[3] += cc.freemiss;
-            } finally {
-                cc.unlock();
-            }
-        }
-        return s;
+        return stats.cpuStats();
     }
 
     @Override
