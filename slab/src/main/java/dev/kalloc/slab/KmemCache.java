@@ -59,6 +59,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>Array caches: {@code avail <= limit}, {@code batchcount <= limit}, batch positive when
  *       the limit is.</li>
  * </ol>
+ * The O(1) parts of 2 and 4 ({@link #slabListedLocked}, {@link #arrayHoldsLocked}) are asserted
+ * where a slab changes lists and where an array cache is refilled, flushed or tuned (tests run
+ * with {@code -ea}). The per-CPU hits of {@link #alloc(int)} and {@link #free(long)} carry
+ * none: they keep the bytecode they had, so the JIT inlines them as before.
  *
  * <h2>Concurrency</h2>
  * <ul>
@@ -344,6 +348,7 @@ public final class KmemCache<T extends SlabObject> {
         } finally {
             spinlock.unlock();
         }
+        assert arrayHoldsLocked(cc);
     }
 
     /**
@@ -395,6 +400,7 @@ public final class KmemCache<T extends SlabObject> {
         if (slabp.free == Slab.BUFCTL_END) {
             slabsPartial.moveFirst(slabp, slabsFull);
         }
+        assert slabListedLocked(slabp);
         return idx;
     }
 
@@ -567,6 +573,7 @@ public final class KmemCache<T extends SlabObject> {
                     flushArray(cc);
                 }
                 cc.push(objp, slabp, idx);
+                assert arrayHoldsLocked(cc);
             } else {
                 spinlock.lock();
                 try {
@@ -622,6 +629,7 @@ public final class KmemCache<T extends SlabObject> {
         } else if (inuse == num) {
             slabsFull.moveFirst(slabp, slabsPartial); // was full
         }
+        assert slabListedLocked(slabp);
     }
 
     /** Drains one array cache into the slabs. Holds {@code cc.lock}. */
@@ -814,6 +822,7 @@ public final class KmemCache<T extends SlabObject> {
             try {
                 growing--;
                 slabsFree.addLast(slabp);
+                assert slabListedLocked(slabp);
                 grown++;
             } finally {
                 spinlock.unlock();
@@ -1107,6 +1116,7 @@ public final class KmemCache<T extends SlabObject> {
                     cc.limit = limit;
                     cc.batchcount = batchcount;
                     cc.backing = backings[cpu];
+                    assert arrayHoldsLocked(cc);
                 } finally {
                     cc.unlock();
                 }
@@ -1204,6 +1214,7 @@ public final class KmemCache<T extends SlabObject> {
             cc.limit = 0;
             cc.batchcount = 0;
             cc.install(ArrayCache.Slots.NONE);
+            assert arrayHoldsLocked(cc);
         }
         limit = 0;
         batchcount = 0;
@@ -1253,15 +1264,36 @@ public final class KmemCache<T extends SlabObject> {
     }
 
     /**
-     * Invariant 2 for one slab: the list its {@code inuse} says it belongs on, or null if
-     * {@code inuse} is outside {@code [0, num]}. O(1). Holds the spinlock.
+     * Invariant 2 for one slab, O(1): it is on the list its {@code inuse} says, with
+     * {@code 0 <= inuse <= num}. Asserted wherever a slab changes lists or {@code inuse}; the
+     * spinlock is held.
+     *
+     * @return true (so that it can stand in an {@code assert})
+     * @throws AssertionError if not
      */
-    SlabList listFor(Slab slabp) {
+    boolean slabListedLocked(Slab slabp) {
         int inuse = slabp.inuse;
-        if (inuse < 0 || inuse > num) {
-            return null;
+        SlabList want = inuse < 0 || inuse > num ? null
+                : inuse == num ? slabsFull : inuse == 0 ? slabsFree : slabsPartial;
+        if (slabp.list != want) {
+            throw new AssertionError("cache " + name + ": " + slabp + " is on "
+                    + (slabp.list == null ? "no list" : slabp.list.name) + " with inuse " + inuse + " of " + num);
         }
-        return inuse == num ? slabsFull : inuse == 0 ? slabsFree : slabsPartial;
+        return true;
+    }
+
+    /**
+     * Invariant 4 for one array cache, O(1) ({@link ArrayCache#boundsHold()}). Asserted wherever
+     * {@code avail} or the tuning changes off the per-CPU hit; {@code cc}'s lock is held.
+     *
+     * @return true (so that it can stand in an {@code assert})
+     * @throws AssertionError if not
+     */
+    boolean arrayHoldsLocked(ArrayCache cc) {
+        if (!cc.boundsHold()) {
+            throw new AssertionError("cache " + name + ": cpu " + cc.cpu + "'s array cache: " + cc.bounds());
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------------------------------

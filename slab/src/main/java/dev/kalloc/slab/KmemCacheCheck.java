@@ -15,14 +15,15 @@ import java.util.Set;
  * <ol>
  *   <li>Each object is in exactly one place: on its slab's bufctl chain ({@link Slab#OBJ_FREE}),
  *       in exactly one array cache ({@link Slab#OBJ_CPU}), or allocated ({@link Slab#OBJ_ALLOC}).</li>
- *   <li>Each slab is on the list its {@code inuse} says ({@link KmemCache#listFor}), the lists'
- *       counts match their links, and {@code numActive} is the sum of {@code inuse}.</li>
+ *   <li>Each slab is on the list its {@code inuse} says, the lists' counts match their links,
+ *       and {@code numActive} is the sum of {@code inuse}.</li>
  *   <li>Each page of each slab has {@code PG_slab} and points back to its cache and slab; the
  *       head page is an allocated block of {@code gfporder}.</li>
  *   <li>Array caches: {@code avail <= limit}, slot arrays of {@code limit}, {@code batchcount}
  *       as the cache was tuned, and each entry's slab and index those of its address.</li>
  * </ol>
- * The O(1) parts of 2 and 4 are also asserted where they change, in {@link KmemCache} itself.
+ * The O(1) parts of 2 and 4 are {@link KmemCache#slabListedLocked} and
+ * {@link KmemCache#arrayHoldsLocked}, which the cache also asserts where they change.
  *
  * <h2>Concurrency</h2>
  * O(objects), and it allocates: never on an allocation path. The caller holds every array cache
@@ -72,14 +73,7 @@ final class KmemCacheCheck {
 
     private void checkArray(ArrayCache cc, Set<Long> seen) {
         String where = "cpu " + cc.cpu + "'s array cache: ";
-        if (cc.avail < 0 || cc.avail > cc.limit || cc.entry.length != cc.limit || cc.entrySlab.length != cc.limit
-                || cc.entryIdx.length != cc.limit) {
-            throw broken(where + "avail " + cc.avail + ", limit " + cc.limit + ", " + cc.entry.length + "/"
-                    + cc.entrySlab.length + "/" + cc.entryIdx.length + " slots");
-        }
-        if (cc.batchcount > cc.limit || (cc.limit > 0 && cc.batchcount == 0)) {
-            throw broken(where + "batchcount " + cc.batchcount + " for limit " + cc.limit);
-        }
+        cache.arrayHoldsLocked(cc);
         if (cc.limit != cache.limit || cc.batchcount != cache.batchcount) {
             throw broken(where + "tuned " + cc.limit + "/" + cc.batchcount + " but the cache says " + cache.limit
                     + "/" + cache.batchcount);
@@ -126,9 +120,7 @@ final class KmemCacheCheck {
                 throw broken(s + " is linked into " + list.name + " but says it is on "
                         + (s.list == null ? "no list" : s.list.name));
             }
-            if (cache.listFor(s) != list) {
-                throw broken(s + " is on " + list.name + " with inuse " + s.inuse + " of " + num);
-            }
+            cache.slabListedLocked(s);
             checkSlab(s);
             active += s.inuse;
         }
