@@ -33,6 +33,9 @@ import java.util.concurrent.TimeUnit;
  * allocator's. Lock order as everywhere: page cache lock, then zone locks in ascending index.
  */
 final class ReservePrimitives {
+    /** Ben's {@code reserve_pages} tries {@code try_to_free_pages} this many times. */
+    static final int ADMISSION_RECLAIM_ROUNDS = 4;
+
     private final Machine machine;
     private final PageAllocator pa;
 
@@ -40,9 +43,6 @@ final class ReservePrimitives {
         this.machine = machine;
         this.pa = pa;
     }
-
-    /** Ben's {@code reserve_pages} tries {@code try_to_free_pages} this many times. */
-    static final int ADMISSION_RECLAIM_ROUNDS = 4;
 
     /**
      * {@code reserve_pages}, for {@link PageAllocator#reservePages}: checks, then the admission
