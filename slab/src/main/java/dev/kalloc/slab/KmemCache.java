@@ -151,7 +151,10 @@ public final class KmemCache<T extends SlabObject> {
     private int colourNext;
     private int growing;
     private int dflags;
-    /* The spinlock guards the fields below; package-private where KmemCacheCheck and KmemCacheStats read them. */
+    /*
+     * The spinlock guards the fields below too; they are package-private where KmemCacheCheck and
+     * KmemCacheStats read them (under the same lock).
+     */
     boolean dead;
     long numActive;
     long numAllocations;
