@@ -97,6 +97,12 @@ import java.util.function.Predicate;
  * sleeper. The modern kernel's sleeps are not exclusive (every refill wakes every sleeper) and
  * time out after 5 s, and the {@link MempoolPolicy#MODERN} policy does the same.
  *
+ * <p>The two policies' slow paths ({@code allocSlow251}, {@code allocSlowModern}) stay in this
+ * class, each under its own heading, rather than in two strategy classes: every step of either
+ * works on the pool's lock, element stack, wait queue and counters, so a strategy would reach
+ * back into the pool for all of them, and the workload's watchdog names a sleep on the pool's
+ * queue by this class's frames.
+ *
  * <h2>The fast path</h2>
  * When the underlying allocator succeeds without sleeping (level 1), {@link #alloc} takes no pool
  * lock, makes no atomic read-modify-write and allocates nothing: a gfp check, an OR (the modern
@@ -379,6 +385,10 @@ public final class Mempool<E> {
         return policy == MempoolPolicy.LINUX_2_5_1 ? allocSlow251(gfp, gfpNowait) : allocSlowModern(gfp, gfpNowait);
     }
 
+    // ---------------------------------------------------------------------------------------
+    // The 2.5.1 slow path: levels 2 to 5, exclusive untimed sleeps, the wake-up hand-off
+    // ---------------------------------------------------------------------------------------
+
     /**
      * Levels 2 to 5 of the 2.5.1 {@code mempool_alloc}, and the retries from {@code repeat_alloc}
      * after a sleep. Level 1 has just failed when this is entered.
@@ -479,6 +489,29 @@ public final class Mempool<E> {
         return entry.isWoken() ? result | WOKEN : result;
     }
 
+    /** Takes the top idle element under the lock, or null if the pool is empty. */
+    private E removeFromPool() {
+        E element = null;
+        lock();
+        try {
+            if (currNr > 0) {
+                element = removeElementLocked();
+            }
+        } finally {
+            unlock();
+        }
+        if (element != null) {
+            // smp_wmb: the curr_nr decrement above becomes visible before any store by which
+            // the caller hands the element on. Paired with the loadLoadFence in free().
+            VarHandle.storeStoreFence();
+        }
+        return element;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // The modern slow path: the pool first, queueing under the pool lock, timed sleeps
+    // ---------------------------------------------------------------------------------------
+
     /**
      * The modern {@code mempool_alloc} after its first attempt failed: the pool if non-empty,
      * else an immediate retry with the full gfp, else (for a caller that may sleep) a timed,
@@ -550,24 +583,9 @@ public final class Mempool<E> {
         }
     }
 
-    /** Takes the top idle element under the lock, or null if the pool is empty. */
-    private E removeFromPool() {
-        E element = null;
-        lock();
-        try {
-            if (currNr > 0) {
-                element = removeElementLocked();
-            }
-        } finally {
-            unlock();
-        }
-        if (element != null) {
-            // smp_wmb: the curr_nr decrement above becomes visible before any store by which
-            // the caller hands the element on. Paired with the loadLoadFence in free().
-            VarHandle.storeStoreFence();
-        }
-        return element;
-    }
+    // ---------------------------------------------------------------------------------------
+    // Counting, hooks and the context check, shared by the paths above
+    // ---------------------------------------------------------------------------------------
 
     private E served(MempoolLevel level, E element) {
         if (level != MempoolLevel.NOWAIT) {

@@ -1,6 +1,5 @@
 package dev.kalloc.page;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -42,7 +41,9 @@ import java.util.concurrent.atomic.LongAdder;
  * allocated from a multishot reservation ({@link Page#reserveAccount()}), a pinned clean orphan
  * of the page cache, or any block while a zone owes pages to a waiting admission goes to the
  * buddy lists under the zone lock with its quota, and never to a per-CPU list (the patch also
- * skipped the per-CPU path while a reservation was depleted).
+ * skipped the per-CPU path while a reservation was depleted). The primitives' code is in
+ * {@link ReservePrimitives}: it is reached only through a reservation, never from the passes
+ * themselves.
  *
  * <p>Fault injection is checked first, as {@code should_fail_alloc_page} is. An injected
  * failure stands for "the normal passes failed", so a task with a reservation in force goes to
@@ -90,7 +91,7 @@ public final class PageAllocator {
     /** Sleeping allocations that reclaim could not help wait here; frees wake them. */
     final WaitQueue allocWait = new WaitQueue();
     /** Bumped when writeback completes, so a sleeper can tell reclaimable pages appeared. */
-    private final AtomicLong writebackEvents = new AtomicLong();
+    final AtomicLong writebackEvents = new AtomicLong();
     /**
      * Sleepers waiting for free + clean pages to grow or a clean page to become droppable
      * (dirty throttling, a reservation whose clean pages are all pinned). While it is not 0, an
@@ -99,16 +100,19 @@ public final class PageAllocator {
      */
     final AtomicInteger backingWaiters = new AtomicInteger();
     /** Bumped by those events, so a sleeper can tell one happened since it looked. */
-    private final AtomicLong backingEvents = new AtomicLong();
+    final AtomicLong backingEvents = new AtomicLong();
 
     private final LongAdder allocStalls = new LongAdder();
     private final LongAdder allocFailures = new LongAdder();
     private final LongAdder oomRounds = new LongAdder();
+    /** LaHaise's primitives behind {@link #reservePages} and its siblings. */
+    private final ReservePrimitives reserve;
 
     PageAllocator(Machine machine, Zone[][] zonelists, int maxOrder) {
         this.machine = machine;
         this.zonelists = zonelists;
         this.maxOrder = maxOrder;
+        this.reserve = new ReservePrimitives(machine, this);
     }
 
     /** fail_page_alloc's knobs for this machine. */
@@ -301,7 +305,7 @@ public final class PageAllocator {
     }
 
     /** {@code balance_classzone}: direct reclaim with PF_MEMALLOC set, so reclaim's own allocations pass. */
-    private int directReclaim(Zone classzone, int gfp, int order, Task task) {
+    int directReclaim(Zone classzone, int gfp, int order, Task task) {
         int saved = task.setFlags(Task.PF_MEMALLOC);
         try {
             return machine.reclaim().tryToFreePages(classzone, gfp, order);
@@ -674,7 +678,7 @@ public final class PageAllocator {
         }
     }
 
-    private void checkOrder(int order) {
+    void checkOrder(int order) {
         if (order < 0 || order >= maxOrder) {
             throw badOrder(order);
         }
@@ -685,11 +689,9 @@ public final class PageAllocator {
     }
 
     // ---------------------------------------------------------------------------------------
-    // Reservations (LaHaise, 2001): the primitives the reservation module builds on
+    // Reservations (LaHaise, 2001): the primitives the reservation module builds on, carried
+    // out by ReservePrimitives
     // ---------------------------------------------------------------------------------------
-
-    /** Ben's {@code reserve_pages} tries {@code try_to_free_pages} this many times. */
-    static final int ADMISSION_RECLAIM_ROUNDS = 4;
 
     /**
      * {@code reserve_pages(rsv, gfp_mask, count)}: reserves {@code count} more pages for
@@ -703,9 +705,9 @@ public final class PageAllocator {
      * the rest, and sleeps on {@link #allocWait()} while frees, writeback completions and
      * releases repay the debt page by page, FIFO among waiting admissions (the patch's
      * {@code depleted_rsv_list}). Like the patch it first runs {@code try_to_free_pages} a few
-     * times ({@value #ADMISSION_RECLAIM_ROUNDS}), which can start writeback of dirty pages and
-     * shrink caches; before sleeping the per-CPU lists are drained. When the debt is paid the
-     * pending pages become usable and the call returns.
+     * times ({@value ReservePrimitives#ADMISSION_RECLAIM_ROUNDS}), which can start writeback of
+     * dirty pages and shrink caches; before sleeping the per-CPU lists are drained. When the
+     * debt is paid the pending pages become usable and the call returns.
      *
      * <p>Context: may sleep iff {@code gfp} has {@code __GFP_WAIT}, and then not from interrupt
      * context. Never overcommits: the sum of unused reservations never exceeds what free and
@@ -722,83 +724,7 @@ public final class PageAllocator {
      * @throws KernelBug for a sleeping admission from interrupt context
      */
     public ReserveAccount.Admission reservePages(ReserveAccount account, int gfp, int count, long timeoutNanos) {
-        Gfp.check(gfp);
-        checkAccount(account);
-        if (count < 0) {
-            throw new IllegalArgumentException("reserve_pages(" + account.name() + ", " + count
-                    + "): a negative count");
-        }
-        if (count > account.ceiling()) {
-            throw new IllegalArgumentException("reserve_pages(" + account.name() + ", " + count + "): the zones "
-                    + "could never hold it; they have " + account.ceiling() + " pages beyond their pages_min");
-        }
-        boolean mayWait = (gfp & Gfp.__GFP_WAIT) != 0;
-        Task task = machine.current();
-        if (mayWait && task.inInterrupt()) {
-            throw new KernelBug("sleeping reserve_pages (" + Gfp.toString(gfp) + ") from interrupt context in "
-                    + task);
-        }
-        ReserveAccount.Admission now = account.admit(count, mayWait);
-        if (now != null) {
-            return now;
-        }
-        return awaitAdmission(account, gfp, timeoutNanos, task);
-    }
-
-    private ReserveAccount.Admission awaitAdmission(ReserveAccount account, int gfp, long timeoutNanos, Task task) {
-        long deadline = saturatedDeadline(timeoutNanos);
-        int rounds = 0;
-        boolean drained = false;
-        for (;;) {
-            if (account.debt() == 0 && account.complete()) {
-                return ReserveAccount.Admission.GRANTED_AFTER_WAIT;
-            }
-            if (rounds < ADMISSION_RECLAIM_ROUNDS) {
-                rounds++;
-                directReclaim(account.zones[0], gfp, 0, task);
-                continue;
-            }
-            if (!drained) {
-                drained = true;
-                drainAllPages(); // pages parked on per-CPU lists are free too: the drain repays
-                continue;
-            }
-            WaitQueue.Entry wait = allocWait.prepareToWait(false);
-            try {
-                // Queued, then collect what is already there: pages on per-CPU lists, and
-                // margin left by frees that raced the admission (they saw no debt to repay).
-                // Any free after this point finds us queued and wakes us.
-                // Test-only (InjectedBug): a schedule test may remove the collection and re-test.
-                boolean recheck = InjectedBug.active != InjectedBug.NO_ADMISSION_RECHECK;
-                if (recheck) {
-                    drainAllPages();
-                    account.repayNow();
-                }
-                // Re-test: a repayment lowers the debt before it wakes the queue.
-                if (!recheck || account.debt() != 0) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        if (account.withdraw()) {
-                            wakeAllocWaiters(); // what was pending may repay someone else
-                            return ReserveAccount.Admission.TIMED_OUT;
-                        }
-                        return ReserveAccount.Admission.GRANTED_AFTER_WAIT;
-                    }
-                    if (timeoutNanos == Long.MAX_VALUE) {
-                        allocWait.schedule(wait);
-                    } else {
-                        allocWait.scheduleTimeout(wait, left, TimeUnit.NANOSECONDS);
-                    }
-                }
-            } finally {
-                allocWait.finishWait(wait);
-            }
-        }
-    }
-
-    private static long saturatedDeadline(long timeoutNanos) {
-        long now = System.nanoTime();
-        return timeoutNanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + timeoutNanos;
+        return reserve.reservePages(account, gfp, count, timeoutNanos);
     }
 
     /**
@@ -811,9 +737,7 @@ public final class PageAllocator {
      * @throws IllegalStateException if the account is destroyed
      */
     public void putReservedPages(ReserveAccount account, int count) {
-        checkAccount(account);
-        account.put(count);
-        wakeAllocWaiters();
+        reserve.putReservedPages(account, count);
     }
 
     /**
@@ -825,15 +749,7 @@ public final class PageAllocator {
      *         is still waiting (nothing changes)
      */
     public void destroyReserve(ReserveAccount account) {
-        checkAccount(account);
-        account.destroy();
-        wakeAllocWaiters();
-    }
-
-    private void checkAccount(ReserveAccount account) {
-        if (account.machine() != machine) {
-            throw new IllegalArgumentException(account + " belongs to another machine");
-        }
+        reserve.destroyReserve(account);
     }
 
     /**
@@ -864,144 +780,7 @@ public final class PageAllocator {
      * @throws KernelBug for a sleeping request from interrupt context
      */
     public Page allocFromReserve(ReserveAccount account, int gfp, int order, Zone[] zonelist) {
-        checkOrder(order);
-        Gfp.check(gfp);
-        checkAccount(account);
-        boolean mayWait = (gfp & Gfp.__GFP_WAIT) != 0;
-        if (mayWait && machine.current().inInterrupt()) {
-            throw new KernelBug("sleeping allocation from " + account + " (" + Gfp.toString(gfp) + ", order "
-                    + order + ") from interrupt context");
-        }
-        boolean drained = false;
-        boolean registered = false;
-        try {
-            for (;;) {
-                long seen = backingEvents.get() + writebackEvents.get();
-                Page page = takeReserved(account, order, zonelist);
-                if (page != null) {
-                    account.servedFree.increment();
-                    return page;
-                }
-                if (!drained) {
-                    drained = true;
-                    if (drainAllPages() > 0) {
-                        continue;
-                    }
-                }
-                page = dropCleanAndTake(account, order, zonelist);
-                if (page != null) {
-                    account.servedAfterDrop.increment();
-                    return page;
-                }
-                if (!mayWait || !onlyPinnedLeft(account, order, zonelist)) {
-                    account.failures.increment();
-                    return null;
-                }
-                if (!registered) {
-                    // Registered before the next look, so an unpin after that look bumps the events.
-                    registered = true;
-                    backingWaiters.incrementAndGet();
-                    continue;
-                }
-                account.pinnedWaits.increment();
-                waitForBacking(account, order, zonelist, seen);
-                drained = false; // a free meanwhile may have gone to a per-CPU list
-            }
-        } finally {
-            if (registered) {
-                backingWaiters.decrementAndGet();
-            }
-        }
-    }
-
-    private Page takeReserved(ReserveAccount account, int order, Zone[] zonelist) {
-        int pages = 1 << order;
-        for (Zone z : zonelist) {
-            if (account.avail[z.index()] < pages) {
-                continue; // a racy look; the test that counts is made under the lock
-            }
-            z.lock.lock();
-            try {
-                Page page = z.takeReservedLocked(account, order);
-                if (page != null) {
-                    return page;
-                }
-            } finally {
-                z.lock.unlock();
-            }
-        }
-        return null;
-    }
-
-    private Page dropCleanAndTake(ReserveAccount account, int order, Zone[] zonelist) {
-        int pages = 1 << order;
-        PageCache cache = machine.pageCache();
-        for (Zone z : zonelist) {
-            if (account.avail[z.index()] < pages) {
-                continue;
-            }
-            int dropped = 0;
-            Page page = null;
-            cache.lock.lock();
-            try {
-                z.lock.lock();
-                try {
-                    while ((page = z.takeReservedLocked(account, order)) == null && account.avail[z.index()] >= pages) {
-                        if (!cache.dropCleanForReserveLocked(z)) {
-                            break;
-                        }
-                        dropped++;
-                    }
-                } finally {
-                    z.lock.unlock();
-                }
-            } finally {
-                cache.lock.unlock();
-            }
-            account.droppedClean.add(dropped);
-            if (page != null) {
-                return page;
-            }
-        }
-        return null;
-    }
-
-    /** True if a zone with quota for the request still counts clean pages none of which could go. */
-    private static boolean onlyPinnedLeft(ReserveAccount account, int order, Zone[] zonelist) {
-        for (Zone z : zonelist) {
-            if (account.avail[z.index()] >= 1 << order && z.nrCleanReclaimable() > 0) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Sleeps until a block may be takeable: queue, then re-test what the look saw (a free block
-     * of the order in a zone with quota, not just enough free pages, or an order above 0 on
-     * fragmented memory would spin; unpins, additions and writeback completions since
-     * {@code seen}). A free
-     * raises {@code free_pages} before it tests the queue; an unpin bumps the events before it
-     * does; so either the re-test sees the change or the waker sees the sleeper.
-     */
-    private void waitForBacking(ReserveAccount account, int order, Zone[] zonelist, long seen) {
-        WaitQueue.Entry wait = allocWait.prepareToWait(false);
-        try {
-            if (backingEvents.get() + writebackEvents.get() != seen) {
-                return;
-            }
-            for (Zone z : zonelist) {
-                // freePages is read first (volatile): a free that raised it made its list change
-                // visible, so the unlocked look for a block of the order is not stale.
-                if (account.avail[z.index()] >= 1 << order && z.freePages() >= 1 << order
-                        && z.hasFreeBlockUnlocked(order)) {
-                    return;
-                }
-            }
-            allocWait.schedule(wait);
-        } finally {
-            allocWait.finishWait(wait);
-        }
+        return reserve.allocFromReserve(account, gfp, order, zonelist);
     }
 
     // ---------------------------------------------------------------------------------------

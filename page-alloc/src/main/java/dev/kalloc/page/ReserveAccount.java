@@ -322,6 +322,7 @@ public final class ReserveAccount {
             if (take > 0) {
                 bucket[z.index()] += take;
                 z.reservedPages += take;
+                assert z.invariantsHoldLocked();
                 n -= take;
             }
         }
@@ -378,6 +379,7 @@ public final class ReserveAccount {
                 into[i] += pending[i];
             } else {
                 z.reservedPages -= pending[i];
+                assert z.invariantsHoldLocked();
             }
             pending[i] = 0;
             z.removeDepletedLocked(this);
@@ -432,6 +434,7 @@ public final class ReserveAccount {
                 int give = Math.min(count, avail[z.index()]);
                 avail[z.index()] -= give;
                 z.reservedPages -= give;
+                assert z.invariantsHoldLocked();
                 count -= give;
             }
             repayAllLocked();
@@ -460,6 +463,7 @@ public final class ReserveAccount {
                 z.reservedPages -= avail[i];
                 avail[i] = 0;
                 z.accounts.remove(this);
+                assert z.invariantsHoldLocked();
             }
             dead = true;
             repayAllLocked();

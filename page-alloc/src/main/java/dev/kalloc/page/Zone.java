@@ -56,6 +56,8 @@ import java.util.Map;
  *   <li>The depleted list is well formed, {@code nrDepleted} is its length, and every account
  *       with a shortfall is on it.</li>
  * </ol>
+ * The O(1) parts of 2, 5, 6 and 7 ({@link #invariantsHoldLocked()}) are also asserted under the
+ * lock wherever the buddy lists, R or the depleted list change (tests run with {@code -ea}).
  *
  * <h2>Concurrency</h2>
  * {@code lock} ({@code zone->lock}, a {@link SpinLock}) guards the free areas,
@@ -329,6 +331,7 @@ public final class Zone {
             if (delta < 0 && nrDepleted != 0) {
                 repayDebtLocked();
             }
+            assert invariantsHoldLocked();
         } finally {
             lock.unlock();
         }
@@ -404,7 +407,9 @@ public final class Zone {
         if (freePages < pages || freePages + nrClean - reservedPages < pages) {
             return null;
         }
-        return takeBlockLocked(order);
+        Page page = takeBlockLocked(order);
+        assert invariantsHoldLocked();
+        return page;
     }
 
     /**
@@ -487,6 +492,7 @@ public final class Zone {
         // Last, and volatile: an unlocked reader that sees the new count also sees the lists
         // above (Zone#hasFreeBlockUnlocked relies on it).
         freePages += 1 << order;
+        assert invariantsHoldLocked();
     }
 
     /**
@@ -579,6 +585,7 @@ public final class Zone {
         account.used[index] += pages;
         PageAllocator.prepNewPage(page, order);
         page.reserve = account.multishot() ? account : null;
+        assert invariantsHoldLocked();
         return page;
     }
 
@@ -602,6 +609,7 @@ public final class Zone {
         if (nrDepleted != 0) {
             repayDebtLocked();
         }
+        assert invariantsHoldLocked();
     }
 
     /**
@@ -628,6 +636,7 @@ public final class Zone {
                 addDepletedLocked(a);
             }
         }
+        assert invariantsHoldLocked();
         return repaid;
     }
 
@@ -645,6 +654,7 @@ public final class Zone {
         depletedTail = a;
         a.onDepleted[index] = true;
         nrDepleted = nrDepleted + 1;
+        assert invariantsHoldLocked();
     }
 
     void removeDepletedLocked(ReserveAccount a) {
@@ -667,6 +677,7 @@ public final class Zone {
         a.depletedNext[index] = null;
         a.onDepleted[index] = false;
         nrDepleted = nrDepleted - 1;
+        assert invariantsHoldLocked();
     }
 
     /**
@@ -813,6 +824,38 @@ public final class Zone {
             fail(a.multishot() && !tagged.containsKey(a) && a.used[index] != 0, a + " counts "
                     + a.used[index] + " pages used here, but none are allocated from it");
         }
+    }
+
+    /**
+     * The O(1) parts of invariants 2, 5, 6 and 7, for {@code assert} at each change; the lock is
+     * held. {@code 0 <= freePages <= size}; R &lt;= F + C (C may rise meanwhile under the page
+     * cache lock alone, which only loosens it; every fall of C holds this lock); the pages hidden
+     * with {@link #addReservedPages} are part of R; the depleted list is empty iff
+     * {@code nrDepleted} is 0. Messages are built only when one is broken.
+     *
+     * @return true (so that it can stand in an {@code assert})
+     * @throws AssertionError naming the broken invariant
+     */
+    boolean invariantsHoldLocked() {
+        int f = freePages;
+        int r = reservedPages;
+        int c = nrClean;
+        if (f < 0 || f > size) {
+            fail(true, "free_pages " + f + " outside [0, " + size + "]");
+        }
+        if ((long) r > (long) f + c) {
+            fail(true, "reserved pages " + r + " exceed free " + f + " + clean " + c + ": a reservation is not backed");
+        }
+        if (reservedUnowned < 0 || r < reservedUnowned) {
+            fail(true, "reserved pages " + r + " do not cover the " + reservedUnowned
+                    + " hidden with addReservedPages");
+        }
+        int depleted = nrDepleted;
+        if (depleted < 0 || (depletedHead == null) != (depleted == 0)) {
+            fail(true, "nrDepleted " + depleted + " but the depleted list is " + (depletedHead == null ? "empty"
+                    : "not empty"));
+        }
+        return true;
     }
 
     /** The per-CPU counts, checked against the lists. The caller holds every per-CPU lock. */

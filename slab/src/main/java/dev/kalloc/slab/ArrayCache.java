@@ -86,6 +86,22 @@ abstract class ArrayCacheFields extends PerCpuLock {
         this.cpu = cpu;
     }
 
+    /**
+     * The O(1) invariants of the class comment: {@code 0 <= avail <= limit}, every slot array
+     * {@code limit} long, {@code batchcount <= limit} and positive when {@code limit} is. The
+     * caller holds the lock.
+     */
+    final boolean boundsHold() {
+        return avail >= 0 && avail <= limit && entry.length == limit && entrySlab.length == limit
+                && entryIdx.length == limit && batchcount <= limit && (limit == 0 || batchcount > 0);
+    }
+
+    /** What {@link #boundsHold()} looks at, for its failure message. */
+    final String bounds() {
+        return "avail " + avail + ", limit " + limit + ", batchcount " + batchcount + ", " + entry.length + "/"
+                + entrySlab.length + "/" + entryIdx.length + " slots";
+    }
+
     /** Pushes an object; the caller holds the lock and has checked {@code avail < limit}. */
     final void push(long objp, Slab slabp, int idx) {
         int i = avail;

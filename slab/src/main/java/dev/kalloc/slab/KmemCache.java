@@ -7,8 +7,6 @@ import dev.kalloc.page.PageAllocator;
 import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.page.SpinLock;
 import dev.kalloc.page.Task;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -18,6 +16,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code kmem_slab_destroy}, the per-CPU array caches ({@code kmem_cache_alloc_batch},
  * {@code free_block}, {@code kmem_tune_cpucache}) and the 2.4 debugging code (red zones,
  * poisoning). Caches are created by {@link SlabAllocator#kmemCacheCreate}.
+ *
+ * <h2>Where the code lives</h2>
+ * This class is the cache core: the fields of {@code kmem_cache_t}, the allocation and free
+ * paths, growing, shrinking, reaping, tuning and destroying. Package-private classes keep
+ * what the kernel also keeps apart:
+ * <ul>
+ *   <li>{@link SlabDebug}: the {@code #if DEBUG} blocks, red zones and poison.</li>
+ *   <li>{@link KmemCacheCheck}: the full check of the invariants below, for quiescent points.</li>
+ *   <li>{@link KmemCacheStats}: the read side, {@code /proc/slabinfo} and the statistics; the
+ *       counters themselves stay here, where the paths that bump them are.</li>
+ * </ul>
  *
  * <h2>Objects</h2>
  * An object is a physical address ({@code long}; 0 is NULL: pfn 0 is reserved, so it is never an
@@ -50,6 +59,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>Array caches: {@code avail <= limit}, {@code batchcount <= limit}, batch positive when
  *       the limit is.</li>
  * </ol>
+ * The O(1) parts of 2 and 4 ({@link #slabListedLocked}, {@link #arrayHoldsLocked}) are asserted
+ * where a slab changes lists and where an array cache is refilled, flushed or tuned (tests run
+ * with {@code -ea}). The per-CPU hits of {@link #alloc(int)} and {@link #free(long)} carry
+ * none: they keep the bytecode they had, so the JIT inlines them as before.
  *
  * <h2>Concurrency</h2>
  * <ul>
@@ -115,9 +128,9 @@ public final class KmemCache<T extends SlabObject> {
     private final int redOff;
     /** {@code kmem_cache_size}: object bytes the caller may use. */
     private final int usable;
-    private final boolean redZone;
-    private final boolean poison;
-    /** {@code redZone || poison}: the array hits skip straight past all of it when false. */
+    /** Red zones and poison ({@code #if DEBUG}); present in every cache, acting only when flagged. */
+    private final SlabDebug debug;
+    /** Red zones or poison: the array hits skip straight past all of it when false. */
     private final boolean debugChecks;
     private final boolean debugInitial;
     private final boolean general;
@@ -138,17 +151,23 @@ public final class KmemCache<T extends SlabObject> {
     private int colourNext;
     private int growing;
     private int dflags;
-    private boolean dead;
-    private long numActive;
-    private long numAllocations;
-    private long highMark;
-    private long grown;
-    private long reaped;
-    private long growFailures;
-    private int limit;
-    private int batchcount;
+    /*
+     * The spinlock guards the fields below too; they are package-private where KmemCacheCheck and
+     * KmemCacheStats read them (under the same lock).
+     */
+    boolean dead;
+    long numActive;
+    long numAllocations;
+    long highMark;
+    long grown;
+    long reaped;
+    long growFailures;
+    int limit;
+    int batchcount;
 
     final ArrayCache[] cpudata;
+    /** The read side: {@code /proc/slabinfo} and the statistics. */
+    final KmemCacheStats stats = new KmemCacheStats(this);
     private final ReentrantLock setupLock = new ReentrantLock();
     private volatile boolean failslab;
 
@@ -176,12 +195,11 @@ public final class KmemCache<T extends SlabObject> {
         this.ctor = ctor;
         this.dtor = dtor;
         this.factory = factory;
-        this.redZone = (g.flags & SlabFlags.SLAB_RED_ZONE) != 0;
-        this.poison = (g.flags & SlabFlags.SLAB_POISON) != 0;
         this.debugInitial = (g.flags & SlabFlags.SLAB_DEBUG_INITIAL) != 0;
-        this.debugChecks = redZone || poison;
-        this.redOff = redZone ? WORD : 0;
+        this.redOff = (g.flags & SlabFlags.SLAB_RED_ZONE) != 0 ? WORD : 0;
         this.usable = objsize - 2 * redOff;
+        this.debug = new SlabDebug(name, memory, g.flags, usable);
+        this.debugChecks = debug.redZone || debug.poison;
         this.general = general;
         this.cacheCache = cacheCache;
         this.descAddr = descAddr;
@@ -298,13 +316,13 @@ public final class KmemCache<T extends SlabObject> {
         long objp = cc.entry[top];
         Slab slabp = cc.entrySlab[top];
         int idx = cc.entryIdx[top];
-        if (redZone || poison) {
-            checkFreeObject(objp, "kmem_cache_alloc");
+        if (debugChecks) {
+            debug.checkFreeObject(objp, "kmem_cache_alloc");
         }
         cc.avail = top;
         slabp.setState(idx, Slab.OBJ_ALLOC);
-        if (redZone) {
-            setRedZones(objp, SlabAllocator.RED_MAGIC2);
+        if (debugChecks) {
+            debug.markAllocated(objp);
         }
         return objp;
     }
@@ -333,6 +351,7 @@ public final class KmemCache<T extends SlabObject> {
         } finally {
             spinlock.unlock();
         }
+        assert arrayHoldsLocked(cc);
     }
 
     /**
@@ -350,16 +369,16 @@ public final class KmemCache<T extends SlabObject> {
                 }
             }
             long objp = objAddr(slabp, slabp.free);
-            if (redZone || poison) {
-                checkFreeObject(objp, "kmem_cache_alloc");
+            if (debugChecks) {
+                debug.checkFreeObject(objp, "kmem_cache_alloc");
             }
             if (slabp.list == slabsFree) {
                 slabsFree.moveFirst(slabp, slabsPartial);
             }
             int idx = takeLocked(slabp);
             slabp.setState(idx, Slab.OBJ_ALLOC);
-            if (redZone) {
-                setRedZones(objp, SlabAllocator.RED_MAGIC2);
+            if (debugChecks) {
+                debug.markAllocated(objp);
             }
             return objp;
         } finally {
@@ -384,6 +403,7 @@ public final class KmemCache<T extends SlabObject> {
         if (slabp.free == Slab.BUFCTL_END) {
             slabsPartial.moveFirst(slabp, slabsFull);
         }
+        assert slabListedLocked(slabp);
         return idx;
     }
 
@@ -535,21 +555,18 @@ public final class KmemCache<T extends SlabObject> {
     private void freeSlow(Slab slabp, int idx, long objp, String who, ArrayCache cc) {
         cc.lock();
         try {
-            if (redZone && slabp.state(idx) != Slab.OBJ_ALLOC) {
-                throw doubleFree(who, objp, slabp.state(idx)); // raced with another free of it
-            }
-            if (redZone) {
-                checkRedZones(objp, SlabAllocator.RED_MAGIC2, who);
+            if (debug.redZone) {
+                if (slabp.state(idx) != Slab.OBJ_ALLOC) {
+                    throw doubleFree(who, objp, slabp.state(idx)); // raced with another free of it
+                }
+                debug.checkRedZones(objp, SlabAllocator.RED_MAGIC2, who);
             }
             boolean toArray = cc.limit != 0;
             if (!slabp.casState(idx, Slab.OBJ_ALLOC, toArray ? Slab.OBJ_CPU : Slab.OBJ_FREE)) {
                 throw doubleFree(who, objp, slabp.state(idx)); // raced with another free of it
             }
-            if (redZone) {
-                setRedZones(objp, SlabAllocator.RED_MAGIC1);
-            }
-            if (poison) {
-                poisonObj(objp);
+            if (debugChecks) {
+                debug.markFree(objp);
             }
             if (toArray) {
                 if (cc.avail < cc.limit) {
@@ -559,6 +576,7 @@ public final class KmemCache<T extends SlabObject> {
                     flushArray(cc);
                 }
                 cc.push(objp, slabp, idx);
+                assert arrayHoldsLocked(cc);
             } else {
                 spinlock.lock();
                 try {
@@ -614,6 +632,7 @@ public final class KmemCache<T extends SlabObject> {
         } else if (inuse == num) {
             slabsFull.moveFirst(slabp, slabsPartial); // was full
         }
+        assert slabListedLocked(slabp);
     }
 
     /** Drains one array cache into the slabs. Holds {@code cc.lock}. */
@@ -701,7 +720,7 @@ public final class KmemCache<T extends SlabObject> {
     }
 
     /** The index of the object at {@code objp}, which must be an object of {@code slabp}. */
-    private int indexOf(Slab slabp, long objp) {
+    int indexOf(Slab slabp, long objp) {
         return divide(objp - redOff - slabp.sMem);
     }
 
@@ -733,7 +752,8 @@ public final class KmemCache<T extends SlabObject> {
         return (int) ((off * magic) >>> shift);
     }
 
-    private long objAddr(Slab slabp, int idx) {
+    /** The address of object {@code idx} of {@code slabp} (past its red zone). */
+    long objAddr(Slab slabp, int idx) {
         return slabp.sMem + (long) idx * objsize + redOff;
     }
 
@@ -744,68 +764,6 @@ public final class KmemCache<T extends SlabObject> {
 
     private SlabBug bug(long objp, String message) {
         return new SlabBug(name, objp, message);
-    }
-
-    private void setRedZones(long objp, int magic) {
-        memory.putInt(objp - WORD, magic);
-        memory.putInt(objp + usable, magic);
-    }
-
-    private void checkRedZones(long objp, int expect, String who) {
-        int before = memory.getInt(objp - WORD);
-        int after = memory.getInt(objp + usable);
-        String state = expect == SlabAllocator.RED_MAGIC1 ? "free (RED_MAGIC1 0x5a2cf071)"
-                : "active (RED_MAGIC2 0x170fc2a5)";
-        if (before != expect) {
-            throw bug(objp, String.format("%s(%s, 0x%x): red zone before the object overwritten: 0x%08x, expected %s "
-                    + "(a write before the start of the object)", who, name, objp, before, state));
-        }
-        if (after != expect) {
-            throw bug(objp, String.format("%s(%s, 0x%x): red zone after the object overwritten: 0x%08x, expected %s "
-                    + "(a write past the end of the object)", who, name, objp, after, state));
-        }
-    }
-
-    /** {@code kmem_poison_obj}: POISON_BYTE over the object, POISON_END in its last byte. */
-    private void poisonObj(long objp) {
-        memory.fill(objp, usable - 1, SlabAllocator.POISON_BYTE);
-        memory.putByte(objp + usable - 1, SlabAllocator.POISON_END);
-    }
-
-    /** Checks a free object about to be handed out (or destroyed): red zones inactive, poison intact. */
-    private void checkFreeObject(long objp, String who) {
-        if (redZone) {
-            checkRedZones(objp, SlabAllocator.RED_MAGIC1, who);
-        }
-        if (poison) {
-            checkPoison(objp, who);
-        }
-    }
-
-    /** {@code kmem_check_poison_obj}, comparing every byte as 2.6's {@code check_poison_obj} does. */
-    private void checkPoison(long objp, String who) {
-        int last = usable - 1;
-        int i = 0;
-        for (; i + 8 <= last; i += 8) {
-            if (memory.getLong(objp + i) != 0x5a5a5a5a5a5a5a5aL) {
-                break;
-            }
-        }
-        for (; i < last; i++) {
-            byte b = memory.getByte(objp + i);
-            if (b != SlabAllocator.POISON_BYTE) {
-                throw useAfterFree(objp, who, i, b, SlabAllocator.POISON_BYTE);
-            }
-        }
-        byte end = memory.getByte(objp + last);
-        if (end != SlabAllocator.POISON_END) {
-            throw useAfterFree(objp, who, last, end, SlabAllocator.POISON_END);
-        }
-    }
-
-    private SlabBug useAfterFree(long objp, String who, int offset, byte found, byte expected) {
-        return bug(objp, String.format("%s(%s, 0x%x): use after free: the free object was written: byte %d is "
-                + "0x%02x, poison is 0x%02x", who, name, objp, offset, found & 0xff, expected & 0xff));
     }
 
     // ---------------------------------------------------------------------------------------
@@ -867,6 +825,7 @@ public final class KmemCache<T extends SlabObject> {
             try {
                 growing--;
                 slabsFree.addLast(slabp);
+                assert slabListedLocked(slabp);
                 grown++;
             } finally {
                 spinlock.unlock();
@@ -929,9 +888,7 @@ public final class KmemCache<T extends SlabObject> {
         try {
             for (int i = 0; i < num; i++) {
                 long objp = objAddr(slabp, i);
-                if (redZone) {
-                    setRedZones(objp, SlabAllocator.RED_MAGIC1);
-                }
+                debug.initObjBeforeCtor(objp);
                 if (factory != null) {
                     T obj = factory.create(new SlabObject.Slot(this, objp));
                     if (obj == null || obj.address() != objp || obj.cache() != this) {
@@ -944,12 +901,7 @@ public final class KmemCache<T extends SlabObject> {
                     ctor.apply(objp, this, ctorFlags);
                     constructed++;
                 }
-                if (poison) {
-                    poisonObj(objp);
-                }
-                if (redZone) {
-                    checkRedZones(objp, SlabAllocator.RED_MAGIC1, "kmem_cache_grow: constructor");
-                }
+                debug.initObjAfterCtor(objp);
                 slabp.bufctl[i] = i + 1;
             }
         } catch (RuntimeException | Error e) {
@@ -982,12 +934,12 @@ public final class KmemCache<T extends SlabObject> {
 
     /** The debug checks of {@code kmem_slab_destroy}, before anything is unlinked. Holds the spinlock. */
     private void verifySlabLocked(Slab slabp, String who) {
-        if (!redZone && !poison) {
+        if (!debugChecks) {
             return;
         }
         for (int i = 0; i < num; i++) {
             if (slabp.state(i) != Slab.OBJ_ALLOC) {
-                checkFreeObject(objAddr(slabp, i), who);
+                debug.checkFreeObject(objAddr(slabp, i), who);
             }
         }
     }
@@ -1167,6 +1119,7 @@ public final class KmemCache<T extends SlabObject> {
                     cc.limit = limit;
                     cc.batchcount = batchcount;
                     cc.backing = backings[cpu];
+                    assert arrayHoldsLocked(cc);
                 } finally {
                     cc.unlock();
                 }
@@ -1264,6 +1217,7 @@ public final class KmemCache<T extends SlabObject> {
             cc.limit = 0;
             cc.batchcount = 0;
             cc.install(ArrayCache.Slots.NONE);
+            assert arrayHoldsLocked(cc);
         }
         limit = 0;
         batchcount = 0;
@@ -1274,13 +1228,13 @@ public final class KmemCache<T extends SlabObject> {
         }
     }
 
-    private void lockAllArrays() {
+    void lockAllArrays() {
         for (ArrayCache cc : cpudata) {
             cc.lock();
         }
     }
 
-    private void unlockAllArrays() {
+    void unlockAllArrays() {
         for (int i = cpudata.length - 1; i >= 0; i--) {
             cpudata[i].unlock();
         }
@@ -1291,10 +1245,10 @@ public final class KmemCache<T extends SlabObject> {
     // ---------------------------------------------------------------------------------------
 
     /**
-     * Checks every invariant of the class comment: each object free or allocated exactly once,
-     * list membership against {@code inuse}, the bufctl chains, page back-pointers, and the
-     * per-CPU arrays. O(objects). Takes every array cache lock and the spinlock; call it at a
-     * quiescent point.
+     * Checks every invariant of the class comment ({@link KmemCacheCheck}): each object free or
+     * allocated exactly once, list membership against {@code inuse}, the bufctl chains, page
+     * back-pointers, and the per-CPU arrays. O(objects). Takes every array cache lock and the
+     * spinlock; call it at a quiescent point.
      *
      * @throws AssertionError naming the first broken invariant
      */
@@ -1303,7 +1257,7 @@ public final class KmemCache<T extends SlabObject> {
         try {
             spinlock.lock();
             try {
-                checkLocked();
+                new KmemCacheCheck(this).checkLocked();
             } finally {
                 spinlock.unlock();
             }
@@ -1312,161 +1266,42 @@ public final class KmemCache<T extends SlabObject> {
         }
     }
 
-    private void checkLocked() {
-        long active = checkList(slabsFull, 'F') + checkList(slabsPartial, 'P') + checkList(slabsFree, 'E');
-        if (active != numActive) {
-            throw broken("numActive is " + numActive + " but the slabs' inuse add up to " + active);
+    /**
+     * Invariant 2 for one slab, O(1): it is on the list its {@code inuse} says, with
+     * {@code 0 <= inuse <= num}. Asserted wherever a slab changes lists or {@code inuse}; the
+     * spinlock is held.
+     *
+     * @return true (so that it can stand in an {@code assert})
+     * @throws AssertionError if not
+     */
+    boolean slabListedLocked(Slab slabp) {
+        int inuse = slabp.inuse;
+        SlabList want = inuse < 0 || inuse > num ? null
+                : inuse == num ? slabsFull : inuse == 0 ? slabsFree : slabsPartial;
+        if (slabp.list != want) {
+            throw new AssertionError("cache " + name + ": " + slabp + " is on "
+                    + (slabp.list == null ? "no list" : slabp.list.name) + " with inuse " + inuse + " of " + num);
         }
-        long inCpuState = 0;
-        for (SlabList l : new SlabList[] {slabsFull, slabsPartial, slabsFree}) {
-            for (Slab s = l.first(); s != null; s = s.next) {
-                for (int i = 0; i < num; i++) {
-                    if (s.state(i) == Slab.OBJ_CPU) {
-                        inCpuState++;
-                    }
-                }
-            }
-        }
-        Set<Long> seen = new HashSet<>();
-        for (ArrayCache cc : cpudata) {
-            checkArray(cc, seen);
-        }
-        if (seen.size() != inCpuState) {
-            throw broken(inCpuState + " objects are marked as held by array caches, the arrays hold " + seen.size());
-        }
-        if (dead && (active != 0 || !slabsFree.isEmpty())) {
-            throw broken("destroyed but still holds slabs");
-        }
+        return true;
     }
 
-    private void checkArray(ArrayCache cc, Set<Long> seen) {
-        String where = "cpu " + cc.cpu + "'s array cache: ";
-        if (cc.avail < 0 || cc.avail > cc.limit || cc.entry.length != cc.limit || cc.entrySlab.length != cc.limit
-                || cc.entryIdx.length != cc.limit) {
-            throw broken(where + "avail " + cc.avail + ", limit " + cc.limit + ", " + cc.entry.length + "/"
-                    + cc.entrySlab.length + "/" + cc.entryIdx.length + " slots");
+    /**
+     * Invariant 4 for one array cache, O(1) ({@link ArrayCache#boundsHold()}). Asserted wherever
+     * {@code avail} or the tuning changes off the per-CPU hit; {@code cc}'s lock is held.
+     *
+     * @return true (so that it can stand in an {@code assert})
+     * @throws AssertionError if not
+     */
+    boolean arrayHoldsLocked(ArrayCache cc) {
+        if (!cc.boundsHold()) {
+            throw new AssertionError("cache " + name + ": cpu " + cc.cpu + "'s array cache: " + cc.bounds());
         }
-        if (cc.batchcount > cc.limit || (cc.limit > 0 && cc.batchcount == 0)) {
-            throw broken(where + "batchcount " + cc.batchcount + " for limit " + cc.limit);
-        }
-        if (cc.limit != limit || cc.batchcount != batchcount) {
-            throw broken(where + "tuned " + cc.limit + "/" + cc.batchcount + " but the cache says " + limit + "/"
-                    + batchcount);
-        }
-        for (int i = 0; i < cc.avail; i++) {
-            long objp = cc.entry[i];
-            if (!seen.add(objp)) {
-                throw broken(where + String.format("0x%x is in array caches twice", objp));
-            }
-            Page page = allocator.pageOf(objp);
-            if (page == null || page.slabCache() != this) {
-                throw broken(where + String.format("0x%x is not an object of this cache", objp));
-            }
-            Slab s = (Slab) page.slab();
-            if (s.list != slabsFull && s.list != slabsPartial) {
-                throw broken(where + String.format("0x%x belongs to %s, which is not full or partial", objp, s));
-            }
-            long off = objp - redOff - s.sMem;
-            if (off < 0 || off % objsize != 0 || off / objsize >= num) {
-                throw broken(where + String.format("0x%x is not an object start", objp));
-            }
-            if (cc.entrySlab[i] != s || cc.entryIdx[i] != indexOf(s, objp)) {
-                throw broken(where + String.format("slot %d holds 0x%x (%s, index %d) but says %s, index %d", i, objp,
-                        s, indexOf(s, objp), cc.entrySlab[i], cc.entryIdx[i]));
-            }
-            if (s.state(indexOf(s, objp)) != Slab.OBJ_CPU) {
-                throw broken(where + String.format("0x%x is %s", objp, Slab.stateName(s.state(indexOf(s, objp)))));
-            }
-        }
-    }
-
-    /** Checks one slab list; returns the sum of its slabs' inuse. */
-    private long checkList(SlabList list, char kind) {
-        long active = 0;
-        int count = 0;
-        for (Slab s = list.first(); s != null; s = s.next) {
-            count++;
-            if (s.list != list) {
-                throw broken(s + " is linked into " + list.name + " but says it is on "
-                        + (s.list == null ? "no list" : s.list.name));
-            }
-            boolean ok = kind == 'F' ? s.inuse == num : kind == 'P' ? s.inuse > 0 && s.inuse < num : s.inuse == 0;
-            if (!ok) {
-                throw broken(s + " is on " + list.name + " with inuse " + s.inuse + " of " + num);
-            }
-            checkSlab(s);
-            active += s.inuse;
-        }
-        if (count != list.size()) {
-            throw broken(list.name + " counts " + list.size() + " slabs but links " + count);
-        }
-        return active;
-    }
-
-    private void checkSlab(Slab s) {
-        if (!s.page.isAllocated() || s.page.order() != gfporder) {
-            throw broken(s + ": its head page is not an allocated block of order " + gfporder);
-        }
-        for (int i = 0; i < 1 << gfporder; i++) {
-            Page p = allocator.page(s.page.pfn() + i);
-            if (!p.testFlag(Page.PG_slab) || p.slabCache() != this || p.slab() != s) {
-                throw broken(s + ": " + p + " lacks PG_slab or its back-pointers");
-            }
-        }
-        boolean[] onFreeList = new boolean[num];
-        int free = 0;
-        for (int i = s.free; i != Slab.BUFCTL_END; i = s.bufctl[i]) {
-            if (i < 0 || i >= num || onFreeList[i]) {
-                throw broken(s + ": bufctl chain has index " + i + " out of range or twice");
-            }
-            onFreeList[i] = true;
-            free++;
-        }
-        if (free != num - s.inuse) {
-            throw broken(s + ": bufctl chain has " + free + " objects, expected " + (num - s.inuse));
-        }
-        for (int i = 0; i < num; i++) {
-            byte st = s.state(i);
-            if (onFreeList[i] != (st == Slab.OBJ_FREE)) {
-                throw broken(s + ": object " + i + " is " + Slab.stateName(st)
-                        + (onFreeList[i] ? " but on the bufctl chain" : " but not on the bufctl chain"));
-            }
-            if (factory != null && (s.objects[i] == null || s.objects[i].address() != objAddr(s, i))) {
-                throw broken(s + ": typed object " + i + " is missing or bound to another slot");
-            }
-        }
-    }
-
-    private AssertionError broken(String what) {
-        return new AssertionError("cache " + name + ": " + what);
+        return true;
     }
 
     // ---------------------------------------------------------------------------------------
-    // /proc/slabinfo and accessors
+    // Accessors, and the statistics KmemCacheStats reads
     // ---------------------------------------------------------------------------------------
-
-    /** One line of {@code /proc/slabinfo} version 2.1, without the newline. */
-    String slabinfoLine() {
-        spinlock.lock();
-        try {
-            long activeObjs = 0;
-            int activeSlabs = 0;
-            for (Slab s = slabsFull.first(); s != null; s = s.next) {
-                activeObjs += num;
-                activeSlabs++;
-            }
-            for (Slab s = slabsPartial.first(); s != null; s = s.next) {
-                activeObjs += s.inuse;
-                activeSlabs++;
-            }
-            long numSlabs = activeSlabs + slabsFree.size();
-            return String.format("%-17s %6d %6d %6d %4d %4d : tunables %4d %4d %4d : slabdata %6d %6d %6d", name,
-                    activeObjs, numSlabs * num, objsize, num, 1 << gfporder, limit, batchcount, 0, activeSlabs,
-                    numSlabs, 0);
-        } finally {
-            spinlock.unlock();
-        }
-    }
 
     public String name() {
         return name;
@@ -1593,87 +1428,39 @@ public final class KmemCache<T extends SlabObject> {
 
     /** Objects the slabs count as in use: allocated plus held in per-CPU arrays ({@code active_objs}). */
     public long activeObjs() {
-        spinlock.lock();
-        try {
-            return numActive;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.activeObjs();
     }
 
     /** Objects handed to callers and not yet freed. Quiescent-point statistic. */
     public long allocatedObjects() {
-        lockAllArrays();
-        try {
-            spinlock.lock();
-            try {
-                long cached = 0;
-                for (ArrayCache cc : cpudata) {
-                    cached += cc.avail;
-                }
-                return numActive - cached;
-            } finally {
-                spinlock.unlock();
-            }
-        } finally {
-            unlockAllArrays();
-        }
+        return stats.allocatedObjects();
     }
 
     /** Objects held in every CPU's array cache. */
     public int cpuCachedObjects() {
-        int sum = 0;
-        for (ArrayCache cc : cpudata) {
-            cc.lock();
-            try {
-                sum += cc.avail;
-            } finally {
-                cc.unlock();
-            }
-        }
-        return sum;
+        return stats.cpuCachedObjects();
     }
 
     /** Objects in CPU {@code cpu}'s array cache. */
     public int cpuCachedObjects(int cpu) {
-        ArrayCache cc = cpudata[cpu];
-        cc.lock();
-        try {
-            return cc.avail;
-        } finally {
-            cc.unlock();
-        }
+        return stats.cpuCachedObjects(cpu);
     }
 
     public int fullSlabs() {
-        return listSize(slabsFull);
+        return stats.slabs(slabsFull);
     }
 
     public int partialSlabs() {
-        return listSize(slabsPartial);
+        return stats.slabs(slabsPartial);
     }
 
     public int freeSlabs() {
-        return listSize(slabsFree);
+        return stats.slabs(slabsFree);
     }
 
     /** All slabs of the cache. */
     public int numSlabs() {
-        spinlock.lock();
-        try {
-            return slabsFull.size() + slabsPartial.size() + slabsFree.size();
-        } finally {
-            spinlock.unlock();
-        }
-    }
-
-    private int listSize(SlabList l) {
-        spinlock.lock();
-        try {
-            return l.size();
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.numSlabs();
     }
 
     /** Pages held by the cache's slabs. */
@@ -1683,69 +1470,32 @@ public final class KmemCache<T extends SlabObject> {
 
     /** STATS: objects allocated from the slabs (array refills count each object). */
     public long numAllocations() {
-        spinlock.lock();
-        try {
-            return numAllocations;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.counters()[KmemCacheStats.NUM_ALLOCATIONS];
     }
 
     /** STATS: the most objects ever in use at once. */
     public long highMark() {
-        spinlock.lock();
-        try {
-            return highMark;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.counters()[KmemCacheStats.HIGH_MARK];
     }
 
     /** STATS: slabs grown. */
     public long grown() {
-        spinlock.lock();
-        try {
-            return grown;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.counters()[KmemCacheStats.GROWN];
     }
 
     /** STATS: slabs destroyed by the reaper. */
     public long reaped() {
-        spinlock.lock();
-        try {
-            return reaped;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.counters()[KmemCacheStats.REAPED];
     }
 
     /** Grows that failed (no pages, no off-slab descriptor, or a throwing constructor). */
     public long growFailures() {
-        spinlock.lock();
-        try {
-            return growFailures;
-        } finally {
-            spinlock.unlock();
-        }
+        return stats.counters()[KmemCacheStats.GROW_FAILURES];
     }
 
     /** STATS (SMP): allocations served by the array caches / needing a refill; frees likewise. */
     public long[] cpuStats() {
-        long[] s = new long[4];
-        for (ArrayCache cc : cpudata) {
-            cc.lock();
-            try {
-                s[0] += cc.allochit;
-                s[1] += cc.allocmiss;
-                s[2] += cc.freehit;
-                s[3] += cc.freemiss;
-            } finally {
-                cc.unlock();
-            }
-        }
-        return s;
+        return stats.cpuStats();
     }
 
     @Override

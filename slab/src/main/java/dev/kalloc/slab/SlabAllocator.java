@@ -579,7 +579,7 @@ public final class SlabAllocator {
         try {
             KmemCache<?> c = cacheCache;
             do {
-                sb.append(c.slabinfoLine()).append('\n');
+                sb.append(c.stats.slabinfoLine()).append('\n');
                 c = c.chainNext;
             } while (c != cacheCache);
         } finally {
