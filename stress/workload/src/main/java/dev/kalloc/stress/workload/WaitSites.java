@@ -77,8 +77,17 @@ final class WaitSites {
             if (cls.equals("dev.kalloc.mempool.Mempool")) {
                 return "a mempool's wait queue: the pool is empty, waiting for an element to be freed";
             }
-            if (cls.startsWith("dev.kalloc.bio.Guarantees")) {
+            // The reservation guarantee's sources live in ReservationGuarantee (nested classes
+            // included) since the seam took the element description; Guarantees before that.
+            if (cls.startsWith("dev.kalloc.bio.ReservationGuarantee") || cls.startsWith("dev.kalloc.bio.Guarantees")) {
                 return "a reservation source's in-flight limit: waiting for an element to be freed";
+            }
+            // LaHaise's primitives sleep in ReservePrimitives, called from PageAllocator: name them
+            // before the PageAllocator frame below them is read as an out-of-memory sleep.
+            if (cls.equals("dev.kalloc.page.ReservePrimitives")) {
+                return m.equals("waitForBacking")
+                        ? "a reserved allocation: waiting for a reserved page to come free or be written back"
+                        : "a reservation's admission: waiting for pages to reserve";
             }
             if (cls.equals("dev.kalloc.page.PageCache") && m.toLowerCase(Locale.ROOT).contains("throttle")) {
                 return "the dirty throttle: reserved pages need clean backing";

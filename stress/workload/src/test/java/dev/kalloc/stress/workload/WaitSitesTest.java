@@ -34,6 +34,32 @@ class WaitSitesTest {
         assertThat(WaitSites.site(stack)).contains("out of memory, waiting for pages to be freed");
     }
 
+    /** The reservation's sleeps are named as such, not as the PageAllocator frames that call them. */
+    @Test
+    void reservationSleepsAreNamedAsTheReservationsNotAsOutOfMemory() {
+        StackTraceElement[] admission = {
+            f("dev.kalloc.page.WaitQueue", "schedule"),
+            f("dev.kalloc.page.ReservePrimitives", "awaitAdmission"),
+            f("dev.kalloc.page.ReservePrimitives", "reservePages"),
+            f("dev.kalloc.page.PageAllocator", "reservePages"),
+            f("dev.kalloc.reservation.Reservation", "reserve"),
+        };
+        assertThat(WaitSites.site(admission)).contains("a reservation's admission");
+        StackTraceElement[] backing = {
+            f("dev.kalloc.page.WaitQueue", "schedule"),
+            f("dev.kalloc.page.ReservePrimitives", "waitForBacking"),
+            f("dev.kalloc.page.ReservePrimitives", "allocReserved"),
+            f("dev.kalloc.page.PageAllocator", "allocPages"),
+        };
+        assertThat(WaitSites.site(backing)).contains("a reserved allocation").doesNotContain("out of memory");
+        StackTraceElement[] inFlight = {
+            f("dev.kalloc.page.WaitQueue", "schedule"),
+            f("dev.kalloc.bio.ReservationGuarantee$ReservedSource", "alloc"),
+            f("dev.kalloc.bio.BioSet", "bioAlloc"),
+        };
+        assertThat(WaitSites.site(inFlight)).contains("a reservation source's in-flight limit");
+    }
+
     @Test
     void idleThreadsAndUnknownFramesAreStillReported() {
         assertThat(WaitSites.site(new StackTraceElement[] {f("dev.kalloc.bio.RequestQueue", "takePending")}))
