@@ -34,19 +34,22 @@ KALLOC = "dev/kalloc/"
 GROUPS = [
     ("locks: per-CPU (DESIGN: two threads may share a CPU id) and shared (zone, slab, pool)",
      ("PerCpuLock.", "SpinLock.")),
+    ("the mempool's counters (TaskCounters cells, the port's; the kernel counts nothing)",
+     ("Task.count", "TaskCounters.")),
     ("the caller's task (smp_processor_id, and the interrupt-context check DESIGN asks for)",
      ("Machine.current", "Task.")),
     ("object lookup and state: address to page to slab to index, the state byte (the misuse checks DESIGN asks "
      "for: a double free or wrong cache caught, nothing changed; and the typed API finding its object)",
      ("KmemCache.lookup", "KmemCache.divide", "KmemCache.slabOf", "KmemCache.indexOf", "KmemCache.requireTyped",
-      "SlabAllocator.pageOf", "Page.slab", "Page.testFlag", "Page.casCount", "Page.flags", "Slab.",
-      "SlabObject.cache", "PageAllocator.checkFreeable", "PageAllocator.freePagesOk", "PageAllocator.checkOrder",
-      "Gfp.check")),
+      "SlabAllocator.pageOf", "Page.slab", "Page.testFlag", "Page.flags", "Slab.",
+      "SlabObject.cache", "PageAllocator.checkFreeable", "PageAllocator.freePagesOk", "PageAllocator.checkOrder")),
     ("fault-injection hooks (should_failslab, should_fail_alloc_page)",
      ("FaultAttr.", "FailSlab.", "FailPageAlloc.", "SlabAllocator.failslab")),
-    ("buddy split and merge (expand, __free_pages_ok's loop, the free-area bitmaps and lists)",
+    ("the buddy lists and bitmaps (expand, __free_pages_ok's loop, rmqueue's take: the split and merge, and the "
+     "list and bitmap work a pair does even with nothing to split)",
      ("Zone.expand", "Zone.freeOneLocked", "Zone.takeBlockLocked", "Zone.rmqueueLocked", "FreeArea.", "PageList.")),
-    ("the mempool's layer (mempool_alloc/mempool_free around the allocator)", ("Mempool.",)),
+    ("the mempool's layer (mempool_alloc/mempool_free, its gfp check, its allocator and owner-check glue)",
+     ("Mempool.", "Gfp.check", "SlabMempools")),
 ]
 OWN = "the allocator's own work (the per-CPU array or list, the rest of the call)"
 HARNESS_ROW = "(harness: benchmark loop, Blackhole, subject)"
@@ -68,6 +71,10 @@ def frames_charge(stack):
 def short(frame):
     """dev/kalloc/slab/KmemCache.alloc_[j] -> KmemCache.alloc"""
     name = frame.rsplit("/", 1)[-1]
+    if "$$Lambda" in name:
+        # dev/kalloc/mempool/SlabMempools$$Lambda$123.0x...alloc -> SlabMempools.lambda.alloc
+        owner, _, rest = name.partition("$$Lambda")
+        name = owner + ".lambda." + rest.rsplit(".", 1)[-1]
     for suffix in ("_[j]", "_[i]", "_[0]", "_[1]", "_[k]"):
         if name.endswith(suffix):
             name = name[: -len(suffix)]

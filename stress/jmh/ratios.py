@@ -234,15 +234,18 @@ def main(argv):
                 scale = "-" if t == 1 or not one else (verdict if verdict != "ok" else fmt(k["ns"] / one["ns"], 2))
                 out.append(f"| {what} | {name} | {t} | {fmt(k['ns'])} ± {fmt(k['err'])} | {fmt(k['bop'], 2)} | {scale} |")
         out.append("")
-    fits = [(t, split_fit(scores, t)) for t in threads]
+    # One thread only: with two, the second thread takes the order-0 buddy the first one's split
+    # left free, so a pair no longer splits and merges K levels.
+    fits = [(t, split_fit(scores, t)) for t in threads if t == 1]
     fits = [(t, f) for t, f in fits if f]
     if fits:
         out.append("| buddy depth (page0-split-K, page0-buddy = 9 levels) | threads | points (levels: ns/op) "
-                   "| fixed ns/op | ns/op per level split and merged |")
-        out.append("|---|---|---|---|---|")
+                   "| fixed ns/op | ns/op per level split and merged | largest residual ns/op |")
+        out.append("|---|---|---|---|---|---|")
         for t, (a, b, pts) in fits:
+            worst = max((y - (a + b * x) for x, y in pts), key=abs)
             out.append(f"| least squares, ns/op = fixed + per level x levels | {t} | "
-                       + ", ".join(f"{x}: {fmt(y)}" for x, y in pts) + f" | {fmt(a)} | {fmt(b)} |")
+                       + ", ".join(f"{x}: {fmt(y)}" for x, y in pts) + f" | {fmt(a)} | {fmt(b)} | {worst:+.1f} |")
         out.append("")
     out.append("| kalloc against kalloc | threads | ratio | difference ns/op |")
     out.append("|---|---|---|---|")

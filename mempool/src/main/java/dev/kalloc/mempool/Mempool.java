@@ -75,7 +75,9 @@ import java.util.function.Predicate;
  *       and reading {@code curr_nr}. Each fence's comment names the other.</li>
  *   <li>The counters are exact at a quiescent point and take no lock: the two the fast path
  *       bumps (level-1 allocations, frees to the underlying allocator) are per-thread cells of
- *       the machine's {@link TaskCounters}, the slow levels' are {@link LongAdder}s.</li>
+ *       the machine's {@link TaskCounters} (or {@link LongAdder}s for a pool without a machine;
+ *       nothing for a pool built with {@link Builder#fastPathStatistics fastPathStatistics(false)}),
+ *       the slow levels' are {@link LongAdder}s.</li>
  * </ul>
  *
  * <h2>No lost wake-up</h2>
@@ -849,7 +851,7 @@ public final class Mempool<E> {
      * <p>Context: may be called from process context when no allocation or free on this pool is
      * running (the kernel's rule).
      *
-     * @throws KernelBug if elements are still out (or more were freed than allocated), if tasks
+     * @throws KernelBug if elements are still out (checked only on a pool that counts its fast path) (or more were freed than allocated), if tasks
      *         still sleep in {@link #alloc}, or if the pool was already destroyed; then nothing
      *         is freed and the pool stays usable
      */
@@ -992,7 +994,7 @@ public final class Mempool<E> {
         return new MempoolStats(name, policy, minNrOpaque(), currNrOpaque(), nrOut(),
                 served(MempoolLevel.NOWAIT), served(MempoolLevel.POOL_HALF_FULL), served(MempoolLevel.FULL_GFP),
                 served(MempoolLevel.POOL_NONEMPTY), served(MempoolLevel.AFTER_WAIT), freedToPool.sum(),
-                freedToAllocatorSum(), waits.sum(), waitNanos.sum(), failures.sum());
+                freedToAllocatorSum(), waits.sum(), waitNanos.sum(), failures.sum(), fastCounted);
     }
 
     /**

@@ -32,8 +32,8 @@ import java.util.Locale;
  *       in nanoseconds ({@code wait_ns}), and allocations that returned null
  *       ({@code failures}).</li>
  * </ol>
- * A pool that does not count its fast path ({@code fastPathStatistics(false)}) shows -1 for
- * {@code nr_out}, {@code nowait} and {@code to_alloc}.
+ * A pool that does not count its fast path ({@code fastPathStatistics(false)}) shows {@code -}
+ * for {@code nr_out}, {@code nowait} and {@code to_alloc}.
  * Numbers are right-aligned in fixed widths, as wide as their header token plus a margin; a
  * number too wide for its column widens that line only.
  */
@@ -48,12 +48,12 @@ public final class MempoolInfo {
     static {
         String[][] columns = {
             {"<policy>", "-8", "s"},
-            {"<min_nr>", "8", "d"}, {"<curr_nr>", "9", "d"}, {"<nr_out>", "9", "d"},
+            {"<min_nr>", "8", "d"}, {"<curr_nr>", "9", "d"}, {"<nr_out>", "9", "s"},
             {": served", null, null},
-            {"<nowait>", "12", "d"}, {"<half_full>", "12", "d"}, {"<full_gfp>", "12", "d"},
+            {"<nowait>", "12", "s"}, {"<half_full>", "12", "d"}, {"<full_gfp>", "12", "d"},
             {"<nonempty>", "12", "d"}, {"<waited>", "12", "d"},
             {": freed", null, null},
-            {"<to_pool>", "12", "d"}, {"<to_alloc>", "12", "d"},
+            {"<to_pool>", "12", "d"}, {"<to_alloc>", "12", "s"},
             {": sleeps", null, null},
             {"<waits>", "10", "d"}, {"<wait_ns>", "16", "d"}, {"<failures>", "10", "d"},
         };
@@ -97,8 +97,13 @@ public final class MempoolInfo {
 
     /** One pool's line, without the newline. */
     public static String line(MempoolStats s) {
-        return String.format(Locale.ROOT, ROW, s.name(), s.policy().label(), s.minNr(), s.currNr(), s.nrOut(), s.nowait(),
-                s.halfFull(), s.fullGfp(), s.nonempty(), s.afterWait(), s.freedToPool(), s.freedToAllocator(),
-                s.waits(), s.waitNanos(), s.failures());
+        return String.format(Locale.ROOT, ROW, s.name(), s.policy().label(), s.minNr(), s.currNr(), counted(s, s.nrOut()),
+                counted(s, s.nowait()), s.halfFull(), s.fullGfp(), s.nonempty(), s.afterWait(), s.freedToPool(),
+                counted(s, s.freedToAllocator()), s.waits(), s.waitNanos(), s.failures());
+    }
+
+    /** A fast-path counter as printed: "-" where the pool does not count it. */
+    private static String counted(MempoolStats s, long value) {
+        return s.fastPathCounted() ? Long.toString(value) : "-";
     }
 }

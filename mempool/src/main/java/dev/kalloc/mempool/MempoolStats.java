@@ -4,8 +4,10 @@ package dev.kalloc.mempool;
  * A snapshot of one pool's state and counters, as {@link Mempool#stats()} takes it and
  * {@link MempoolInfo} prints it. Each number is exact; taken while the pool is busy, the set may
  * mix moments (each counter is summed separately, as the kernel's per-CPU statistics are).
- * A pool built with {@code fastPathStatistics(false)} reports -1 for {@code nrOut},
- * {@code nowait} and {@code freedToAllocator}: it does not count them, as the kernel does not.
+ * A pool built with {@code fastPathStatistics(false)} has {@code fastPathCounted} false and reports
+ * -1 for {@code nrOut}, {@code nowait} and {@code freedToAllocator}: it does not count them, as the
+ * kernel does not. (A counted pool's {@code nrOut} can also be negative, after foreign frees: read
+ * {@code fastPathCounted} to tell the two apart.)
  *
  * @param name the pool's name
  * @param policy its order of attempts
@@ -22,10 +24,11 @@ package dev.kalloc.mempool;
  * @param waits sleeps on the pool's wait queue (one allocation may sleep more than once)
  * @param waitNanos total time those sleeps took, in nanoseconds
  * @param failures allocations that returned null (atomic callers only)
+ * @param fastPathCounted false for a pool built with {@code fastPathStatistics(false)}
  */
 public record MempoolStats(String name, MempoolPolicy policy, int minNr, int currNr, long nrOut, long nowait,
         long halfFull, long fullGfp, long nonempty, long afterWait, long freedToPool, long freedToAllocator,
-        long waits, long waitNanos, long failures) {
+        long waits, long waitNanos, long failures, boolean fastPathCounted) {
 
     /** The counter of one level. */
     public long served(MempoolLevel level) {
@@ -45,7 +48,7 @@ public record MempoolStats(String name, MempoolPolicy policy, int minNr, int cur
 
     /** Successful allocations: the five levels together; -1 if level 1 is not counted. */
     public long allocations() {
-        if (nowait < 0) {
+        if (!fastPathCounted) {
             return -1;
         }
         return nowait + halfFull + fullGfp + nonempty + afterWait;

@@ -34,10 +34,11 @@ import java.util.Arrays;
  * 2.4. Statistics are per CPU, under the lock, where 2.4 keeps atomic counters per cache. Beside
  * each address the array keeps its slab and index ({@code entrySlab}, {@code entryIdx}), pushed
  * with it: the port marks an object's state on every hit (what catches a double free), and
- * without them the hit would look the object's page and slab up again and divide (about a fifth
- * of {@code kmem_cache_alloc}+{@code free}, stress/jmh/README.md). The kernel's array holds only
- * the pointer, and its hit marks nothing. Slots above {@code avail} may keep a stale slab
- * reference until overwritten or drained; they are never read.
+ * without them the hit would look the object's page and slab up again and divide. The kernel's
+ * array holds only the pointer, and its hit marks nothing. Slots above {@code avail} are never
+ * read; the hit's pop does not clear its slot (a store on the hottest path), so such a slot may
+ * keep a slab reference until it is overwritten or the array is drained (a reap, a shrink, a
+ * tune, destroy): at most {@code limit} slabs per CPU kept reachable in between.
  */
 final class ArrayCache extends ArrayCacheFields {
     // Trailing padding: see PerCpuLock.
@@ -124,9 +125,12 @@ abstract class ArrayCacheFields extends PerCpuLock {
         avail = rest;
     }
 
-    /** Empties the array (its entries already given back) and forgets their slabs. */
+    /**
+     * Empties the array (its entries already given back) and forgets every slab it names,
+     * the popped slots above {@code avail} included.
+     */
     final void clear() {
-        Arrays.fill(entrySlab, 0, avail, null);
+        Arrays.fill(entrySlab, null);
         avail = 0;
     }
 

@@ -612,7 +612,7 @@ public final class KmemCache<T extends SlabObject> {
             int idx = cc.entryIdx[i];
             assert slabp == slabOf(cc.entry[i]) && idx == indexOf(slabp, cc.entry[i])
                     && slabp.state(idx) == Slab.OBJ_CPU : String.format("0x%x in an array cache of %s: slot %d says %s "
-                    + "index %d, state %s", cc.entry[i], name, i, slabp, idx, Slab.stateName(slabp.state(idx)));
+                    + "index %d, the address says %s", cc.entry[i], name, i, slabp, idx, slabOf(cc.entry[i]));
             slabp.setState(idx, Slab.OBJ_FREE);
             freeOneLocked(slabp, idx);
         }

@@ -220,17 +220,18 @@ final class Debate {
         if (jmh == null) {
             return row("M4", claim, measurement, "-", Status.NOT_SHOWN, "needs JMH results", JMH_COMMAND);
         }
-        String poolMode = poolMode();
         List<String> figures = new ArrayList<>();
-        figures.add("pool mode " + poolMode);
         Status status = null;
+        boolean anyPair = false;
         for (int t : new int[] {1, 2}) {
+            String poolMode = poolMode(t);
             Optional<JmhResults.Score> pool = score(CALL_SITE, t, "mode", poolMode);
             Optional<JmhResults.Score> bare = score(CALL_SITE, t, "mode", "direct");
             if (pool.isEmpty() || bare.isEmpty()) {
                 continue;
             }
-            figures.add(diff(pool.get(), bare.get(), t + " thread" + (t == 1 ? "" : "s")));
+            anyPair = true;
+            figures.add(diff(pool.get(), bare.get(), t + " thread" + (t == 1 ? "" : "s") + ", pool mode " + poolMode));
             double err = combinedError(pool.get(), bare.get());
             if (Double.isNaN(err)) {
                 continue; // JMH gave no interval (fewer than 3 iterations): no verdict from it
@@ -238,8 +239,8 @@ final class Debate {
             Status s = costVerdict(pool.get().score() - bare.get().score(), err, bare.get().score(), false);
             status = status == null ? s : worst(status, s);
         }
-        Optional<JmhResults.Score> pool1 = score(CALL_SITE, 1, "mode", poolMode);
-        Optional<JmhResults.Score> pool2 = score(CALL_SITE, 2, "mode", poolMode);
+        Optional<JmhResults.Score> pool1 = score(CALL_SITE, 1, "mode", poolMode(1));
+        Optional<JmhResults.Score> pool2 = score(CALL_SITE, 2, "mode", poolMode(2));
         Optional<JmhResults.Score> bare1 = score(CALL_SITE, 1, "mode", "direct");
         Optional<JmhResults.Score> bare2 = score(CALL_SITE, 2, "mode", "direct");
         if (pool1.isPresent() && pool2.isPresent() && bare1.isPresent() && bare2.isPresent()) {
@@ -249,12 +250,13 @@ final class Debate {
                     pool2.get().score() / pool1.get().score(), bare2.get().score() / bare1.get().score()));
         }
         Optional<JmhResults.Score> counted1 = score(CALL_SITE, 1, "mode", "mono");
-        if (poolMode.equals("kernel") && counted1.isPresent() && pool1.isPresent()) {
+        if (anyPair && poolMode(1).equals("kernel") && counted1.isPresent() && pool1.isPresent()) {
             figures.add(diff(counted1.get(), pool1.get(), "the port's counters (mono vs kernel, 1 thread)"));
         }
         if (status == null) {
-            return row("M4", claim, measurement, figures.size() == 1 ? "-" : String.join("; ", figures),
-                    Status.NOT_SHOWN, figures.size() == 1 ? "the JMH results lack CallSiteBench mode direct, or both kernel and mono"
+            return row("M4", claim, measurement, figures.isEmpty() ? "-" : String.join("; ", figures),
+                    Status.NOT_SHOWN, !anyPair ? "the JMH results have no thread count with both CallSiteBench's direct"
+                            + " mode and a pool mode (kernel, or mono)"
                             : "JMH gave no error for these scores (fewer than 3 iterations)", JMH_COMMAND);
         }
         return row("M4", claim, measurement, String.join("; ", figures), status,
@@ -372,14 +374,14 @@ final class Debate {
     }
 
     /**
-     * The CallSiteBench mode that stands for the kernel's mempool: {@code kernel} (pools that
-     * count nothing on the fast path, as mempool_alloc does not) when the results have it;
-     * results from before it existed fall back to {@code mono}, the port's counted pools, and
-     * the figures name the mode used.
+     * The CallSiteBench mode that stands for the kernel's mempool at {@code threads}: {@code
+     * kernel} (pools that count nothing on the fast path, as mempool_alloc does not) when the
+     * results have it there with an error; otherwise {@code mono}, the port's counted pools
+     * (results from before the kernel mode existed), and the figures name the mode used.
      */
-    private String poolMode() {
-        return score(CALL_SITE, 1, "mode", "kernel").isPresent() || score(CALL_SITE, 2, "mode", "kernel").isPresent()
-                ? "kernel" : "mono";
+    private String poolMode(int threads) {
+        Optional<JmhResults.Score> kernel = score(CALL_SITE, threads, "mode", "kernel");
+        return kernel.isPresent() && !Double.isNaN(kernel.get().error()) ? "kernel" : "mono";
     }
 
     private Row l3() {
@@ -392,7 +394,7 @@ final class Debate {
         }
         Optional<JmhResults.Score> rsv = score(FAST_PATH, 1, "subject", "page0-rsv");
         Optional<JmhResults.Score> pcp = score(FAST_PATH, 1, "subject", "page0-pcp");
-        String poolMode = poolMode();
+        String poolMode = poolMode(1);
         Optional<JmhResults.Score> mono = score(CALL_SITE, 1, "mode", poolMode);
         Optional<JmhResults.Score> direct = score(CALL_SITE, 1, "mode", "direct");
         if (rsv.isEmpty() || pcp.isEmpty()) {

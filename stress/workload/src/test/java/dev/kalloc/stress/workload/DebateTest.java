@@ -196,7 +196,7 @@ class DebateTest {
                 JmhResults.read(jmh), null));
         // mono - direct = 10 ns against a combined error of 0.71: the pool costs more than the allocator.
         assertThat(rows.get("M4").status()).isEqualTo(Debate.Status.CONTRADICTED);
-        assertThat(rows.get("M4").figure()).contains("pool mode mono", "1 thread: 30.0 ± 0.5 vs 20.0 ± 0.5 ns/op (+10.0 ± 0.7)");
+        assertThat(rows.get("M4").figure()).contains("1 thread, pool mode mono: 30.0 ± 0.5 vs 20.0 ± 0.5 ns/op (+10.0 ± 0.7)");
         // mega - mono = 6 ns > 0.71.
         assertThat(rows.get("L2").status()).isEqualTo(Debate.Status.SUPPORTED);
         // reservation: +0.5 ± 0.57; mempool's layer +10 ± 0.71: cheaper by more than the errors.
@@ -225,8 +225,8 @@ class DebateTest {
         assertThat(rows.get("L3").status()).isEqualTo(Debate.Status.NOT_SHOWN);
         // kernel - direct = +0.1 ± 0.28: at most 0.38 ns, under 5% of 20 ns.
         assertThat(rows.get("M4").status()).isEqualTo(Debate.Status.SUPPORTED);
-        assertThat(rows.get("M4").figure()).contains("pool mode kernel",
-                "1 thread: 20.1 ± 0.2 vs 20.0 ± 0.2 ns/op (+0.1 ± 0.3)",
+        assertThat(rows.get("M4").figure()).contains(
+                "1 thread, pool mode kernel: 20.1 ± 0.2 vs 20.0 ± 0.2 ns/op (+0.1 ± 0.3)",
                 "the port's counters (mono vs kernel, 1 thread): 30.0 ± 0.5 vs 20.1 ± 0.2 ns/op (+9.9 ± 0.5)");
     }
 
