@@ -1,6 +1,7 @@
 package dev.kalloc.bio;
 
 import dev.kalloc.page.Gfp;
+import dev.kalloc.page.KThreads;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Task;
 import java.util.concurrent.locks.Condition;
@@ -448,14 +449,14 @@ public final class RequestQueue {
         } finally {
             lock.unlock();
         }
-        joinQuietly(dispatcher);
+        KThreads.joinUninterruptibly(dispatcher);
         lock.lock();
         try {
             done.signalAll();
         } finally {
             lock.unlock();
         }
-        joinQuietly(completer);
+        KThreads.joinUninterruptibly(completer);
     }
 
     /**
@@ -464,19 +465,4 @@ public final class RequestQueue {
      * bounce function it holds exactly when the close has begun, without polling.
      */
     volatile Runnable closeWaitHook;
-
-    private static void joinQuietly(Thread t) {
-        boolean interrupted = false;
-        for (;;) {
-            try {
-                t.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

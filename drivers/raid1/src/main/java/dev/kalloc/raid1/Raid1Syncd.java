@@ -5,6 +5,7 @@ import dev.kalloc.bio.BioEndIo;
 import dev.kalloc.bio.ElementSource;
 import dev.kalloc.bio.RamDisk;
 import dev.kalloc.page.Gfp;
+import dev.kalloc.page.KThreads;
 import dev.kalloc.page.WaitQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -535,19 +536,6 @@ final class Raid1Syncd {
             stopping = true;
         }
         wait.wakeUpAll();
-        if (thread != null) {
-            boolean interrupted = false;
-            for (;;) {
-                try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        KThreads.joinUninterruptibly(thread);
     }
 }

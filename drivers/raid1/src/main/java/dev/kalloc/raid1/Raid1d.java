@@ -1,5 +1,6 @@
 package dev.kalloc.raid1;
 
+import dev.kalloc.page.KThreads;
 import dev.kalloc.page.WaitQueue;
 
 /**
@@ -113,19 +114,6 @@ final class Raid1d {
             stopping = true;
         }
         wait.wakeUpAll();
-        if (thread != null) {
-            boolean interrupted = false;
-            for (;;) {
-                try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        KThreads.joinUninterruptibly(thread);
     }
 }
