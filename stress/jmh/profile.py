@@ -115,8 +115,12 @@ def read_scores(path):
             params = r.get("params", {})
             subject = params.get("subject", params.get("mode", ""))
             bench = r["benchmark"].rsplit(".", 2)
-            scores[(".".join(bench[-2:]), subject, r["threads"])] = (r["primaryMetric"]["score"],
-                                                                       r["primaryMetric"].get("scoreError"))
+            pm = r["primaryMetric"]
+            if pm.get("scoreUnit") != "ns/op":
+                raise ValueError(f"{path}: scores in {pm.get('scoreUnit')}, not ns/op (run without -bm or -tu)")
+            err = pm.get("scoreError")
+            err = err if isinstance(err, (int, float)) and err == err else float("nan")
+            scores[(".".join(bench[-2:]), subject, r["threads"])] = (pm["score"], err)
     return scores
 
 
@@ -145,13 +149,18 @@ def main(argv):
         path = os.path.join(root, dirname, "collapsed-cpu.csv")
         if not os.path.isfile(path):
             continue
-        found += 1
         bench, subject, _ = label(dirname)
-        per, total = read_collapsed(path)
         score = next((v for (b, s, _t), v in scores.items() if b == bench and s == subject), None)
+        if score is None:
+            # A folder left by an earlier run into the same OUT: its samples are not of this run.
+            print(f"(skipped {dirname}: not in this run's results.json)", file=sys.stderr)
+            continue
+        found += 1
+        per, total = read_collapsed(path)
         ns = score[0] if score else None
         err = score[1] if score else None
-        print(f"### {bench} {subject}: {ns:.1f} ± {err:.1f} ns/op, {total} samples" if ns is not None
+        print(f"### {bench} {subject}: {ns:.1f} ± {err:.1f} ns/op, {total} samples".replace("± nan", "± ?")
+              if ns is not None
               else f"### {bench} {subject}: no score in results.json, {total} samples")
         print()
         print("| function (with the JDK code it called) | samples | share | ns/op |")

@@ -5,15 +5,16 @@
 # samples fell in with their share of the time per operation (profile.py says how).
 #
 #   stress/jmh/profile.sh OUT [JMH options]    e.g. profile.sh /tmp/prof -p subject=slab-64,mempool-64
-# (any JMH option but -f, -wi, -w, -i, -r, -rf, -rff and -prof, which it sets: JMH refuses one twice)
+# (any JMH option but -f, -wi, -w, -i, -r, -rf, -rff, which it sets and JMH refuses twice, and -bm,
+# -tu: the split assumes average time in ns/op)
 #
 # Without -p it profiles the subjects the README's breakdown shows. Build first, from a clean
 # clone (the profile adds async-profiler's Linux x64 agent from Maven Central):
 #   ./mvnw -B -Pprofiler -DskipTests package -pl stress/jmh -am
 # Run it alone, as every benchmark here. The load before and after goes to OUT/loadavg.txt.
-cd "$(dirname "$0")" || exit 2
+HERE=$(cd "$(dirname "$0")" && pwd) || exit 2
 JAR=target/benchmarks.jar
-LIB=$(pwd)/target/async-profiler/linux-x64/libasyncProfiler.so
+LIB=$HERE/target/async-profiler/linux-x64/libasyncProfiler.so
 BUILD="./mvnw -B -Pprofiler -DskipTests package -pl stress/jmh -am"
 if [ $# -lt 1 ] || [ "${1#-}" != "$1" ]; then
     echo "usage: profile.sh OUT [JMH options]: OUT is the folder for the profiles and results.json" >&2
@@ -21,6 +22,13 @@ if [ $# -lt 1 ] || [ "${1#-}" != "$1" ]; then
 fi
 OUT=$1
 shift
+# OUT is relative to where the command was typed, not to stress/jmh.
+if ! mkdir -p "$OUT" 2>/dev/null || [ ! -w "$OUT" ]; then
+    echo "profile.sh: cannot write to $OUT" >&2
+    exit 2
+fi
+OUT=$(cd "$OUT" && pwd)
+cd "$HERE" || exit 2
 case "$(uname -s)-$(uname -m)" in
     Linux-x86_64) ;;
     *) echo "profile.sh: the agent it unpacks is async-profiler's Linux x64 one; this is $(uname -s) $(uname -m)" >&2
@@ -34,11 +42,6 @@ if [ ! -f "$LIB" ]; then
     echo "profile.sh: async-profiler is missing ($LIB); build with the profiler profile: $BUILD" >&2
     exit 2
 fi
-if ! mkdir -p "$OUT" 2>/dev/null || [ ! -w "$OUT" ]; then
-    echo "profile.sh: cannot write to $OUT" >&2
-    exit 2
-fi
-OUT=$(cd "$OUT" && pwd)
 case " $* " in
     *" -p "*) SUBJECTS="" ;;
     *) SUBJECTS="-p subject=page0-pcp,page0-buddy,slab-64,slabobj-64,mempool-64,mempool-uncounted-64" ;;

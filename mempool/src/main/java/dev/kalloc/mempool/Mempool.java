@@ -851,7 +851,8 @@ public final class Mempool<E> {
      * <p>Context: may be called from process context when no allocation or free on this pool is
      * running (the kernel's rule).
      *
-     * @throws KernelBug if elements are still out (checked only on a pool that counts its fast path) (or more were freed than allocated), if tasks
+     * @throws KernelBug if elements are still out or more were freed than allocated (a pool that
+     *         counts its fast path only), if tasks
      *         still sleep in {@link #alloc}, or if the pool was already destroyed; then nothing
      *         is freed and the pool stays usable
      */
@@ -1157,7 +1158,8 @@ public final class Mempool<E> {
          * counted in the calling thread's cells (a task lookup and a plain increment each, see
          * the class comment), which {@link #nrOut()} and {@link #destroy()}'s check for
          * elements still out rely on. False: the fast path the kernel has; those two counters
-         * and {@code nrOut} read -1 ({@link MempoolStats} and {@link MempoolInfo} print it),
+         * and {@code nrOut} read -1 ({@link MempoolStats#fastPathCounted()} is false, {@link MempoolInfo}
+         * prints {@code -}),
          * the slow levels, frees to the pool, sleeps and failures are still counted, and
          * {@code destroy} cannot tell whether elements are out (the kernel's cannot either).
          */

@@ -182,8 +182,7 @@ class DebateTest {
 
     @Test
     void jmhScoresDecideTheFastPathClaimsByTheirErrors() throws Exception {
-        Path jmh = dir.resolve("jmh.json");
-        Files.writeString(jmh, "[" + String.join(",",
+        Map<String, Debate.Row> rows = debateWithJmh(
                 score("CallSiteBench", "mode", "mono", 1, 30.0, 0.5),
                 score("CallSiteBench", "mode", "direct", 1, 20.0, 0.5),
                 score("CallSiteBench", "mode", "mega", 1, 36.0, 0.5),
@@ -191,9 +190,7 @@ class DebateTest {
                 score("CallSiteBench", "mode", "mono", 2, 31.0, 0.5),
                 score("CallSiteBench", "mode", "direct", 2, 21.0, 0.5),
                 score("FastPathBench", "subject", "page0-rsv", 1, 22.0, 0.4),
-                score("FastPathBench", "subject", "page0-pcp", 1, 21.5, 0.4)) + "]", StandardCharsets.UTF_8);
-        Map<String, Debate.Row> rows = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))),
-                JmhResults.read(jmh), null));
+                score("FastPathBench", "subject", "page0-pcp", 1, 21.5, 0.4));
         // mono - direct = 10 ns against a combined error of 0.71: the pool costs more than the allocator.
         assertThat(rows.get("M4").status()).isEqualTo(Debate.Status.CONTRADICTED);
         assertThat(rows.get("M4").figure()).contains("1 thread, pool mode mono: 30.0 ± 0.5 vs 20.0 ± 0.5 ns/op (+10.0 ± 0.7)");
@@ -209,17 +206,14 @@ class DebateTest {
      */
     @Test
     void theKernelModeDecidesM4AndTheCountersAreShownBeside() throws Exception {
-        Path jmh = dir.resolve("jmh.json");
-        Files.writeString(jmh, "[" + String.join(",",
+        Map<String, Debate.Row> rows = debateWithJmh(
                 score("CallSiteBench", "mode", "mono", 1, 30.0, 0.5),
                 score("CallSiteBench", "mode", "kernel", 1, 20.1, 0.2),
                 score("CallSiteBench", "mode", "direct", 1, 20.0, 0.2),
                 score("CallSiteBench", "mode", "mega", 1, 36.0, 0.5),
                 score("CallSiteBench", "mode", "reservation", 1, 20.2, 0.5),
                 score("FastPathBench", "subject", "page0-rsv", 1, 22.0, 0.4),
-                score("FastPathBench", "subject", "page0-pcp", 1, 21.5, 0.4)) + "]", StandardCharsets.UTF_8);
-        Map<String, Debate.Row> rows = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))),
-                JmhResults.read(jmh), null));
+                score("FastPathBench", "subject", "page0-pcp", 1, 21.5, 0.4));
         // L3 compares the reservation with the same kernel-like pool: +0.5 against +0.1, within the errors.
         assertThat(rows.get("L3").figure()).contains("mempool's layer (kernel): 20.1 ± 0.2 vs 20.0 ± 0.2 ns/op");
         assertThat(rows.get("L3").status()).isEqualTo(Debate.Status.NOT_SHOWN);
@@ -232,42 +226,42 @@ class DebateTest {
 
     @Test
     void aCostIsNegligibleOnlyWhenItsWholeIntervalIsUnderFivePercent() throws Exception {
-        Path jmh = dir.resolve("jmh.json");
         // M4: +0.2 +- 0.28 on a 40 ns bare allocation: under 2 ns (5%) error included: supported.
         // L2: -1.2 +- 6.1 on a 43.6 ns pool: the interval reaches +4.9 > 2.18 (5%): not shown.
-        Files.writeString(jmh, "[" + String.join(",",
+        Map<String, Debate.Row> rows = debateWithJmh(
                 score("CallSiteBench", "mode", "mono", 1, 40.2, 0.2),
                 score("CallSiteBench", "mode", "direct", 1, 40.0, 0.2),
                 score("CallSiteBench", "mode", "mega", 1, 42.4, 2.6),
-                score("CallSiteBench", "mode", "reservation", 1, 29.0, 2.3)) + "]", StandardCharsets.UTF_8);
-        Map<String, Debate.Row> rows = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))),
-                JmhResults.read(jmh), null));
+                score("CallSiteBench", "mode", "reservation", 1, 29.0, 2.3));
         assertThat(rows.get("M4").status()).isEqualTo(Debate.Status.SUPPORTED);
-        Files.writeString(jmh, "[" + String.join(",",
+        rows = debateWithJmh(
                 score("CallSiteBench", "mode", "mono", 1, 43.6, 5.5),
                 score("CallSiteBench", "mode", "direct", 1, 32.7, 5.5),
                 score("CallSiteBench", "mode", "mega", 1, 42.4, 2.6),
-                score("CallSiteBench", "mode", "reservation", 1, 29.0, 2.3)) + "]", StandardCharsets.UTF_8);
-        rows = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))), JmhResults.read(jmh), null));
+                score("CallSiteBench", "mode", "reservation", 1, 29.0, 2.3));
         assertThat(rows.get("L2").status()).isEqualTo(Debate.Status.NOT_SHOWN);
         assertThat(rows.get("L2").note()).contains("within the errors", "(-1.2 ± 6.1 ns)");
     }
 
     @Test
     void scoresWithoutAnErrorDecideNothing() throws Exception {
-        Path jmh = dir.resolve("jmh.json");
-        Files.writeString(jmh, "[" + String.join(",",
+        Map<String, Debate.Row> rows = debateWithJmh(
                 score("CallSiteBench", "mode", "mono", 1, 30.0, Double.NaN),
                 score("CallSiteBench", "mode", "direct", 1, 20.0, 0.5),
                 score("CallSiteBench", "mode", "mega", 1, 36.0, 0.5),
-                score("CallSiteBench", "mode", "reservation", 1, 20.2, 0.5)) + "]", StandardCharsets.UTF_8);
-        Map<String, Debate.Row> rows = byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))),
-                JmhResults.read(jmh), null));
+                score("CallSiteBench", "mode", "reservation", 1, 20.2, 0.5));
         for (String id : List.of("M4", "L2")) {
             assertThat(rows.get(id).status()).as(id).isEqualTo(Debate.Status.NOT_SHOWN);
             assertThat(rows.get(id).note()).as(id).contains("no error");
         }
         assertThat(rows.get("M4").figure()).contains("30.0 ± ? vs 20.0 ± 0.5 ns/op (+10.0 ± ?)");
+    }
+
+    /** The debate rows of a plain writeback run with these JMH scores (score(...) entries) folded in. */
+    private Map<String, Debate.Row> debateWithJmh(String... scores) throws Exception {
+        Path jmh = dir.resolve("jmh.json");
+        Files.writeString(jmh, "[" + String.join(",", scores) + "]", StandardCharsets.UTF_8);
+        return byId(Debate.rows(Analysis.of(log("fail", writeback(0, 0, 300, 0))), JmhResults.read(jmh), null));
     }
 
     private static String score(String bench, String param, String value, int threads, double score, double error) {
