@@ -1,12 +1,12 @@
 package dev.kalloc.mempool;
 
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.SpinLock;
+import dev.kalloc.kernel.Task;
+import dev.kalloc.kernel.TaskCounters;
+import dev.kalloc.kernel.WaitQueue;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
-import dev.kalloc.page.SpinLock;
-import dev.kalloc.page.Task;
-import dev.kalloc.page.TaskCounters;
-import dev.kalloc.page.WaitQueue;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;

@@ -36,7 +36,7 @@ public final class Mempools {
 
     /**
      * {@code mempool_free_pages}: {@code __free_pages(page, order)} on {@code machine}. Never
-     * sleeps; any context. A null page is a {@link dev.kalloc.page.KernelBug}, as
+     * sleeps; any context. A null page is a {@link dev.kalloc.kernel.KernelBug}, as
      * {@code __free_pages(NULL)} is.
      *
      * @throws IllegalArgumentException for an order outside {@code [0, MAX_ORDER)}

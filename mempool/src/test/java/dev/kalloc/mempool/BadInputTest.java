@@ -3,9 +3,9 @@ package dev.kalloc.mempool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.KernelBug;
 import dev.kalloc.mempool.FakeAllocator.Elem;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.KernelBug;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

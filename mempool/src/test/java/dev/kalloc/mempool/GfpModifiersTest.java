@@ -7,13 +7,13 @@ import static dev.kalloc.page.Gfp.__GFP_IO;
 import static dev.kalloc.page.Gfp.__GFP_WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.mempool.FakeAllocator.Elem;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.OomPolicy;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.Task;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

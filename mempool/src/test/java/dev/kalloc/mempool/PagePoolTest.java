@@ -6,10 +6,10 @@ import static dev.kalloc.page.Gfp.GFP_NOIO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kalloc.page.KernelBug;
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.Task;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;

@@ -5,8 +5,8 @@ import static dev.kalloc.page.Gfp.GFP_NOIO;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.KernelBug;
 import dev.kalloc.mempool.FakeAllocator.Elem;
-import dev.kalloc.page.KernelBug;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;

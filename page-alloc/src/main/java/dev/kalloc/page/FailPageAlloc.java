@@ -1,5 +1,7 @@
 package dev.kalloc.page;
 
+import dev.kalloc.kernel.FaultAttr;
+
 /**
  * fail_page_alloc (mm/page_alloc.c, {@code should_fail_alloc_page}): fault injection for page
  * allocations, on top of a {@link FaultAttr}. Requests below {@code minOrder}, and optionally

@@ -1,5 +1,8 @@
 package dev.kalloc.page;
 
+import dev.kalloc.kernel.Task;
+import dev.kalloc.kernel.WaitQueue;
+
 /**
  * kswapd (mm/vmscan.c): the daemon that balances zones in the background. Allocators that fall
  * under a zone's low watermark set {@code need_balance} and wake it; it reclaims with

@@ -1,12 +1,12 @@
 package dev.kalloc.page;
 
+import dev.kalloc.kernel.Smp;
+import dev.kalloc.kernel.Task;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A booted simulated machine: physical memory, {@code mem_map}, the zones of node 0 with their
@@ -29,9 +29,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of each zone at the head of its list.
  *
  * <p>Threads: a thread becomes a {@link Task} on its first call and is bound to a CPU id
- * round-robin, unless it called {@link #bindCurrentThread(int)} first.
+ * round-robin, unless it called {@link #bindCurrentThread(int)} first; that part of the machine
+ * is the kernel runtime's {@link Smp}.
  */
-public final class Machine implements AutoCloseable {
+public final class Machine extends Smp implements AutoCloseable {
     /** Receives a report each time a sleeping allocation's reclaim round frees nothing. */
     @FunctionalInterface
     public interface OomListener {
@@ -46,40 +47,12 @@ public final class Machine implements AutoCloseable {
     private final PageCache pageCache;
     private final Reclaim reclaim;
     private final Kswapd kswapd;
-    private final AtomicInteger nextCpu = new AtomicInteger();
-    private final ThreadLocal<Task> current;
-    /**
-     * The same tasks indexed by thread id, so that {@link #current()} finds the caller's task
-     * with a few dependent loads instead of a {@code ThreadLocal} probe (about 2.5 ns, paid twice
-     * by every alloc+free pair). The {@code ThreadLocal} stays the truth; this is a cache of it:
-     * a slot is written by its own thread only, a hit counts only if the task is the caller's and
-     * not retired by {@link #bindCurrentThread}, and anything else (a slot lost to a racing
-     * grow, an id beyond {@link #MAX_TASK_TABLE}, a {@code Thread} subclass) falls back to the
-     * {@code ThreadLocal} and refills the slot.
-     *
-     * <p>A hit is recognised without a reference to the {@code Thread}: the table serves plain
-     * {@code Thread}s only (the project's own threads all are), whose {@code getId} is the JVM's,
-     * unique and never reused, and a hit needs the slot's task to carry the caller's id as its
-     * {@link Task#tableKey}. So a slot keeps no {@code Thread} reachable after its thread ends; it
-     * does keep the ended thread's task, a few dozen bytes, until {@link #close()}. Measured
-     * (FastPathBench, 1 thread, quiet 2-core machine, ns per alloc+free): page0-pcp 20.1 with a
-     * strong {@code Thread} compare, 20.3-20.5 with this check (slab-64 21.1, 20.1-20.2); a
-     * compare of the caller's class with one kept in the task (to serve {@code Thread}
-     * subclasses that keep {@code getId}) made page0-pcp 24.0, and a {@code WeakReference} per
-     * slot, which would let ended tasks go too, about as much. A {@code Thread} subclass pays
-     * the {@code ThreadLocal} probe on every call instead.
-     */
-    private volatile Task[] tasksById = new Task[64];
-    private final Object tasksByIdGrow = new Object();
-    /** Thread ids at or above this use the {@code ThreadLocal} alone: the table stays small. */
-    static final int MAX_TASK_TABLE = 1 << 16;
     private final List<OomListener> oomListeners = new CopyOnWriteArrayList<>();
-    private final TaskCounters counters = new TaskCounters();
 
     private Machine(MachineConfig config) {
+        super(config.nrCpus());
         this.config = config;
         this.memory = new PhysicalMemory(config.memory());
-        this.current = ThreadLocal.withInitial(this::newTask);
         List<Zone> populated = new ArrayList<>();
         long[] bounds = {0, Math.min(config.dmaLimit(), config.memory()),
             Math.min(config.normalLimit(), config.memory()), config.memory()};
@@ -220,103 +193,6 @@ public final class Machine implements AutoCloseable {
         return memory.slice(page.physAddr(), PhysicalMemory.PAGE_SIZE << page.order());
     }
 
-    /** {@code current}: the calling thread's task, created and bound to a CPU on first use. */
-    public Task current() {
-        Thread thread = Thread.currentThread();
-        long id = thread.getId();
-        Task[] tab = tasksById;
-        // A plain Thread's id is its own and positive; the class test is one compare with a
-        // constant.
-        if (thread.getClass() == Thread.class && id < tab.length) {
-            Task t = tab[(int) id];
-            if (t != null && t.tableKey == id) {
-                return t;
-            }
-        }
-        return currentSlow(id);
-    }
-
-    private Task currentSlow(long id) {
-        Task t = current.get();
-        remember(t, id);
-        return t;
-    }
-
-    /**
-     * Puts the calling thread's task in its slot. A grow racing with this store may copy the
-     * old table without it; the next {@link #current()} then misses and stores again.
-     */
-    private void remember(Task t, long id) {
-        if (id < 0 || id >= MAX_TASK_TABLE || t.tableKey != id) {
-            return;
-        }
-        Task[] tab = tasksById;
-        if (id >= tab.length) {
-            synchronized (tasksByIdGrow) {
-                tab = tasksById;
-                if (id >= tab.length) {
-                    tab = Arrays.copyOf(tab, (int) Math.min(MAX_TASK_TABLE, Math.max(2L * tab.length, id + 1)));
-                    tasksById = tab;
-                }
-            }
-        }
-        tab[(int) id] = t;
-    }
-
-    /** Filled slots of the task table; for tests. */
-    int tasksInTable() {
-        int n = 0;
-        for (Task t : tasksById) {
-            if (t != null) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /**
-     * Binds the calling thread to {@code cpu}, like a task pinned with {@code set_cpus_allowed}.
-     *
-     * @throws IllegalStateException if the thread is in the middle of something that is bound to
-     *         its CPU: PF_* flags set, interrupt context, or a reservation in force
-     */
-    public Task bindCurrentThread(int cpu) {
-        if (cpu < 0 || cpu >= config.nrCpus()) {
-            throw new IllegalArgumentException("cpu " + cpu + " is outside [0, " + config.nrCpus() + ")");
-        }
-        Task t = current.get();
-        if (t.cpu() != cpu) {
-            if (hasContext(t)) {
-                throw new IllegalStateException(t + " has flags, an interrupt context or a reservation in "
-                        + "force; it cannot move to cpu " + cpu + " now");
-            }
-            // Retired first: a grow may have copied the old task into a table this thread reads
-            // next; its key of -1 (this thread's own write) makes current() skip it there.
-            t.tableKey = -1;
-            t = new Task(Thread.currentThread(), cpu, counters, t);
-            current.set(t);
-            remember(t, Thread.currentThread().getId());
-        }
-        return t;
-    }
-
-    private static boolean hasContext(Task t) {
-        return t.flags() != 0 || t.inInterrupt() || t.pageReservation() != null;
-    }
-
-    private Task newTask() {
-        int cpu = Math.floorMod(nextCpu.getAndIncrement(), config.nrCpus());
-        return new Task(Thread.currentThread(), cpu, counters, null);
-    }
-
-    /**
-     * The machine's per-thread event counters ({@code alloc_percpu} statistics): counted with a
-     * plain store by the counting thread, summed when read. See {@link TaskCounters}.
-     */
-    public TaskCounters counters() {
-        return counters;
-    }
-
     /** Registers a listener for out-of-memory rounds (see {@link OomPolicy}). */
     public void addOomListener(OomListener listener) {
         oomListeners.add(listener);
@@ -360,11 +236,7 @@ public final class Machine implements AutoCloseable {
         if (kswapd != null) {
             kswapd.stop();
         }
-        // Nothing in the table is needed for correctness (the ThreadLocal is the truth), and a
-        // closed machine that someone keeps around should not keep the tasks of ended threads.
-        synchronized (tasksByIdGrow) {
-            tasksById = new Task[64];
-        }
+        forgetTasks();
     }
 
     @Override

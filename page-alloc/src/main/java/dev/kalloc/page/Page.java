@@ -1,5 +1,6 @@
 package dev.kalloc.page;
 
+import dev.kalloc.kernel.KernelBug;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 

@@ -1,5 +1,8 @@
 package dev.kalloc.page;
 
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.Task;
+import dev.kalloc.kernel.WaitQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -18,7 +21,7 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>Mark the first zone {@code need_balance} and wake kswapd.</li>
  *   <li>Second pass with {@code pages_min} accumulated, a quarter of it for callers that may not
  *       sleep (GFP_ATOMIC).</li>
- *   <li>LaHaise's branch: if the task has a reservation in force ({@link Task#pageReservation()},
+ *   <li>LaHaise's branch: if the task has a reservation in force ({@link PageReservation#SLOT},
  *       {@code current->page_reservations}), it is asked for the block
  *       ({@link PageReservation#allocFromReservation}), which takes one of its reserved pages or
  *       drops a clean page-cache page to make one. Only allocations the passes above failed
@@ -186,7 +189,7 @@ public final class PageAllocator {
 
     /** fail_page_alloc said fail: the normal passes count as failed, the reservation still serves. */
     private Page injectedFailure(int gfp, int order, Zone[] zl, Task task) {
-        PageReservation rsv = task.pageReservation();
+        PageReservation rsv = task.get(PageReservation.SLOT);
         if (rsv != null && zl.length != 0) {
             Page page = rsv.allocFromReservation(gfp, order, zl);
             if (page != null) {
@@ -240,7 +243,7 @@ public final class PageAllocator {
             }
         }
         // LaHaise: "one additional branch for the uncommon case".
-        PageReservation rsv = task.pageReservation();
+        PageReservation rsv = task.get(PageReservation.SLOT);
         if (rsv != null) {
             Page page = rsv.allocFromReservation(gfp, order, zl);
             if (page != null) {

@@ -1,5 +1,7 @@
 package dev.kalloc.page;
 
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.WaitQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**

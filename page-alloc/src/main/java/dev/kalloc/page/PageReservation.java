@@ -1,10 +1,12 @@
 package dev.kalloc.page;
 
+import dev.kalloc.kernel.Task;
+
 /**
  * The hook through which {@code __alloc_pages} reaches the reservation in force for the current
  * task ({@code current->page_reservations} of LaHaise's 2001 patch): the "one additional branch
- * for the uncommon case". A task gets one with {@link Task#setPageReservation}; the reservation
- * module's scoped context is the way to set it.
+ * for the uncommon case". A task gets one in its {@link #SLOT}; the reservation module's scoped
+ * context is the way to set it.
  *
  * <p>{@link PageAllocator} calls {@link #allocFromReservation} only after the normal watermark
  * passes have failed (after the {@code pages_min} pass, before direct reclaim), or when fault
@@ -19,6 +21,12 @@ package dev.kalloc.page;
  */
 @FunctionalInterface
 public interface PageReservation {
+    /**
+     * {@code current->page_reservations}: the task slot holding the reservation that the task's
+     * allocations fall back to when the normal watermark passes fail, or null.
+     */
+    Task.Slot<PageReservation> SLOT = Task.Slot.declare(PageReservation.class, "page_reservations");
+
     /**
      * Serves an allocation the normal passes could not, from this reservation's quota, usually by
      * calling {@link PageAllocator#allocFromReserve}.

@@ -1,5 +1,7 @@
 package dev.kalloc.page;
 
+import dev.kalloc.kernel.PerCpuLock;
+
 /**
  * {@code struct per_cpu_pages} (2.5.45, akpm's hot-n-cold pages): a per-CPU, per-zone stash of
  * free order-0 pages in front of the buddy lists, refilled and drained {@code batch} pages at a
@@ -19,7 +21,7 @@ package dev.kalloc.page;
  * alloc+free with two threads on two CPUs cost twice the one-thread time when they shared lines.
  */
 final class PerCpuPages extends PerCpuPagesFields {
-    // Trailing padding: see PerCpuLock.
+    // The trailing pad, and nothing else: see dev.kalloc.kernel's package comment, "Padding".
     long q00;
     long q01;
     long q02;

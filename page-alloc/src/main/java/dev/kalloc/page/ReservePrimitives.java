@@ -1,5 +1,8 @@
 package dev.kalloc.page;
 
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.Task;
+import dev.kalloc.kernel.WaitQueue;
 import java.util.concurrent.TimeUnit;
 
 /**

@@ -1,5 +1,6 @@
 package dev.kalloc.page;
 
+import dev.kalloc.kernel.SpinLock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;

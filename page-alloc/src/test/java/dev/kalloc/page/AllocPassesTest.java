@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.testing.MemoryHog;
 import dev.kalloc.page.testing.TinyMachines;
 import java.time.Duration;

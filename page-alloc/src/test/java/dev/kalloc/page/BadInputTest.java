@@ -3,6 +3,8 @@ package dev.kalloc.page;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.testing.TinyMachines;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;

@@ -2,6 +2,7 @@ package dev.kalloc.page;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kalloc.kernel.Task;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -3,6 +3,7 @@ package dev.kalloc.page;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.FaultAttr;
 import dev.kalloc.page.testing.TinyMachines;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,8 @@ package dev.kalloc.page;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.testing.TinyMachines;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -99,9 +101,9 @@ class InterruptContextTest {
             t.restoreFlags(saved);
             assertThat(t.flags()).isZero();
             PageReservation r = (gfp, order, zonelist) -> null;
-            assertThat(t.setPageReservation(r)).isNull();
-            assertThat(t.pageReservation()).isSameAs(r);
-            assertThat(t.setPageReservation(null)).isSameAs(r);
+            assertThat(t.set(PageReservation.SLOT, r)).isNull();
+            assertThat(t.get(PageReservation.SLOT)).isSameAs(r);
+            assertThat(t.set(PageReservation.SLOT, null)).isSameAs(r);
         }
     }
 
@@ -140,9 +142,9 @@ class InterruptContextTest {
             try (Task.IrqScope irq = t.irqEnter()) {
                 assertThatThrownBy(() -> m.bindCurrentThread(1)).isInstanceOf(IllegalStateException.class);
             }
-            t.setPageReservation((gfp, order, zonelist) -> null);
+            t.set(PageReservation.SLOT, (gfp, order, zonelist) -> null);
             assertThatThrownBy(() -> m.bindCurrentThread(1)).isInstanceOf(IllegalStateException.class);
-            t.setPageReservation(null);
+            t.set(PageReservation.SLOT, null);
             assertThat(m.current()).isSameAs(t);
             assertThat(m.bindCurrentThread(1).cpu()).isEqualTo(1);
         }

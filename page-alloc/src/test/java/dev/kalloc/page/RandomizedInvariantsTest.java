@@ -2,6 +2,7 @@ package dev.kalloc.page;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.testing.TinyMachines;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,6 +3,7 @@ package dev.kalloc.page;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.testing.TinyMachines;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,7 +111,7 @@ class ReservedPagesTest {
                 calls.incrementAndGet();
                 return null;
             };
-            m.current().setPageReservation(counting);
+            m.current().set(PageReservation.SLOT, counting);
             Page p = m.pageAlloc().allocPage(Gfp.GFP_KERNEL);
             assertThat(calls).hasValue(0);
             m.pageAlloc().freePage(p);
@@ -118,12 +119,12 @@ class ReservedPagesTest {
             assertThat(m.pageAlloc().allocPage(Gfp.GFP_KERNEL)).isNull();
             assertThat(calls).hasValue(1);
             m.pageAlloc().failPageAlloc().attr().disable();
-            m.current().setPageReservation(null);
+            m.current().set(PageReservation.SLOT, null);
             List<Page> all = memallocAll(m);
-            m.current().setPageReservation(counting);
+            m.current().set(PageReservation.SLOT, counting);
             assertThat(m.pageAlloc().allocPage(Gfp.GFP_ATOMIC)).isNull();
             assertThat(calls).hasValue(2);
-            m.current().setPageReservation(null);
+            m.current().set(PageReservation.SLOT, null);
             all.forEach(m.pageAlloc()::freePage);
         }
     }

@@ -1,13 +1,13 @@
 package dev.kalloc.reservation;
 
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PageAllocator;
 import dev.kalloc.page.PageReservation;
 import dev.kalloc.page.ReserveAccount;
-import dev.kalloc.page.Task;
 import dev.kalloc.page.Zone;
 import java.time.Duration;
 import java.util.StringJoiner;
@@ -319,7 +319,7 @@ public final class Reservation implements PageReservation {
      */
     public ReservationScope enter() {
         Task task = machine.current();
-        ReservationScope scope = new ReservationScope(this, task, Thread.currentThread(), task.pageReservation());
+        ReservationScope scope = new ReservationScope(this, task, Thread.currentThread(), task.get(PageReservation.SLOT));
         stateLock.lock();
         try {
             checkAlive("enter");
@@ -327,7 +327,7 @@ public final class Reservation implements PageReservation {
         } finally {
             stateLock.unlock();
         }
-        task.setPageReservation(this);
+        task.set(PageReservation.SLOT, this);
         return scope;
     }
 

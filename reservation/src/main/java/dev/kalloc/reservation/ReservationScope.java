@@ -1,7 +1,7 @@
 package dev.kalloc.reservation;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.PageReservation;
-import dev.kalloc.page.Task;
 
 /**
  * An entered reservation: between {@link Reservation#enter()} and {@link #close()}, the task's
@@ -88,11 +88,11 @@ public final class ReservationScope implements AutoCloseable {
             throw new IllegalStateException("scope of " + reservation + " opened by " + task
                     + " is being closed by another thread");
         }
-        if (task.pageReservation() != reservation) {
+        if (task.get(PageReservation.SLOT) != reservation) {
             throw new IllegalStateException("scope of " + reservation + " closed out of order: " + task
-                    + " has " + task.pageReservation() + " in force, from a scope opened inside it");
+                    + " has " + task.get(PageReservation.SLOT) + " in force, from a scope opened inside it");
         }
-        task.setPageReservation(previous);
+        task.set(PageReservation.SLOT, previous);
         reservation.scopeClosed(this);
     }
 
@@ -109,7 +109,7 @@ public final class ReservationScope implements AutoCloseable {
      */
     void endWithThread() {
         state = ENDED_WITH_THREAD;
-        task.setPageReservation(null);
+        task.set(PageReservation.SLOT, null);
     }
 
     @Override

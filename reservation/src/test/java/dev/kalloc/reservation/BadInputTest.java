@@ -6,13 +6,14 @@ import static dev.kalloc.reservation.Rsv.NORMAL_RESERVABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PageAllocator;
+import dev.kalloc.page.PageReservation;
 import dev.kalloc.page.ReserveAccount;
-import dev.kalloc.page.Task;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +50,7 @@ class BadInputTest {
             assertRejectedUnchanged(rs, IllegalStateException.class, "destroyed", r::destroy);
             assertRejectedUnchanged(rs, IllegalStateException.class, "destroyed",
                     () -> m.pageAlloc().putReservedPages(r.account(), 1));
-            assertThat(m.current().pageReservation()).isNull();
+            assertThat(m.current().get(PageReservation.SLOT)).isNull();
         }
     }
 

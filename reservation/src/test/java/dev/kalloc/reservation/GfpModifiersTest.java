@@ -3,10 +3,10 @@ package dev.kalloc.reservation;
 import static dev.kalloc.reservation.Rsv.KERNEL;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.Task;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

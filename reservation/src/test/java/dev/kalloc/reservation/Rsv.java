@@ -1,11 +1,11 @@
 package dev.kalloc.reservation;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.AddressSpace;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.ProcFs;
-import dev.kalloc.page.Task;
 import dev.kalloc.page.Zone;
 import dev.kalloc.page.testing.TinyMachines;
 import java.util.ArrayList;

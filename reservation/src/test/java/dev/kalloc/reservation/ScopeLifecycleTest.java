@@ -5,10 +5,11 @@ import static dev.kalloc.reservation.Rsv.KERNEL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PageAllocator;
-import dev.kalloc.page.Task;
+import dev.kalloc.page.PageReservation;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -76,7 +77,7 @@ class ScopeLifecycleTest {
             assertThat(rs.outstanding()).isEqualTo(1);
             assertThat(rs.reservations()).containsExactly(keep);
             assertThat(d.scope().endedWithThread()).isTrue();
-            assertThat(d.task().pageReservation()).as("do_exit's page_reservations = NULL").isNull();
+            assertThat(d.task().get(PageReservation.SLOT)).as("do_exit's page_reservations = NULL").isNull();
             assertThat(r.scopesEndedWithThread()).isEqualTo(1);
             // The 7 unused pages went back; the one the dead thread held did not.
             assertThat(Rsv.normal(m).reservedPages()).isEqualTo(reservedBefore - 8);
@@ -107,7 +108,7 @@ class ScopeLifecycleTest {
             assertThat(d.scope().endedWithThread()).as("nobody has looked yet").isFalse();
             assertThat(r.scopes()).isZero();
             assertThat(d.scope().endedWithThread()).isTrue();
-            assertThat(d.task().pageReservation()).isNull();
+            assertThat(d.task().get(PageReservation.SLOT)).isNull();
             assertThat(r.stats().scopes()).isZero();
             assertThat(r.reapExited()).as("already ended").isZero();
             assertThat(List.of(r.avail(), r.used())).containsExactly(7, 1);
@@ -139,7 +140,7 @@ class ScopeLifecycleTest {
 
             assertThat(rs.reapExited()).isEqualTo(2);
             assertThat(rs.reapExited()).isZero();
-            assertThat(task.get().pageReservation()).isNull();
+            assertThat(task.get().get(PageReservation.SLOT)).isNull();
             assertThat(List.of(outer.scopes(), inner.scopes())).containsExactly(0, 0);
             inner.destroy();
             outer.destroy();
@@ -161,7 +162,7 @@ class ScopeLifecycleTest {
                 assertThatThrownBy(d.scope()::close).isInstanceOf(IllegalStateException.class)
                         .hasMessageContaining("ended when its thread terminated");
                 assertThat(Rsv.Snapshot.of(rs)).isEqualTo(before);
-                assertThat(m.current().pageReservation()).isSameAs(r);
+                assertThat(m.current().get(PageReservation.SLOT)).isSameAs(r);
                 assertThat(r.scopes()).isEqualTo(1);
             }
             m.pageAlloc().freePage(d.page()); // a multishot page freed with the page allocator: quota back

@@ -5,10 +5,11 @@ import static dev.kalloc.reservation.Rsv.KERNEL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PageAllocator;
-import dev.kalloc.page.Task;
+import dev.kalloc.page.PageReservation;
 import dev.kalloc.slab.KmemCache;
 import dev.kalloc.slab.SlabAllocator;
 import dev.kalloc.slab.SlabFlags;
@@ -37,21 +38,21 @@ class ScopeTest {
             pa.failPageAlloc().ignoreGfpWait(false).attr().configure(100, 1, -1, 0, 3);
             List<Page> pages = new ArrayList<>();
             try (ReservationScope outer = a.enter()) {
-                assertThat(t.pageReservation()).isSameAs(a);
+                assertThat(t.get(PageReservation.SLOT)).isSameAs(a);
                 pages.add(pa.allocPages(KERNEL, 0));
                 try (ReservationScope inner = b.enter()) {
-                    assertThat(t.pageReservation()).isSameAs(b);
+                    assertThat(t.get(PageReservation.SLOT)).isSameAs(b);
                     pages.add(pa.allocPages(KERNEL, 0));
                     pages.add(pa.allocPages(KERNEL, 0));
                     try (ReservationScope again = a.enter()) {
                         pages.add(pa.allocPages(KERNEL, 0));
                         assertThat(a.scopes()).isEqualTo(2);
                     }
-                    assertThat(t.pageReservation()).isSameAs(b);
+                    assertThat(t.get(PageReservation.SLOT)).isSameAs(b);
                 }
-                assertThat(t.pageReservation()).isSameAs(a);
+                assertThat(t.get(PageReservation.SLOT)).isSameAs(a);
             }
-            assertThat(t.pageReservation()).isNull();
+            assertThat(t.get(PageReservation.SLOT)).isNull();
             pa.failPageAlloc().attr().disable();
             assertThat(pages).doesNotContainNull();
             assertThat(List.of(a.used(), b.used())).containsExactly(2, 2);
@@ -86,7 +87,7 @@ class ScopeTest {
                 AtomicReference<Object> seen = new AtomicReference<>("unset");
                 AtomicReference<Throwable> closing = new AtomicReference<>();
                 Thread other = new Thread(() -> {
-                    seen.set(m.current().pageReservation());
+                    seen.set(m.current().get(PageReservation.SLOT));
                     try {
                         scope.close();
                     } catch (IllegalStateException e) {
@@ -97,7 +98,7 @@ class ScopeTest {
                 other.join();
                 assertThat(seen.get()).isNull();
                 assertThat(closing.get()).hasMessageContaining("another thread");
-                assertThat(m.current().pageReservation()).isSameAs(a);
+                assertThat(m.current().get(PageReservation.SLOT)).isSameAs(a);
             }
         }
     }
@@ -113,16 +114,16 @@ class ScopeTest {
             ReservationScope inner = b.enter();
             assertThatThrownBy(outer::close).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("out of order");
-            assertThat(t.pageReservation()).isSameAs(b);
+            assertThat(t.get(PageReservation.SLOT)).isSameAs(b);
             assertThatThrownBy(a::destroy).isInstanceOf(IllegalStateException.class).hasMessageContaining("scope");
             assertThat(a.isDestroyed()).isFalse();
             inner.close();
             assertThatThrownBy(inner::close).isInstanceOf(IllegalStateException.class).hasMessageContaining("twice");
             outer.close();
-            assertThat(t.pageReservation()).isNull();
+            assertThat(t.get(PageReservation.SLOT)).isNull();
             a.destroy();
             assertThatThrownBy(a::enter).isInstanceOf(IllegalStateException.class).hasMessageContaining("destroyed");
-            assertThat(t.pageReservation()).isNull();
+            assertThat(t.get(PageReservation.SLOT)).isNull();
             assertThat(a.scopes()).isZero();
         }
     }

@@ -1,6 +1,6 @@
 package dev.kalloc.slab;
 
-import dev.kalloc.page.PerCpuLock;
+import dev.kalloc.kernel.PerCpuLock;
 import java.util.Arrays;
 
 /**
@@ -41,7 +41,7 @@ import java.util.Arrays;
  * tune, destroy): at most {@code limit} slabs per CPU kept reachable in between.
  */
 final class ArrayCache extends ArrayCacheFields {
-    // Trailing padding: see PerCpuLock.
+    // The trailing pad, and nothing else: see dev.kalloc.kernel's package comment, "Padding".
     long q00;
     long q01;
     long q02;

@@ -1,6 +1,6 @@
 package dev.kalloc.slab;
 
-import dev.kalloc.page.FaultAttr;
+import dev.kalloc.kernel.FaultAttr;
 import dev.kalloc.page.Gfp;
 
 /**

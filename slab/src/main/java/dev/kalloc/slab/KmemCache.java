@@ -1,12 +1,12 @@
 package dev.kalloc.slab;
 
+import dev.kalloc.kernel.SpinLock;
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PageAllocator;
 import dev.kalloc.page.PhysicalMemory;
-import dev.kalloc.page.SpinLock;
-import dev.kalloc.page.Task;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**

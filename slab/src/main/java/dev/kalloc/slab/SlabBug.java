@@ -1,6 +1,6 @@
 package dev.kalloc.slab;
 
-import dev.kalloc.page.KernelBug;
+import dev.kalloc.kernel.KernelBug;
 
 /**
  * A {@link KernelBug} raised by the slab allocator: a double free, a free of an address that is

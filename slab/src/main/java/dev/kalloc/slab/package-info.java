@@ -14,6 +14,6 @@
  * </ul>
  *
  * <p>Objects are physical addresses in slab pages; 0 is NULL. Misuse throws
- * {@link dev.kalloc.slab.SlabBug} (a {@link dev.kalloc.page.KernelBug}) before changing anything.
+ * {@link dev.kalloc.slab.SlabBug} (a {@link dev.kalloc.kernel.KernelBug}) before changing anything.
  */
 package dev.kalloc.slab;

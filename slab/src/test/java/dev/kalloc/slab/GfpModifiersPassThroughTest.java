@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.OomPolicy;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.Task;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -6,11 +6,11 @@ import static dev.kalloc.slab.SlabFlags.SLAB_KERNEL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
-import dev.kalloc.page.Task;
 import dev.kalloc.page.Zone;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -6,8 +6,8 @@ import static dev.kalloc.slab.SlabFlags.SLAB_RED_ZONE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.KernelBug;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import java.util.concurrent.atomic.AtomicBoolean;

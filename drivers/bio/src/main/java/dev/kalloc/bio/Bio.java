@@ -1,6 +1,6 @@
 package dev.kalloc.bio;
 
-import dev.kalloc.page.KernelBug;
+import dev.kalloc.kernel.KernelBug;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.slab.SlabObject;

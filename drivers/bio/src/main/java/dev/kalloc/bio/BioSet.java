@@ -1,6 +1,6 @@
 package dev.kalloc.bio;
 
-import dev.kalloc.page.KernelBug;
+import dev.kalloc.kernel.KernelBug;
 import dev.kalloc.page.Machine;
 import dev.kalloc.slab.KmemCache;
 import dev.kalloc.slab.SlabAllocator;

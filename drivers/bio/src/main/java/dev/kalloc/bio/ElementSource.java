@@ -40,7 +40,7 @@ public interface ElementSource<E> {
     /**
      * Releases what the source holds (the pool's idle elements, the reservation's unused pages).
      *
-     * @throws dev.kalloc.page.KernelBug or IllegalStateException if elements are still out
+     * @throws dev.kalloc.kernel.KernelBug or IllegalStateException if elements are still out
      *         (nothing changes)
      */
     void destroy();

@@ -1,9 +1,9 @@
 package dev.kalloc.bio;
 
+import dev.kalloc.kernel.KThreads;
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.KThreads;
 import dev.kalloc.page.Machine;
-import dev.kalloc.page.Task;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -31,7 +31,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>The completion thread ({@code irq-<dev>}) takes serviced bios and, inside
  *       {@link Task#irqEnter()}, calls {@link BioSet#bioEndio}: end-io handlers run in interrupt
  *       context and may allocate only atomically (a sleeping allocation there is a
- *       {@link dev.kalloc.page.KernelBug}, which is caught, counted and kept for
+ *       {@link dev.kalloc.kernel.KernelBug}, which is caught, counted and kept for
  *       {@link #completionErrors()}, and the thread goes on).</li>
  * </ul>
  * The queue is drained on {@link #close()}: new submissions are refused at once, submissions

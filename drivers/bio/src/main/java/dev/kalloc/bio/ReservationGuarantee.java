@@ -1,9 +1,9 @@
 package dev.kalloc.bio;
 
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.WaitQueue;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
-import dev.kalloc.page.WaitQueue;
 import dev.kalloc.reservation.Reservation;
 import dev.kalloc.reservation.ReservationScope;
 import dev.kalloc.reservation.ReservationSizing;

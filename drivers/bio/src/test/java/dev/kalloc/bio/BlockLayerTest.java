@@ -3,8 +3,8 @@ package dev.kalloc.bio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.KernelBug;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.testing.TinyMachines;
 import java.time.Duration;

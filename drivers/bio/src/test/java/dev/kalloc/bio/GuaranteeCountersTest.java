@@ -3,12 +3,12 @@ package dev.kalloc.bio;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
+import dev.kalloc.kernel.Task;
+import dev.kalloc.kernel.WaitQueue;
 import dev.kalloc.mempool.MempoolPolicy;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.Task;
-import dev.kalloc.page.WaitQueue;
 import dev.kalloc.page.Zone;
 import dev.kalloc.page.testing.MemoryHog;
 import dev.kalloc.page.testing.TinyMachines;

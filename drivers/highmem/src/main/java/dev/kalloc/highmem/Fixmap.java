@@ -1,6 +1,6 @@
 package dev.kalloc.highmem;
 
-import dev.kalloc.page.KernelBug;
+import dev.kalloc.kernel.KernelBug;
 import dev.kalloc.page.Page;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;

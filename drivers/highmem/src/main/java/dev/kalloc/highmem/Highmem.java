@@ -1,6 +1,6 @@
 package dev.kalloc.highmem;
 
-import dev.kalloc.page.KernelBug;
+import dev.kalloc.kernel.KernelBug;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;

@@ -1,9 +1,9 @@
 package dev.kalloc.highmem;
 
-import dev.kalloc.page.KernelBug;
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.WaitQueue;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.WaitQueue;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 

@@ -3,11 +3,11 @@ package dev.kalloc.highmem;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.kernel.KernelBug;
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.KernelBug;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.Task;
 import dev.kalloc.page.testing.TinyMachines;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

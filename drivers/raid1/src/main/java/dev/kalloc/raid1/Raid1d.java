@@ -1,7 +1,7 @@
 package dev.kalloc.raid1;
 
-import dev.kalloc.page.KThreads;
-import dev.kalloc.page.WaitQueue;
+import dev.kalloc.kernel.KThreads;
+import dev.kalloc.kernel.WaitQueue;
 
 /**
  * raid1d of Linux 2.5.1's raid1.c: the array's own thread and its retry list

@@ -1,6 +1,6 @@
 package dev.kalloc.raid1;
 
-import dev.kalloc.page.WaitQueue;
+import dev.kalloc.kernel.WaitQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**

@@ -1,10 +1,10 @@
 package dev.kalloc.stress.jmh;
 
+import dev.kalloc.kernel.PerCpuLock;
+import dev.kalloc.kernel.SpinLock;
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
-import dev.kalloc.page.PerCpuLock;
-import dev.kalloc.page.SpinLock;
-import dev.kalloc.page.Task;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;

@@ -46,7 +46,7 @@ final class WaitSites {
             }
             String caller = i + 1 < stack.length ? simple(stack[i + 1]) : "";
             String here = simple(f);
-            if (cls.equals("dev.kalloc.page.WaitQueue")) {
+            if (cls.equals("dev.kalloc.kernel.WaitQueue")) {
                 return "a wait queue, called from " + caller + " (" + queueName(stack, i + 1) + ")";
             }
             if (cls.startsWith("dev.kalloc.stress.workload.OpenLoop")) {
@@ -101,7 +101,7 @@ final class WaitSites {
             if (cls.equals("dev.kalloc.page.Kswapd")) {
                 return "kswapd's wait queue, idle";
             }
-            if (!cls.equals("dev.kalloc.page.WaitQueue") && cls.startsWith("dev.kalloc.")) {
+            if (!cls.equals("dev.kalloc.kernel.WaitQueue") && cls.startsWith("dev.kalloc.")) {
                 return "wait queue of " + simple(stack[i]);
             }
         }

@@ -15,7 +15,7 @@ class WaitSitesTest {
         StackTraceElement[] stack = {
             f("jdk.internal.misc.Unsafe", "park"),
             f("java.util.concurrent.locks.LockSupport", "park"),
-            f("dev.kalloc.page.WaitQueue", "schedule"),
+            f("dev.kalloc.kernel.WaitQueue", "schedule"),
             f("dev.kalloc.mempool.Mempool", "allocSlow251"),
             f("dev.kalloc.mempool.Mempool", "alloc"),
             f("dev.kalloc.bio.BioSet", "bioAlloc"),
@@ -27,7 +27,7 @@ class WaitSitesTest {
     void anOutOfMemorySleepIsNamedAsThePageAllocatorsWaitQueue() {
         StackTraceElement[] stack = {
             f("java.util.concurrent.locks.LockSupport", "park"),
-            f("dev.kalloc.page.WaitQueue", "schedule"),
+            f("dev.kalloc.kernel.WaitQueue", "schedule"),
             f("dev.kalloc.page.PageAllocator", "waitForFreePages"),
             f("dev.kalloc.page.PageAllocator", "allocPages"),
         };
@@ -38,7 +38,7 @@ class WaitSitesTest {
     @Test
     void reservationSleepsAreNamedAsTheReservationsNotAsOutOfMemory() {
         StackTraceElement[] admission = {
-            f("dev.kalloc.page.WaitQueue", "schedule"),
+            f("dev.kalloc.kernel.WaitQueue", "schedule"),
             f("dev.kalloc.page.ReservePrimitives", "awaitAdmission"),
             f("dev.kalloc.page.ReservePrimitives", "reservePages"),
             f("dev.kalloc.page.PageAllocator", "reservePages"),
@@ -46,14 +46,14 @@ class WaitSitesTest {
         };
         assertThat(WaitSites.site(admission)).contains("a reservation's admission");
         StackTraceElement[] backing = {
-            f("dev.kalloc.page.WaitQueue", "schedule"),
+            f("dev.kalloc.kernel.WaitQueue", "schedule"),
             f("dev.kalloc.page.ReservePrimitives", "waitForBacking"),
             f("dev.kalloc.page.ReservePrimitives", "allocReserved"),
             f("dev.kalloc.page.PageAllocator", "allocPages"),
         };
         assertThat(WaitSites.site(backing)).contains("a reserved allocation").doesNotContain("out of memory");
         StackTraceElement[] inFlight = {
-            f("dev.kalloc.page.WaitQueue", "schedule"),
+            f("dev.kalloc.kernel.WaitQueue", "schedule"),
             f("dev.kalloc.bio.ReservationGuarantee$ReservedSource", "alloc"),
             f("dev.kalloc.bio.BioSet", "bioAlloc"),
         };

@@ -3,7 +3,7 @@ package dev.kalloc.stress.jcstress.page;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import dev.kalloc.page.PerCpuLock;
+import dev.kalloc.kernel.PerCpuLock;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;

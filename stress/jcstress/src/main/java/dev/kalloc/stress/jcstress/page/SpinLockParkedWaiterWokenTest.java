@@ -3,7 +3,7 @@ package dev.kalloc.stress.jcstress.page;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
-import dev.kalloc.page.SpinLock;
+import dev.kalloc.kernel.SpinLock;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;

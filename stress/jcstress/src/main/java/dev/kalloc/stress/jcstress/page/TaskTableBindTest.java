@@ -3,8 +3,8 @@ package dev.kalloc.stress.jcstress.page;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Machine;
-import dev.kalloc.page.Task;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;

@@ -1,12 +1,12 @@
 package dev.kalloc.stress.jcstress.page;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.OomPolicy;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
-import dev.kalloc.page.Task;
 import dev.kalloc.page.Zone;
 
 /**

@@ -3,9 +3,9 @@ package dev.kalloc.stress.jcstress.reservation;
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.Task;
 import dev.kalloc.reservation.Reservation;
 import dev.kalloc.reservation.ReservationScope;
 import org.openjdk.jcstress.annotations.Actor;

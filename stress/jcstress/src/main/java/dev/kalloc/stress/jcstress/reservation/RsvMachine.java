@@ -1,11 +1,11 @@
 package dev.kalloc.stress.jcstress.reservation;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.AddressSpace;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.Task;
 import dev.kalloc.page.Zone;
 import dev.kalloc.reservation.Reservation;
 import dev.kalloc.reservation.Reservations;

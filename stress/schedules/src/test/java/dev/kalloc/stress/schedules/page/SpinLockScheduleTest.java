@@ -2,7 +2,7 @@ package dev.kalloc.stress.schedules.page;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.page.SpinLock;
+import dev.kalloc.kernel.SpinLock;
 import dev.kalloc.stress.schedules.Threads;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.pastalab.fray.junit.junit5.FrayTestExtension;

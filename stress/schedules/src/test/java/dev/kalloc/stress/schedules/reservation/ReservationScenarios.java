@@ -3,11 +3,11 @@ package dev.kalloc.stress.schedules.reservation;
 import static dev.kalloc.stress.schedules.Threads.check;
 import static dev.kalloc.stress.schedules.Threads.runAll;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.Task;
 import dev.kalloc.page.Zone;
 import dev.kalloc.reservation.Reservation;
 import dev.kalloc.reservation.Reservations;

@@ -2,12 +2,13 @@ package dev.kalloc.stress.schedules.reservation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.OomPolicy;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.Task;
+import dev.kalloc.page.PageReservation;
 import dev.kalloc.page.Zone;
 import dev.kalloc.reservation.Reservation;
 import dev.kalloc.reservation.ReservationScope;
@@ -77,7 +78,7 @@ class ScopeEndsWithThreadTest {
         } else {
             assertThat(dier.refused).as("enter after destroy").isInstanceOf(IllegalStateException.class);
         }
-        assertThat(dier.task.pageReservation()).as("the dead task's page_reservations").isNull();
+        assertThat(dier.task.get(PageReservation.SLOT)).as("the dead task's page_reservations").isNull();
         assertThat(w.rs.outstanding()).isZero();
         w.freeAll(dier.page == null ? List.of() : List.of(dier.page));
     }
@@ -111,7 +112,7 @@ class ScopeEndsWithThreadTest {
         assertThat(r.scopes()).as("scopes open once the thread is dead").isZero();
         assertThat(dier.scope.endedWithThread()).isTrue();
         assertThat(r.scopesEndedWithThread()).as("ended once, by the reap (%d) or by scopes()", reaped).isEqualTo(1);
-        assertThat(dier.task.pageReservation()).as("the dead task's page_reservations").isNull();
+        assertThat(dier.task.get(PageReservation.SLOT)).as("the dead task's page_reservations").isNull();
         assertThat(r.avail() + r.used()).as("reserved pages, used or not").isEqualTo(4);
         w.rs.checkInvariants();
         if (dier.page.reserveAccount() == r.account()) {

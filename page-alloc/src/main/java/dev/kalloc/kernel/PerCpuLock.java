@@ -1,4 +1,4 @@
-package dev.kalloc.page;
+package dev.kalloc.kernel;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -40,11 +40,14 @@ import java.lang.invoke.VarHandle;
  * that takes the lock writes it at no extra cost, and the contended path, seeing its own id
  * there, throws instead of spinning, with or without assertions.
  *
+ * <p>Padding: the lock word follows a {@link LeadingPad}; each concrete structure ends with a
+ * trailing pad class of its own (see the package comment, "Padding").
+ *
  * <p>Memory: {@link #lock()} is a volatile CAS, {@link #unlock()} a release store of the word the
  * next {@link #lock()} reads, so everything a holder wrote happens-before whatever the next
  * holder reads.
  */
-public abstract class PerCpuLock extends PerCpuLockPad {
+public abstract class PerCpuLock extends LeadingPad {
     private static final VarHandle LOCKED;
 
     static {
@@ -153,30 +156,4 @@ public abstract class PerCpuLock extends PerCpuLockPad {
         return getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(this))
                 + (holder < 0 ? " (free)" : " (held by thread id " + holder + ")");
     }
-}
-
-/**
- * 128 bytes ahead of the lock word and the fields after it: two CPUs' structures, allocated one
- * after the other, never share a cache line or an adjacent-line prefetch pair. The int fills the
- * 4-byte hole after the object header that the JVM could otherwise give to a subclass field.
- * The subclasses end with the same padding on the other side.
- */
-abstract class PerCpuLockPad {
-    int p0;
-    long p01;
-    long p02;
-    long p03;
-    long p04;
-    long p05;
-    long p06;
-    long p07;
-    long p08;
-    long p09;
-    long p10;
-    long p11;
-    long p12;
-    long p13;
-    long p14;
-    long p15;
-    long p16;
 }

@@ -1,14 +1,20 @@
-package dev.kalloc.page;
+package dev.kalloc.kernel;
 
 /**
  * The calling thread as the simulated kernel sees it: {@code current}, a {@code task_struct}
- * cut down to what the allocators read. One per thread per {@link Machine}, created on the
- * thread's first call into that machine and bound there to a CPU id ({@code smp_processor_id()}).
+ * cut down to what the allocators read. One per thread per {@link Smp} (a booted machine),
+ * created on the thread's first call into that machine and bound there to a CPU id
+ * ({@code smp_processor_id()}).
+ *
+ * <p>The runtime knows nothing of memory management, so the pointers {@code task_struct} keeps
+ * for mm code (LaHaise's {@code current->page_reservations}) are {@link Slot}s: an mm module
+ * declares one, typed, and reads and writes it on any task. A task with any slot set is "inside
+ * something" and may not move to another CPU ({@link Smp#bindCurrentThread}).
  *
  * <p>Only its own thread touches a task while that thread lives, so its fields are plain. Other
  * threads may read {@link #cpu()} and {@link #name()}, which never change after binding. One
  * write comes from another thread: a reservation that reaps a dead thread's scope clears the
- * task's reservation pointer ({@code do_exit}'s {@code page_reservations = NULL}), and only once
+ * task's reservation slot ({@code do_exit}'s {@code page_reservations = NULL}), and only once
  * {@link Thread#isAlive()} has returned false for it, which orders every write the thread made
  * before that one.
  */
@@ -23,18 +29,19 @@ public final class Task {
     private final String name;
     private final int cpu;
     /**
-     * What {@link Machine#current()} checks to trust a table hit, instead of the {@code Thread}
+     * What {@link Smp#current()} checks to trust a table hit, instead of the {@code Thread}
      * itself: the machine's table keeps tasks until the machine closes, and must not keep ended
      * threads reachable with them. The thread's id if the thread is a plain {@code Thread}
      * (whose {@code getId} is the JVM's: unique, never reused), and -1 if it is a subclass (which
-     * may override {@code getId}) or once {@link Machine#bindCurrentThread} has replaced the task
+     * may override {@code getId}) or once {@link Smp#bindCurrentThread} has replaced the task
      * (written then by the task's own thread, the only one whose lookups can match it). Only a
      * task whose key is its thread's id goes in the table.
      */
     long tableKey;
     private int flags;
     private int irqDepth;
-    private PageReservation pageReservation;
+    /** The values of the {@link Slot}s, by {@link Slot#index}; null where unset. */
+    private final Object[] slots = new Object[Slot.MAX];
     /** The machine's counters, and this thread's cells in them (null until the first count). */
     private final TaskCounters counters;
     private TaskCounters.Area counterArea;
@@ -145,22 +152,73 @@ public final class Task {
         }
     }
 
-    /**
-     * {@code current->page_reservations}: the reservation that allocations made by this task
-     * fall back to when the normal watermark passes fail, or null.
-     */
-    public PageReservation pageReservation() {
-        return pageReservation;
+    /** The value of {@code slot} on this task, or null if unset. */
+    public <T> T get(Slot<T> slot) {
+        return slot.type.cast(slots[slot.index]);
     }
 
     /**
-     * Installs a reservation for this task (null for none), returning the previous one for
-     * restoring. The reservation module's scopes call this; nesting is theirs to keep.
+     * Sets {@code slot} on this task (null to clear it), returning the previous value for
+     * restoring; nesting is the caller's to keep.
+     *
+     * @throws ClassCastException if {@code value} is not of the slot's type (nothing changes)
      */
-    public PageReservation setPageReservation(PageReservation reservation) {
-        PageReservation old = pageReservation;
-        pageReservation = reservation;
+    public <T> T set(Slot<T> slot, T value) {
+        T old = get(slot);
+        slots[slot.index] = slot.type.cast(value);
         return old;
+    }
+
+    /** True if any slot is set: the task is inside something an mm module tracks. */
+    public boolean hasSlotSet() {
+        for (Object v : slots) {
+            if (v != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A pointer that mm code keeps in every task, as {@code task_struct} keeps
+     * {@code page_reservations}: declared once, as a constant, by the module that owns it.
+     * Slots are few and never freed ({@link #MAX} in all, per JVM), since every task carries
+     * room for each.
+     *
+     * @param <T> what the slot points to
+     */
+    public static final class Slot<T> {
+        /** Slots a JVM may declare; every task has room for each. */
+        static final int MAX = 4;
+        private static int declared;
+
+        final int index;
+        final Class<T> type;
+        private final String name;
+
+        private Slot(int index, Class<T> type, String name) {
+            this.index = index;
+            this.type = type;
+            this.name = name;
+        }
+
+        /**
+         * Declares a slot; call it once, from a static initializer.
+         *
+         * @throws IllegalStateException if {@link #MAX} slots are declared already
+         */
+        public static synchronized <T> Slot<T> declare(Class<T> type, String name) {
+            if (declared == MAX) {
+                throw new IllegalStateException("cannot declare task slot " + name + ": all " + MAX
+                        + " task slots are taken");
+            }
+            return new Slot<>(declared++, type, name);
+        }
+
+        @Override
+        public String toString() {
+            return "task slot " + name + " (" + type.getSimpleName() + ")";
+        }
     }
 
     @Override

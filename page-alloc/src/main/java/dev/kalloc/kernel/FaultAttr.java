@@ -1,4 +1,4 @@
-package dev.kalloc.page;
+package dev.kalloc.kernel;
 
 /**
  * {@code struct fault_attr} and {@code should_fail()} of lib/fault-inject.c: the knobs behind

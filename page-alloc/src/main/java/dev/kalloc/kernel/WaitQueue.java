@@ -1,4 +1,4 @@
-package dev.kalloc.page;
+package dev.kalloc.kernel;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;

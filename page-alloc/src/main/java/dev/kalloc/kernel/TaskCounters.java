@@ -1,4 +1,4 @@
-package dev.kalloc.page;
+package dev.kalloc.kernel;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -15,9 +15,9 @@ import java.util.List;
  * else writes its copy. Here the owner of a cell is a thread, not a CPU id, because two threads
  * may be bound to one CPU id and a plain add by both would lose counts.
  *
- * <p>One per {@link Machine}. {@link #allocate} hands out slots ({@code alloc_percpu}); every
+ * <p>One per {@link Smp} (a booted machine). {@link #allocate} hands out slots ({@code alloc_percpu}); every
  * thread's {@link Task} has an area with one cell per slot, created on the thread's first
- * {@link Task#count} and moved to the new task when {@link Machine#bindCurrentThread} gives the thread a
+ * {@link Task#count} and moved to the new task when {@link Smp#bindCurrentThread} gives the thread a
  * new task. {@link #sum} adds every area's cell to what ended threads left behind.
  *
  * <h2>Why not {@code LongAdder}</h2>

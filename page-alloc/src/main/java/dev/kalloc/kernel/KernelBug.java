@@ -1,4 +1,4 @@
-package dev.kalloc.page;
+package dev.kalloc.kernel;
 
 /**
  * What the kernel reports with {@code BUG()}: a caller broke a rule of the allocator (double free,

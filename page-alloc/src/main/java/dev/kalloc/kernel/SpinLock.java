@@ -1,4 +1,4 @@
-package dev.kalloc.page;
+package dev.kalloc.kernel;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -417,33 +417,8 @@ public final class SpinLock extends SpinLockPadAfter {
     }
 }
 
-/**
- * 128 bytes ahead of the lock word, so that whatever the collector puts before the lock never
- * shares its cache line or adjacent-line prefetch pair. The int fills the 4-byte hole after the
- * object header, which the JVM could otherwise give to a subclass field.
- */
-abstract class SpinLockPadBefore {
-    int p0;
-    long p01;
-    long p02;
-    long p03;
-    long p04;
-    long p05;
-    long p06;
-    long p07;
-    long p08;
-    long p09;
-    long p10;
-    long p11;
-    long p12;
-    long p13;
-    long p14;
-    long p15;
-    long p16;
-}
-
 /** The fields of {@link SpinLock}, between its two paddings. */
-abstract class SpinLockFields extends SpinLockPadBefore {
+abstract class SpinLockFields extends LeadingPad {
     /** The lock word: see {@link SpinLock}. Written with CAS or volatile stores only. */
     volatile long word;
     /** The waiter list, FIFO; guarded by QLOCK. */
@@ -457,7 +432,7 @@ abstract class SpinLockFields extends SpinLockPadBefore {
     }
 }
 
-/** 128 bytes behind the fields, for whatever the collector puts after the lock. */
+/** The trailing pad (see the package comment, "Padding"): 128 bytes behind the fields. */
 abstract class SpinLockPadAfter extends SpinLockFields {
     long q01;
     long q02;

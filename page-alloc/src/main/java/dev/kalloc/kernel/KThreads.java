@@ -1,4 +1,4 @@
-package dev.kalloc.page;
+package dev.kalloc.kernel;
 
 /**
  * The waiting half of {@code kthread_stop()}: once a daemon (a request queue's completer,

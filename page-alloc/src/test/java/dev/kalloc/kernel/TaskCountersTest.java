@@ -1,8 +1,10 @@
-package dev.kalloc.page;
+package dev.kalloc.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kalloc.page.Machine;
+import dev.kalloc.page.MachineConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
