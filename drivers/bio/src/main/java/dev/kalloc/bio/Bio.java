@@ -21,8 +21,9 @@ import java.lang.invoke.VarHandle;
  * vcnt/idx [{@code bi_vcnt}, {@code bi_idx}], size [{@code bi_size}, bytes], max
  * [{@code bi_max}: the index of the biovec pool, -1 without a vector], ioVec [{@code bi_io_vec}],
  * endIo [{@code bi_end_io}], cnt [{@code bi_cnt}, atomic], privateData [{@code bi_private}]. The
- * destructor [{@code bi_destructor}] is always the set's ({@link BioSet#bioPut}); the segment
- * counts {@code bi_phys_segments}/{@code bi_hw_segments} have no user here and are left out.
+ * destructor [{@code bi_destructor}] is always the set's ({@code BioSet.destroyBio}, which
+ * {@link #put()} calls at the last reference); the segment counts
+ * {@code bi_phys_segments}/{@code bi_hw_segments} have no user here and are left out.
  *
  * <h2>Invariants and ownership</h2>
  * <ul>
