@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Boots the default machine (1 GiB i386 layout, 2 CPUs), runs a short mixed workload on it and
  * prints {@code /proc/buddyinfo}, {@code /proc/zoneinfo} and {@code /proc/meminfo}: the README's
- * main-job command until the workload program exists.
+ * "machine alone" command, the page allocator seen without the workload program
+ * (stress/workload) and the modules above it.
  *
  * <p>The workload: one page-cache file filled to 60% of RAM with a tenth of its pages
  * dirtied (written back asynchronously on an "I/O" thread when reclaim asks), and one allocating

@@ -7,19 +7,28 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.SplittableRandom;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.RandomDistribution;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.statistics.Statistics;
 
 /**
- * Differential test: seeded random allocation/free traces run on a booted machine (per-CPU lists
- * off) and on {@link Reference}, a deliberately naive model of the 2.4 algorithm written from
- * the kernel's description, and every returned page frame number must agree, as must every free
- * list (order and contents) after every step.
+ * Differential test: random allocation/free traces (jqwik, seeded) run on a booted machine
+ * (per-CPU lists off) and on {@link Reference}, a deliberately naive model of the 2.4 algorithm
+ * written from the kernel's description, and every returned page frame number must agree, as
+ * must every free list (order and contents) after every step. A disagreement shrinks to the
+ * shortest trace jqwik finds that still shows it.
  */
 class BuddyDifferentialTest {
     private static final int MAX_ORDER = 10;
     private static final int STEPS = 4000;
+    /** The statistics label of each step's outcome: returned, null or free. */
+    private static final String OUTCOME = "outcome";
 
     /**
      * The 2.4 buddy allocator and the {@code __alloc_pages} passes without cleverness: free lists
@@ -146,9 +155,48 @@ class BuddyDifferentialTest {
         Gfp.GFP_ATOMIC | Gfp.__GFP_DMA, Gfp.GFP_ATOMIC | Gfp.__GFP_HIGHMEM};
     private static final int[][] ZONELISTS = {{1, 0}, {2, 1, 0}, {0}, {2, 1, 0}};
 
-    @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3, 42, 20011215})
-    void everyReturnedFrameMatchesTheReferenceModel(long seed) {
+    /**
+     * One step of a trace, every choice drawn up front so that jqwik can shrink it: {@code roll}
+     * decides alloc or free against the state (as a die rolled at that step would), the
+     * allocation's request class, order and PF_MEMALLOC, and which held page a free releases.
+     */
+    record Step(int roll, int gfp, int order, boolean memalloc, int pick) {
+        @Override
+        public String toString() {
+            return "roll " + roll + " " + Gfp.toString(GFPS[gfp]) + " order " + order
+                    + (memalloc ? " PF_MEMALLOC" : "") + " pick " + pick;
+        }
+    }
+
+    /**
+     * Traces of up to {@link #STEPS} steps, of uniformly spread length: ten tries hold about as
+     * many steps as the five 4000-step seeds this test ran before, and a failing trace shrinks
+     * to the few steps that still disagree with the reference.
+     */
+    @Provide
+    Arbitrary<List<Step>> traces() {
+        Arbitrary<Integer> order = Arbitraries.frequencyOf(
+                Tuple.of(55, Arbitraries.just(0)),
+                Tuple.of(20, Arbitraries.just(1)),
+                Tuple.of(20, Arbitraries.integers().between(2, 4)),
+                Tuple.of(5, Arbitraries.integers().between(5, MAX_ORDER - 1)));
+        Arbitrary<Boolean> memalloc = Arbitraries.frequency(Tuple.of(9, false), Tuple.of(1, true));
+        Arbitrary<Step> step = Combinators.combine(
+                Arbitraries.integers().between(0, 99),
+                Arbitraries.integers().between(0, GFPS.length - 1),
+                order,
+                memalloc,
+                Arbitraries.integers().greaterOrEqual(0))
+                .as(Step::new);
+        return step.list().ofMinSize(1).ofMaxSize(STEPS).withSizeDistribution(RandomDistribution.uniform());
+    }
+
+    /**
+     * Fixed seed: the same traces on every run, as the seeded version had; a failure is reported
+     * as its shrunk trace with the step, request and zone that disagree.
+     */
+    @Property(tries = 10, seed = "20011215")
+    void everyReturnedFrameMatchesTheReferenceModel(@ForAll("traces") List<Step> trace) {
         // 4 MiB: DMA 256 pages (pfn 0 reserved), Normal 512, HighMem 256, MAX_ORDER 10 (blocks
         // of up to 512 pages, so Normal is one top-order block and the others are order 8).
         MachineConfig config = MachineConfig.builder()
@@ -160,69 +208,57 @@ class BuddyDifferentialTest {
                 .zoneBalance(32, 4, 255)
                 .kswapd(false)
                 .build();
+        // The traces must have exercised both outcomes to mean something: over all tries, more
+        // than a third of the steps returned a page (the seeded version's returned > STEPS / 3)
+        // and some allocations failed. jqwik checks this once the tries are done, over the whole
+        // run rather than per trace, so that a shrunk trace is judged by the reference alone.
+        Statistics.label(OUTCOME).coverage(c -> {
+            c.check("returned").percentage(p -> p > 100.0 / 3);
+            c.check("null").count(n -> n > 0);
+        });
         try (Machine m = Machine.boot(config)) {
             PageAllocator pa = m.pageAlloc();
             Reference ref = new Reference(m);
             assertSameLists(m, ref, "boot");
-            SplittableRandom rnd = new SplittableRandom(seed);
             List<Page> held = new ArrayList<>();
-            int returned = 0;
-            int nulls = 0;
-            for (int step = 0; step < STEPS; step++) {
-                boolean alloc = held.isEmpty() || rnd.nextInt(100) < (held.size() < 200 ? 60 : 40);
+            for (int i = 0; i < trace.size(); i++) {
+                Step s = trace.get(i);
+                boolean alloc = held.isEmpty() || s.roll() < (held.size() < 200 ? 60 : 40);
                 if (alloc) {
-                    int g = rnd.nextInt(GFPS.length);
-                    int order = randomOrder(rnd);
-                    boolean memalloc = rnd.nextInt(10) == 0;
                     Task t = m.current();
-                    int saved = memalloc ? t.setFlags(Task.PF_MEMALLOC) : t.flags();
+                    int saved = s.memalloc() ? t.setFlags(Task.PF_MEMALLOC) : t.flags();
                     Page page;
                     try {
-                        page = pa.allocPages(GFPS[g], order);
+                        page = pa.allocPages(GFPS[s.gfp()], s.order());
                     } finally {
                         t.restoreFlags(saved);
                     }
-                    Integer expected = ref.alloc(ZONELISTS[g], order, memalloc);
-                    String what = "step " + step + ": " + Gfp.toString(GFPS[g]) + " order " + order
-                            + (memalloc ? " PF_MEMALLOC" : "");
+                    Integer expected = ref.alloc(ZONELISTS[s.gfp()], s.order(), s.memalloc());
+                    String what = "step " + i + ": " + s;
                     if (expected == null) {
                         assertThat(page).as(what).isNull();
-                        nulls++;
+                        Statistics.label(OUTCOME).collect("null");
                     } else {
                         assertThat(page).as(what).isNotNull();
                         assertThat(page.pfn()).as(what).isEqualTo(expected);
-                        assertThat(page.order()).isEqualTo(order);
+                        assertThat(page.order()).isEqualTo(s.order());
                         held.add(page);
-                        returned++;
+                        Statistics.label(OUTCOME).collect("returned");
                     }
                 } else {
-                    Page page = held.remove(rnd.nextInt(held.size()));
+                    Page page = held.remove(s.pick() % held.size());
                     int z = page.zone().index();
                     ref.free(z, page.pfn() - ref.start[z], page.order());
                     pa.freePages(page, page.order());
+                    Statistics.label(OUTCOME).collect("free");
                 }
-                assertSameLists(m, ref, "step " + step);
+                assertSameLists(m, ref, "step " + i);
             }
-            // The trace must have exercised both outcomes and every zone's lists to mean something.
-            assertThat(returned).isGreaterThan(STEPS / 3);
-            assertThat(nulls).isGreaterThan(0);
             for (Page p : held) {
                 pa.freePages(p, p.order());
             }
             m.checkInvariants();
         }
-    }
-
-    private static int randomOrder(SplittableRandom rnd) {
-        int r = rnd.nextInt(100);
-        if (r < 55) {
-            return 0;
-        } else if (r < 75) {
-            return 1;
-        } else if (r < 95) {
-            return 2 + rnd.nextInt(3);
-        }
-        return 5 + rnd.nextInt(MAX_ORDER - 5);
     }
 
     private static void assertSameLists(Machine m, Reference ref, String when) {
