@@ -42,6 +42,9 @@ import java.util.Map;
  *   <li>Every marker region in the source is named by the test, and every named region exists.</li>
  *   <li>Each block equals its region; the failure names the README, the block (its number and
  *       line), the region and the first differing line of each.</li>
+ *   <li>A block named {@code synopsis:<main source>,...} shows an API, not an example: each of
+ *       its code lines (comments and indentation aside) is a line of one of those sources, so a
+ *       renamed or removed method fails it.</li>
  * </ol>
  */
 public final class ReadmeExamples {
@@ -49,6 +52,7 @@ public final class ReadmeExamples {
     private static final String FENCE_CLOSE = "```";
     private static final String BEGIN = "// readme:begin ";
     private static final String END = "// readme:end";
+    private static final String SYNOPSIS = "synopsis:";
 
     private ReadmeExamples() {
     }
@@ -74,6 +78,10 @@ public final class ReadmeExamples {
             throw new AssertionError(source + " has marker regions " + unused + " that no README block names");
         }
         for (int i = 0; i < names.length; i++) {
+            if (names[i].startsWith(SYNOPSIS)) {
+                compareSynopsis(readme, i + 1, blocks.get(i), names[i].substring(SYNOPSIS.length()).split(","));
+                continue;
+            }
             List<String> region = regions.get(names[i]);
             if (region == null) {
                 throw new AssertionError(source + " has no region '" + BEGIN + names[i] + "' for " + readme
@@ -137,6 +145,29 @@ public final class ReadmeExamples {
                         + ") differs from region '" + name + "' of " + source + " at line " + (i + 1)
                         + " of the block (README line " + (block.line + firstNonBlank(block.text) + i + 1) + "):\n"
                         + "  README: " + r + "\n  source: " + s);
+            }
+        }
+    }
+
+    /**
+     * A synopsis block shows declarations of main sources rather than an example: each of its
+     * lines, without its {@code //} comment and indentation, must be a line of one of them.
+     */
+    private static void compareSynopsis(String readme, int number, Block block, String[] sources) {
+        List<String> declared = new ArrayList<>();
+        for (String source : sources) {
+            for (String l : read(Path.of(source))) {
+                declared.add(l.strip());
+            }
+        }
+        for (int i = 0; i < block.text.size(); i++) {
+            String line = block.text.get(i);
+            int comment = line.indexOf("//");
+            String code = (comment < 0 ? line : line.substring(0, comment)).strip();
+            if (!code.isEmpty() && !declared.contains(code)) {
+                throw new AssertionError(readme + "'s ```java block " + number + " (README line " + block.line
+                        + ") is a synopsis of " + List.of(sources) + ", but its line " + (i + 1) + " (README line "
+                        + (block.line + i + 1) + ") is in none of them:\n  README: " + line);
             }
         }
     }
