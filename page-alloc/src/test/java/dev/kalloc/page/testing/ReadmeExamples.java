@@ -64,8 +64,9 @@ public final class ReadmeExamples {
      *
      * @throws AssertionError naming the README, the block and the first differing line
      */
-    public static void assertBlocksMatch(String readme, String source, String... names) {
-        List<Block> blocks = javaBlocks(Path.of(readme));
+    public static void assertBlocksMatch(String readmePath, String source, String... names) {
+        List<Block> blocks = javaBlocks(Path.of(readmePath));
+        String readme = Path.of(readmePath).toAbsolutePath().normalize().toString();
         Map<String, List<String>> regions = regions(Path.of(source));
         if (blocks.size() != names.length) {
             throw new AssertionError(readme + " has " + blocks.size() + " ```java blocks (at lines "
