@@ -3,7 +3,8 @@ package dev.kalloc.mempool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kalloc.mempool.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.KernelBug;
 import java.time.Duration;
