@@ -8,7 +8,8 @@ import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
-import dev.kalloc.slab.SlabAllocator;
+import dev.kalloc.slab.SlabConfig;
+import dev.kalloc.slab.testing.SlabRig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +17,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What every driver's test rig shares: a booted machine with a slab allocator, RAM disks made on
- * it and closed with it, pages to do I/O from, and synchronous I/O through the block layer. The
- * drivers' rigs (bio's, highmem's, raid1's) extend it with what they test on top: a bio set, the
- * bounce buffers, an array.
+ * What every driver test rig shares: a {@link SlabRig} (a booted machine with a slab allocator),
+ * RAM disks made on it and drivers stacked on them (an md array), all closed with it, pages to do
+ * I/O from, and synchronous I/O through the block layer. The drivers' unit-test rigs (bio's,
+ * highmem's, raid1's) extend it with what they test on top: a bio set, the bounce buffers, an
+ * array; the jcstress bio and raid1 fixtures use it for their machines and member disks; the
+ * workload's run rig can extend it with its fault injection and observed guarantee.
  *
  * <p>Usage, as a rig extends it: the machine and the slab allocator are up when the subclass's
  * constructor runs; if the rest of its set-up throws, it closes what is up and rethrows.
@@ -41,30 +44,40 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
- * <p>Invariant: every disk made by {@link #newDisk} is closed by {@link #close}, before the
- * machine. Threads: set up and close from one thread; the I/O helpers from any.
+ * <p>Invariant: every disk made by {@link #newDisk} or {@link #newStackedDisk} and every driver
+ * given to {@link #driver} is closed by {@link #close}: the drivers newest first, then the disks,
+ * then the machine, so nothing is closed under a user still running. Threads: set up and close
+ * from one thread; disks and drivers may be added, and the I/O helpers called, from any (the
+ * lists are guarded by the rig's monitor).
  */
-public class DriverRig implements AutoCloseable {
+public class DriverRig extends SlabRig {
     /** How long {@link #submitAndWait} waits for a completion: a failure guard, never reached by a passing test. */
     public static final Duration IO_TIMEOUT = Duration.ofSeconds(30);
 
-    public final Machine machine;
-    public final SlabAllocator slab;
     private final List<RamDisk> disks = new ArrayList<>();
+    private final List<AutoCloseable> drivers = new ArrayList<>();
+
+    /** Boots a machine from {@code config} and a slab allocator with the default configuration on it. */
+    public DriverRig(MachineConfig.Builder config) {
+        this(config.build());
+    }
+
+    /** Boots a machine from {@code config} and a slab allocator with the default configuration on it. */
+    public DriverRig(MachineConfig config) {
+        super(config);
+    }
+
+    /** Boots a machine from {@code config} and a slab allocator from {@code slabConfig} on it. */
+    public DriverRig(MachineConfig config, SlabConfig slabConfig) {
+        super(config, slabConfig);
+    }
 
     /**
-     * Boots a machine from {@code config} and a slab allocator on it.
-     *
-     * @throws RuntimeException whatever the boot throws; the machine is closed first
+     * Takes over {@code machine}, booted and prepared by the caller (memory touched, page fault
+     * injection set before the slab boot), and boots a default slab allocator on it.
      */
-    protected DriverRig(MachineConfig.Builder config) {
-        this.machine = Machine.boot(config.build());
-        try {
-            this.slab = SlabAllocator.boot(machine);
-        } catch (RuntimeException | Error e) {
-            machine.close();
-            throw e;
-        }
+    public DriverRig(Machine machine) {
+        super(machine, SlabConfig.defaults());
     }
 
     /** A RAM disk of the rig's machine that serves each bio at once, closed with the rig. */
@@ -73,15 +86,31 @@ public class DriverRig implements AutoCloseable {
     }
 
     /** A RAM disk of the rig's machine, taking {@code serviceTime} per bio, closed with the rig. */
-    public final RamDisk newDisk(String name, long sectors, Duration serviceTime) {
+    public final synchronized RamDisk newDisk(String name, long sectors, Duration serviceTime) {
         RamDisk d = RamDisk.create(machine, name, sectors, serviceTime);
         disks.add(d);
         return d;
     }
 
-    /** The disks made by {@link #newDisk}, oldest first. */
-    public final List<RamDisk> disks() {
-        return disks;
+    /**
+     * A stacked RAM disk (no service thread: its queue's make-request function is the test's to
+     * set, see {@link RamDisk#createStacked}), closed with the rig.
+     */
+    public final synchronized RamDisk newStackedDisk(String name, long sectors) {
+        RamDisk d = RamDisk.createStacked(machine, name, sectors);
+        disks.add(d);
+        return d;
+    }
+
+    /** The disks made so far, oldest first: a snapshot. */
+    public final synchronized List<RamDisk> disks() {
+        return List.copyOf(disks);
+    }
+
+    /** Registers {@code d} (an md array, say) to be closed with the rig, before the disks it sits on. */
+    public final synchronized <T extends AutoCloseable> T driver(T d) {
+        drivers.add(d);
+        return d;
     }
 
     /**
@@ -131,20 +160,52 @@ public class DriverRig implements AutoCloseable {
         return b;
     }
 
-    /** Closes the disks (a disk closed already is left as it is). */
+    /**
+     * Closes the disks (a disk closed already is left as it is), every one even if one throws.
+     *
+     * @throws RuntimeException the first failure, once all were tried
+     */
     protected final void closeDisks() {
-        for (RamDisk d : disks) {
-            d.close();
+        List<RamDisk> all;
+        synchronized (this) {
+            all = List.copyOf(disks);
         }
+        closeAll(all);
     }
 
-    /** Closes the disks, then the machine. */
+    /**
+     * Closes the drivers (newest first), then the disks, then the machine. Every one is tried
+     * even if an earlier one throws, so a failed test still stops every thread it started.
+     *
+     * @throws RuntimeException the first failure, once all were tried
+     */
     @Override
     public void close() {
-        try {
-            closeDisks();
-        } finally {
-            machine.close();
+        List<AutoCloseable> all = new ArrayList<>();
+        synchronized (this) {
+            for (int i = drivers.size() - 1; i >= 0; i--) {
+                all.add(drivers.get(i));
+            }
+            all.addAll(disks);
+        }
+        all.add(machine);
+        closeAll(all);
+    }
+
+    private static void closeAll(List<? extends AutoCloseable> all) {
+        RuntimeException first = null;
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e instanceof RuntimeException ? (RuntimeException) e
+                            : new IllegalStateException("closing " + c + " failed", e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 }
