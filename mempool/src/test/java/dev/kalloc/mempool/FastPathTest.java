@@ -4,6 +4,7 @@ import static dev.kalloc.page.Gfp.GFP_ATOMIC;
 import static dev.kalloc.page.Gfp.GFP_NOIO;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kalloc.mempool.testing.FakeAllocator;
 import dev.kalloc.page.Machine;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;

@@ -8,7 +8,8 @@ import static dev.kalloc.page.Gfp.__GFP_WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.kernel.Task;
-import dev.kalloc.mempool.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;

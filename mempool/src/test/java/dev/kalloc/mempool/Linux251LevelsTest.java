@@ -8,7 +8,8 @@ import static dev.kalloc.page.Gfp.__GFP_IO;
 import static dev.kalloc.page.Gfp.__GFP_WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.mempool.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -4,7 +4,8 @@ import static dev.kalloc.page.Gfp.GFP_ATOMIC;
 import static dev.kalloc.page.Gfp.GFP_NOIO;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.mempool.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -6,7 +6,8 @@ import static dev.kalloc.page.Gfp.__GFP_IO;
 import static dev.kalloc.page.Gfp.__GFP_WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.mempool.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator;
 import java.time.Duration;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;

@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kalloc.kernel.KernelBug;
-import dev.kalloc.mempool.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator.Elem;
+import dev.kalloc.mempool.testing.FakeAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;

@@ -8,11 +8,7 @@ import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.Guarantees;
 import dev.kalloc.mempool.MempoolPolicy;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.Machine;
-import dev.kalloc.page.MachineConfig;
-import dev.kalloc.page.OomPolicy;
-import dev.kalloc.slab.SlabAllocator;
-import dev.kalloc.slab.SlabConfig;
+import dev.kalloc.slab.testing.SlabRig;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -45,25 +41,20 @@ import org.openjdk.jcstress.infra.results.II_Result;
 @Outcome(expect = FORBIDDEN, desc = "Any other: a bio handed out twice, or one lost.")
 @State
 public class LastPoolBioAllocVsPutTest {
-    private static final SlabConfig NO_AUTOMATIC_ARRAYS = SlabConfig.builder().cpuCaches(false).build();
-
-    private final Machine machine = Machine.boot(MachineConfig.builder().memory(512 * MachineConfig.KiB)
-            .zoneLimits(0, 512 * MachineConfig.KiB).maxOrder(6).cpus(2).perCpuLists(false)
-            .zoneBalance(128, 0, 0).kswapd(false).oomPolicy(OomPolicy.failAfter(1)).build());
+    private final SlabRig rig = BioFixture.tinyRig();
     private final BioSet set;
     private final Bio inFlight;
     private Bio got;
 
     public LastPoolBioAllocVsPutTest() {
-        SlabAllocator slab = SlabAllocator.boot(machine, NO_AUTOMATIC_ARRAYS);
-        set = BioSet.builder(slab, Guarantees.mempool(machine, MempoolPolicy.LINUX_2_5_1)).name("jcs")
+        set = BioSet.builder(rig.slab, Guarantees.mempool(rig.machine, MempoolPolicy.LINUX_2_5_1)).name("jcs")
                 .maxVecs(1).poolEntries(1).create();
         inFlight = set.bioAlloc(Gfp.GFP_ATOMIC, 0);
         if (inFlight == null) {
             throw new IllegalStateException("setup: no bio from the slab cache");
         }
         set.bioCache().setFailslab(true);
-        slab.failslab().cacheFilter(true).ignoreGfpWait(false).attr().configure(100, 1, -1, 0, 1);
+        rig.slab.failslab().cacheFilter(true).ignoreGfpWait(false).attr().configure(100, 1, -1, 0, 1);
     }
 
     @Actor

@@ -29,8 +29,8 @@ final class LastElementVerdict {
                 }
             }
         }
-        boolean countsAgree = f.pool.nrOut() == holding && f.pool.currNr() == f.total() - holding
-                && f.underlyingFrees == 0;
+        boolean countsAgree = f.pool.nrOut() == holding && f.pool.currNr() == f.allocator.made() - holding
+                && f.allocator.frees() == 0;
         return countsAgree ? 0 : 2;
     }
 }

@@ -1,13 +1,12 @@
 package dev.kalloc.stress.jcstress.page;
 
-import dev.kalloc.kernel.Task;
-import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.OomPolicy;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.page.Zone;
+import dev.kalloc.page.testing.HeldPages;
 
 /**
  * The machine every page-allocator test builds, and the setup steps that bring it to an exact
@@ -31,7 +30,8 @@ import dev.kalloc.page.Zone;
  *
  * <h2>Setup</h2>
  * {@link #takeAll()} allocates every free page (order 0, {@code PF_MEMALLOC}); the test then gives
- * back exactly the pfns it wants free with {@link #release(int...)}. Because the buddy system's
+ * back exactly the pfns it wants free with {@link #release(int...)} (both through the shared test
+ * kit's {@link HeldPages}). Because the buddy system's
  * state is canonical for a given set of free pages (every pair that can merge has merged), the
  * resulting free lists do not depend on how the allocations were served. Setup runs in the
  * thread that constructs the state object, before the actors start.
@@ -59,12 +59,13 @@ final class TinyMachine {
 
     final Machine machine;
     final Zone zone;
-    /** Pages handed out by {@link #takeAll()} and not yet released, indexed by pfn. */
-    private final Page[] held = new Page[FRAMES];
+    /** The pages {@link #takeAll()} handed out, until released or taken. */
+    private final HeldPages held;
 
     TinyMachine(MachineConfig config) {
         this.machine = Machine.boot(config);
         this.zone = machine.zone(Zone.ZONE_NORMAL);
+        this.held = new HeldPages(machine);
     }
 
     private static MachineConfig.Builder base() {
@@ -80,10 +81,7 @@ final class TinyMachine {
      * @return this, for chaining
      */
     TinyMachine takeAll() {
-        for (Page p = allocMemalloc(0); p != null; p = allocMemalloc(0)) {
-            held[p.pfn()] = p;
-        }
-        check(zone.freePages() == 0 && zone.perCpuPages() == 0, "takeAll left pages free");
+        held.takeAll();
         return this;
     }
 
@@ -94,13 +92,7 @@ final class TinyMachine {
      * @return the block, or null if no free block of {@code order} or larger exists
      */
     Page allocMemalloc(int order) {
-        Task task = machine.current();
-        int saved = task.setFlags(Task.PF_MEMALLOC);
-        try {
-            return machine.pageAlloc().allocPages(Gfp.GFP_ATOMIC, order);
-        } finally {
-            task.restoreFlags(saved);
-        }
+        return held.allocMemalloc(order);
     }
 
     /**
@@ -110,9 +102,7 @@ final class TinyMachine {
      * @return this, for chaining
      */
     TinyMachine release(int... pfns) {
-        for (int pfn : pfns) {
-            machine.pageAlloc().freePage(take(pfn));
-        }
+        held.release(pfns);
         return this;
     }
 
@@ -135,10 +125,7 @@ final class TinyMachine {
      * fixture's bookkeeping, and the test frees it.
      */
     Page take(int pfn) {
-        Page p = held[pfn];
-        check(p != null, "pfn " + pfn + " is not held by the fixture");
-        held[pfn] = null;
-        return p;
+        return held.take(pfn);
     }
 
     /**
@@ -146,13 +133,7 @@ final class TinyMachine {
      * {@link #takeAll()} handed out that are neither released nor taken.
      */
     int allocatedByFixture() {
-        int n = 1;
-        for (Page p : held) {
-            if (p != null) {
-                n++;
-            }
-        }
-        return n;
+        return 1 + held.count();
     }
 
     /**

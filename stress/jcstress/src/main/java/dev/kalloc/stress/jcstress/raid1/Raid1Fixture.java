@@ -5,26 +5,24 @@ import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.BlockLayer;
 import dev.kalloc.bio.Guarantees;
 import dev.kalloc.bio.RamDisk;
+import dev.kalloc.bio.testing.DriverRig;
 import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.OomPolicy;
 import dev.kalloc.page.Page;
 import dev.kalloc.raid1.Raid1Array;
-import dev.kalloc.slab.SlabAllocator;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One raid1 array per state, with no thread of its own: a 1 MiB machine, its slab allocator, an
- * array without daemons (raid1d runs where a test calls {@link Raid1Array#runRaid1d()}) over
+ * One raid1 array per state, with no thread of its own: a 1 MiB machine and its slab allocator (a
+ * {@link DriverRig} of the shared test kit, never closed: nothing in it runs a thread), an array
+ * without daemons (raid1d runs where a test calls {@link Raid1Array#runRaid1d()}) over
  * stacked members whose make-request functions capture the clones sent to them instead of
  * servicing them, and one master bio. A test completes the captured clones itself, in interrupt
  * context as a disk's completion would, so it chooses exactly which completions race.
  */
-final class Raid1Fixture {
-    final Machine machine = Machine.boot(MachineConfig.builder().memory(MachineConfig.MiB)
-            .zoneLimits(0, MachineConfig.MiB).cpus(2).kswapd(false).oomPolicy(OomPolicy.failAfter(1)).build());
+final class Raid1Fixture extends DriverRig {
     final RamDisk[] members;
     /** The last clone each member received. */
     final Bio[] captured;
@@ -34,12 +32,13 @@ final class Raid1Fixture {
     final AtomicInteger masterEnds = new AtomicInteger();
 
     Raid1Fixture(int nrMembers, int rw) {
-        SlabAllocator slab = SlabAllocator.boot(machine);
+        super(MachineConfig.builder().memory(MachineConfig.MiB).zoneLimits(0, MachineConfig.MiB).cpus(2).kswapd(false)
+                .oomPolicy(OomPolicy.failAfter(1)));
         members = new RamDisk[nrMembers];
         captured = new Bio[nrMembers];
         for (int i = 0; i < nrMembers; i++) {
             int slot = i;
-            members[i] = RamDisk.createStacked(machine, "rd" + i, 1024);
+            members[i] = newStackedDisk("rd" + i, 1024);
             members[i].queue().setMakeRequestFn((q, bio) -> captured[slot] = bio);
         }
         array = Raid1Array.builder(slab, Guarantees.none()).members(members).nrR1Bios(1).daemons(false).create();

@@ -1,12 +1,11 @@
 package dev.kalloc.stress.jcstress.reservation;
 
-import dev.kalloc.kernel.Task;
 import dev.kalloc.page.AddressSpace;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
-import dev.kalloc.page.Page;
 import dev.kalloc.page.Zone;
+import dev.kalloc.page.testing.HeldPages;
 import dev.kalloc.reservation.Reservation;
 import dev.kalloc.reservation.Reservations;
 
@@ -28,7 +27,8 @@ import dev.kalloc.reservation.Reservations;
  * <h2>Setup</h2>
  * {@link #takeAll()} allocates every free page ({@code PF_MEMALLOC}, order 0); the test then frees
  * exactly the pfns it wants free ({@link #release}) and turns others into clean page-cache pages
- * ({@link #cache}). Setup runs in the thread constructing the state, before the actors.
+ * ({@link #cache}), all through the shared test kit's {@link HeldPages}. Setup runs in the thread
+ * constructing the state, before the actors.
  */
 final class RsvMachine {
     static final int FRAMES = 16;
@@ -45,35 +45,24 @@ final class RsvMachine {
     final Zone zone = machine.zone(Zone.ZONE_NORMAL);
     final Reservations reservations = Reservations.boot(machine);
     private final AddressSpace file = new AddressSpace("jcstress", null);
-    private final Page[] held = new Page[FRAMES];
+    private final HeldPages held = new HeldPages(machine);
 
+    /** Allocates every free page ({@code PF_MEMALLOC}, order 0), as {@link HeldPages#takeAll()}. */
     RsvMachine takeAll() {
-        Task task = machine.current();
-        int saved = task.setFlags(Task.PF_MEMALLOC);
-        try {
-            for (Page p = machine.pageAlloc().allocPages(Gfp.GFP_ATOMIC, 0); p != null;
-                    p = machine.pageAlloc().allocPages(Gfp.GFP_ATOMIC, 0)) {
-                held[p.pfn()] = p;
-            }
-        } finally {
-            task.restoreFlags(saved);
-        }
-        check(zone.freePages() == 0, "takeAll left pages free");
+        held.takeAll();
         return this;
     }
 
     /** Frees the held pages at {@code pfns}. */
     RsvMachine release(int... pfns) {
-        for (int pfn : pfns) {
-            machine.pageAlloc().freePage(take(pfn));
-        }
+        held.release(pfns);
         return this;
     }
 
     /** Puts the held pages at {@code pfns} in the page cache, clean and unused. */
     RsvMachine cache(int... pfns) {
         for (int pfn : pfns) {
-            machine.pageCache().addToPageCache(take(pfn), file, pfn);
+            machine.pageCache().addToPageCache(held.take(pfn), file, pfn);
         }
         return this;
     }
@@ -83,13 +72,6 @@ final class RsvMachine {
         Reservation r = reservations.create(name, Gfp.GFP_KERNEL, Reservation.RSV_MULTISHOT);
         check(pages == 0 || r.reserve(Gfp.GFP_ATOMIC, pages), "could not reserve " + pages + " pages");
         return r;
-    }
-
-    private Page take(int pfn) {
-        Page p = held[pfn];
-        check(p != null, "pfn " + pfn + " is not held by the fixture");
-        held[pfn] = null;
-        return p;
     }
 
     /** Asserts a setup step reached the state the test was written for. */

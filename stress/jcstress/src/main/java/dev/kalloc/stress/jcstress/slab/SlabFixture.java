@@ -3,13 +3,13 @@ package dev.kalloc.stress.jcstress.slab;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.slab.KmemCache;
-import dev.kalloc.slab.SlabAllocator;
-import dev.kalloc.slab.SlabConfig;
 import dev.kalloc.slab.SlabFlags;
 import dev.kalloc.slab.SlabObject;
+import dev.kalloc.slab.testing.SlabRig;
 
 /**
- * The machine and cache every slab test builds, cheap enough for one per jcstress state object.
+ * The machine and cache every slab test builds, cheap enough for one per jcstress state object:
+ * a {@link SlabRig#tinyMachine} of the shared test kit, and a cache on it.
  *
  * <h2>The machine</h2>
  * 64 frames (256 KiB) in one zone, ZONE_NORMAL; {@code MAX_ORDER} 6 (the slab allocator needs
@@ -32,7 +32,7 @@ import dev.kalloc.slab.SlabObject;
  * Runs in the thread that constructs the state, bound to the CPU the test names; actors bind
  * themselves to their CPUs first thing.
  */
-final class SlabFixture {
+final class SlabFixture extends SlabRig {
     /** Object size of the default cache: 4 per slab. */
     static final int QUAD = 1000;
     /** Object size of the two-per-slab cache. */
@@ -40,11 +40,6 @@ final class SlabFixture {
     /** Allocation flags of every actor: may not sleep, may not grow the cache. */
     static final int ATOMIC_NO_GROW = SlabFlags.SLAB_ATOMIC | SlabFlags.SLAB_NO_GROW;
 
-    /** Only the test cache gets array caches (by tuning): a third of the boot cost of giving all 27 theirs. */
-    private static final SlabConfig NO_AUTOMATIC_ARRAYS = SlabConfig.builder().cpuCaches(false).build();
-
-    final Machine machine;
-    final SlabAllocator slab;
     final KmemCache<SlabObject> cache;
 
     SlabFixture(int cpus, int limit, int batchcount) {
@@ -52,15 +47,18 @@ final class SlabFixture {
     }
 
     SlabFixture(int cpus, int limit, int batchcount, int objsize) {
-        long memory = 64 * 4 * MachineConfig.KiB;
-        this.machine = Machine.boot(MachineConfig.builder().memory(memory).zoneLimits(0, memory).maxOrder(6)
-                .cpus(cpus).perCpuLists(false).zoneBalance(128, 0, 0).kswapd(false).build());
-        machine.bindCurrentThread(0);
-        this.slab = SlabAllocator.boot(machine, NO_AUTOMATIC_ARRAYS);
+        super(boundToCpu0(Machine.boot(tinyMachine(64 * 4 * MachineConfig.KiB).cpus(cpus).build())),
+                NO_AUTOMATIC_ARRAYS);
         this.cache = slab.kmemCacheCreate("jc_obj", objsize, 0, 0, null, null);
         check(cache != null && cache.num() == (objsize == PAIR ? 2 : 4) && !cache.offSlab(),
                 "jc_obj is not " + (objsize == PAIR ? 2 : 4) + " per on-slab page");
         check(cache.tune(limit, batchcount), "tune failed");
+    }
+
+    /** The slab allocator boots on cpu 0, whose array caches the setup then fills. */
+    private static Machine boundToCpu0(Machine m) {
+        m.bindCurrentThread(0);
+        return m;
     }
 
     /** Binds the calling thread (setup or actor) to {@code cpu}. */
