@@ -1,8 +1,10 @@
 package dev.kalloc.stress.workload;
 
 import dev.kalloc.bio.BioSet;
+import dev.kalloc.bio.DiskStats;
 import dev.kalloc.bio.RamDisk;
 import dev.kalloc.highmem.Bounce;
+import dev.kalloc.highmem.BounceStats;
 import dev.kalloc.highmem.Highmem;
 import dev.kalloc.page.Gfp;
 import java.util.LinkedHashMap;
@@ -56,47 +58,71 @@ final class BounceScenario implements Scenario {
         RamDisk disk = rig.disk("bnc0", (long) BLOCKS * 8);
         bounce.blkQueueBounceLimit(disk.queue(), bounce.bounceHigh());
         BlockIo io = new BlockIo(rig.machine, bios, disk, BLOCKS, rig.seed, ops, Gfp.GFP_HIGHUSER, BUFFERS);
-        return new Prepared() {
-            private long filled;
+        return new BouncedIo(rig, metrics, bounce, bios, disk, io);
+    }
 
-            @Override
-            public void applyPressure(boolean takeAll) {
-                filled = PressureFill.fillShare(rig, "bnc-pressure", takeAll);
-            }
+    /**
+     * The prepared disk behind its bounce limit: fills low memory, serves {@link BlockIo}'s
+     * operations, reads the disk back raw at the end, and reports the bounce layer's, the bio
+     * set's and the disk's counters.
+     */
+    private static final class BouncedIo implements Prepared {
+        private final Rig rig;
+        private final RunMetrics metrics;
+        private final Bounce bounce;
+        private final BioSet bios;
+        private final RamDisk disk;
+        private final BlockIo io;
+        private long filled;
 
-            @Override
-            public void issue(long index, long intendedNanos) throws InterruptedException {
-                io.issue(index, intendedNanos);
-            }
+        BouncedIo(Rig rig, RunMetrics metrics, Bounce bounce, BioSet bios, RamDisk disk, BlockIo io) {
+            this.rig = rig;
+            this.metrics = metrics;
+            this.bounce = bounce;
+            this.bios = bios;
+            this.disk = disk;
+            this.io = io;
+        }
 
-            @Override
-            public void abandon(long index, long intendedNanos) {
-                io.abandon(index, intendedNanos);
-            }
+        @Override
+        public void applyPressure(boolean takeAll) {
+            filled = PressureFill.fillShare(rig, "bnc-pressure", takeAll);
+        }
 
-            @Override
-            public Verification finish() {
-                return io.verifyDevice(disk, metrics);
-            }
+        @Override
+        public void issue(long index, long intendedNanos) throws InterruptedException {
+            io.issue(index, intendedNanos);
+        }
 
-            @Override
-            public Map<String, Long> counters() {
-                Map<String, Long> c = new LinkedHashMap<>();
-                c.put("pressure_pages", filled);
-                c.put("highmem_buffers", io.highmemBuffers());
-                c.put("bios_bounced", bounce.biosBounced());
-                c.put("pages_bounced", bounce.pagesBounced());
-                c.put("pages_copied_back", bounce.pagesCopiedBack());
-                c.put("bounce_failures", bounce.failures());
-                c.put("bounce_pages_in_use", bounce.pagesInUse());
-                c.put("io_no_bio", io.noBio());
-                c.put("bio_alloc_failures", bios.allocFailures());
-                c.put("disk_reads", disk.reads());
-                c.put("disk_writes", disk.writes());
-                c.put("disk_io_errors", disk.ioErrors());
-                c.put("oom_rounds", rig.machine.pageAlloc().oomRounds());
-                return c;
-            }
-        };
+        @Override
+        public void abandon(long index, long intendedNanos) {
+            io.abandon(index, intendedNanos);
+        }
+
+        @Override
+        public Verification finish() {
+            return io.verifyDevice(disk, metrics);
+        }
+
+        @Override
+        public Map<String, Long> counters() {
+            BounceStats b = bounce.stats();
+            DiskStats d = disk.stats();
+            Map<String, Long> c = new LinkedHashMap<>();
+            c.put("pressure_pages", filled);
+            c.put("highmem_buffers", io.highmemBuffers());
+            c.put("bios_bounced", b.biosBounced());
+            c.put("pages_bounced", b.pagesBounced());
+            c.put("pages_copied_back", b.pagesCopiedBack());
+            c.put("bounce_failures", b.failures());
+            c.put("bounce_pages_in_use", b.pagesInUse());
+            c.put("io_no_bio", io.noBio());
+            c.put("bio_alloc_failures", bios.stats().allocFailures());
+            c.put("disk_reads", d.reads());
+            c.put("disk_writes", d.writes());
+            c.put("disk_io_errors", d.ioErrors());
+            c.put("oom_rounds", rig.machine.pageAlloc().oomRounds());
+            return c;
+        }
     }
 }

@@ -47,51 +47,68 @@ final class MixedScenario implements Scenario {
         for (Scenario s : parts) {
             prepared.add(s.prepare(rig, ops.prefixed(s.name()), metrics));
         }
-        return new Prepared() {
-            @Override
-            public void applyPressure(boolean takeAll) {
-                for (int i = prepared.size() - 1; i >= 0; i--) {
-                    prepared.get(i).applyPressure(takeAll && i == 0);
-                }
-            }
+        return new Shared(parts, prepared);
+    }
 
-            @Override
-            public void startHelpers() {
-                for (Prepared p : prepared) {
-                    p.startHelpers();
-                }
-            }
+    /**
+     * The parts prepared on one rig, run as one scenario: operation {@code i} goes to part
+     * {@code i mod n} as that part's operation {@code i / n}; pressure is applied last part first
+     * (only the first may take all that is left); the verification and the counters are the
+     * parts' together, each counter under its part's name.
+     */
+    private static final class Shared implements Prepared {
+        private final List<Scenario> parts;
+        /** The parts' prepared scenarios, in the order of {@link #parts}. */
+        private final List<Prepared> prepared;
 
-            @Override
-            public void issue(long index, long intendedNanos) throws InterruptedException {
-                int n = prepared.size();
-                prepared.get((int) (index % n)).issue(index / n, intendedNanos);
-            }
+        Shared(List<Scenario> parts, List<Prepared> prepared) {
+            this.parts = parts;
+            this.prepared = List.copyOf(prepared);
+        }
 
-            @Override
-            public void abandon(long index, long intendedNanos) {
-                int n = prepared.size();
-                prepared.get((int) (index % n)).abandon(index / n, intendedNanos);
+        @Override
+        public void applyPressure(boolean takeAll) {
+            for (int i = prepared.size() - 1; i >= 0; i--) {
+                prepared.get(i).applyPressure(takeAll && i == 0);
             }
+        }
 
-            @Override
-            public Verification finish() throws InterruptedException {
-                Verification v = new Verification(0, 0, List.of());
-                for (Prepared p : prepared) {
-                    v = v.plus(p.finish());
-                }
-                return v;
+        @Override
+        public void startHelpers() {
+            for (Prepared p : prepared) {
+                p.startHelpers();
             }
+        }
 
-            @Override
-            public Map<String, Long> counters() {
-                Map<String, Long> c = new LinkedHashMap<>();
-                for (int i = 0; i < prepared.size(); i++) {
-                    String prefix = parts.get(i).name() + ".";
-                    prepared.get(i).counters().forEach((k, v) -> c.put(prefix + k, v));
-                }
-                return c;
+        @Override
+        public void issue(long index, long intendedNanos) throws InterruptedException {
+            int n = prepared.size();
+            prepared.get((int) (index % n)).issue(index / n, intendedNanos);
+        }
+
+        @Override
+        public void abandon(long index, long intendedNanos) {
+            int n = prepared.size();
+            prepared.get((int) (index % n)).abandon(index / n, intendedNanos);
+        }
+
+        @Override
+        public Verification finish() throws InterruptedException {
+            Verification v = new Verification(0, 0, List.of());
+            for (Prepared p : prepared) {
+                v = v.plus(p.finish());
             }
-        };
+            return v;
+        }
+
+        @Override
+        public Map<String, Long> counters() {
+            Map<String, Long> c = new LinkedHashMap<>();
+            for (int i = 0; i < prepared.size(); i++) {
+                String prefix = parts.get(i).name() + ".";
+                prepared.get(i).counters().forEach((k, v) -> c.put(prefix + k, v));
+            }
+            return c;
+        }
     }
 }

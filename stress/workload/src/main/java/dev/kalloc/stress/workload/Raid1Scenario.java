@@ -1,10 +1,13 @@
 package dev.kalloc.stress.workload;
 
 import dev.kalloc.bio.BioSet;
+import dev.kalloc.bio.DiskStats;
 import dev.kalloc.bio.RamDisk;
 import dev.kalloc.page.Gfp;
+import dev.kalloc.raid1.ErrorGateStats;
 import dev.kalloc.raid1.MirrorErrorGate;
 import dev.kalloc.raid1.Raid1Array;
+import dev.kalloc.raid1.Raid1Stats;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -94,7 +97,6 @@ final class Raid1Scenario implements Scenario {
         RamDisk rd1 = rig.disk("r1m1", memberSectors, false);
         RamDisk rd2 = rig.disk("r1m2", memberSectors, false);
         RamDisk spare = rig.disk("r1m3", memberSectors, false);
-        long durationNanos = rig.config.duration().toNanos();
         Raid1Array md = rig.driver(Raid1Array.builder(rig.slab, rig.guarantee).name("md0").members(rd0, rd1, rd2)
                 .nrR1Bios(R1BIOS).syncSpeedLimit(HELD_KIB_PER_SECOND).create());
         BioSet bios = BioSet.builder(rig.slab, rig.guarantee).name("r1io").maxVecs(1).poolEntries(POOL)
@@ -105,121 +107,160 @@ final class Raid1Scenario implements Scenario {
         md.setFaulty(rd2);
         int spareSlot = md.hotAdd(spare);
         boolean buffers = md.waitResyncBuffers();
-        List<RamDisk> members = List.of(rd0, rd1, rd2, spare);
-        return new Prepared() {
-            private final AtomicLong firstIntended = new AtomicLong(Long.MIN_VALUE);
-            private final AtomicBoolean failed = new AtomicBoolean();
-            private final AtomicBoolean released = new AtomicBoolean();
-            private long filled;
-            private volatile String events = buffers ? "" : "no resync buffers at set-up; ";
+        return new Recovery(rig, metrics, md, bios, io, gate, List.of(rd0, rd1, rd2, spare), spareSlot, buffers);
+    }
 
-            @Override
-            public void applyPressure(boolean takeAll) {
-                filled = PressureFill.fillShare(rig, "r1-pinned", takeAll);
-            }
+    /**
+     * The prepared array and its timeline: fails mirror r1m1 a third of the way into the load and
+     * lifts the speed limit on the recovery of the spare at two thirds (times from the first
+     * operation this part sees), checks the in-sync mirrors at the end, and reports the array's,
+     * the error gate's and the members' counters.
+     */
+    private static final class Recovery implements Prepared {
+        private final Rig rig;
+        private final RunMetrics metrics;
+        private final Raid1Array md;
+        private final BioSet bios;
+        private final BlockIo io;
+        private final MirrorErrorGate gate;
+        /** r1m0, r1m1, r1m2 (failed at set-up) and the spare r1m3, as created. */
+        private final List<RamDisk> members;
+        /** The mirror that starts failing a third of the way in. */
+        private final RamDisk victim;
+        private final int spareSlot;
+        private final boolean buffers;
+        private final long durationNanos;
+        private final AtomicLong firstIntended = new AtomicLong(Long.MIN_VALUE);
+        private final AtomicBoolean failed = new AtomicBoolean();
+        private final AtomicBoolean released = new AtomicBoolean();
+        private long filled;
+        private volatile String events;
 
-            /** Random errors from the load on; set-up (the first resync chunk) ran without. */
-            @Override
-            public void startHelpers() {
-                double rate = rig.config.diskErrorRate();
-                if (rate > 0) {
-                    for (int i = 0; i < members.size(); i++) {
-                        members.get(i).injectErrors(rate, rig.seed + 1 + i, gate);
-                    }
-                }
-            }
+        Recovery(Rig rig, RunMetrics metrics, Raid1Array md, BioSet bios, BlockIo io, MirrorErrorGate gate,
+                List<RamDisk> members, int spareSlot, boolean buffers) {
+            this.rig = rig;
+            this.metrics = metrics;
+            this.md = md;
+            this.bios = bios;
+            this.io = io;
+            this.gate = gate;
+            this.members = members;
+            this.victim = members.get(1);
+            this.spareSlot = spareSlot;
+            this.buffers = buffers;
+            this.durationNanos = rig.config.duration().toNanos();
+            this.events = buffers ? "" : "no resync buffers at set-up; ";
+        }
 
-            @Override
-            public void issue(long index, long intendedNanos) throws InterruptedException {
-                firstIntended.compareAndSet(Long.MIN_VALUE, intendedNanos);
-                long at = intendedNanos - firstIntended.get();
-                if (at >= durationNanos / 3 && failed.compareAndSet(false, true)) {
-                    if (gate.claim(rd1)) {
-                        rd1.failFrom(System.nanoTime());
-                        events += "mirror r1m1 failing from " + at / 1_000_000 + " ms; ";
-                    } else {
-                        events += "mirror r1m1 left alone at " + at / 1_000_000 + " ms (" + (md.state(1)
-                                == Raid1Array.MirrorState.IN_SYNC ? "the last good copy" : "failed already") + "); ";
-                    }
-                }
-                if (at >= durationNanos * 2 / 3 && released.compareAndSet(false, true)) {
-                    md.setSyncSpeedLimit(0);
-                    events += "recovery of r1m3 released at " + at / 1_000_000 + " ms; ";
-                }
-                io.issue(index, intendedNanos);
-            }
+        @Override
+        public void applyPressure(boolean takeAll) {
+            filled = PressureFill.fillShare(rig, "r1-pinned", takeAll);
+        }
 
-            @Override
-            public void abandon(long index, long intendedNanos) {
-                io.abandon(index, intendedNanos);
+        /** Random errors from the load on; set-up (the first resync chunk) ran without. */
+        @Override
+        public void startHelpers() {
+            double rate = rig.config.diskErrorRate();
+            if (rate > 0) {
+                for (int i = 0; i < members.size(); i++) {
+                    members.get(i).injectErrors(rate, rig.seed + 1 + i, gate);
+                }
             }
+        }
 
-            @Override
-            public Verification finish() {
-                Verification.Builder extra = new Verification.Builder();
-                md.setSyncSpeedLimit(0); // a load shorter than the timeline (a cut-off) still ends the recovery
-                if (!md.waitResync()) {
-                    extra.mismatch("raid1: the recovery of r1m3 did not bring it into sync" + md.status());
+        @Override
+        public void issue(long index, long intendedNanos) throws InterruptedException {
+            firstIntended.compareAndSet(Long.MIN_VALUE, intendedNanos);
+            long at = intendedNanos - firstIntended.get();
+            if (at >= durationNanos / 3 && failed.compareAndSet(false, true)) {
+                if (gate.claim(victim)) {
+                    victim.failFrom(System.nanoTime());
+                    events += "mirror r1m1 failing from " + at / 1_000_000 + " ms; ";
+                } else {
+                    events += "mirror r1m1 left alone at " + at / 1_000_000 + " ms (" + (md.state(1)
+                            == Raid1Array.MirrorState.IN_SYNC ? "the last good copy" : "failed already") + "); ";
                 }
-                md.waitIdle();
-                long at = md.firstMismatch();
-                if (at >= 0) {
-                    extra.mismatch("raid1: the in-sync mirrors differ at sector " + at + md.status());
-                }
-                // Every mirror in sync holds every committed block; random errors may have failed
-                // r1m0 as well as r1m1, and the gate leaves at least one of them (or the spare).
-                Verification v = null;
-                List<RamDisk> now = md.members();
-                for (int slot = 0; slot < now.size(); slot++) {
-                    if (md.state(slot) == Raid1Array.MirrorState.IN_SYNC) {
-                        v = io.verifyDevice(now.get(slot), metrics); // its totals include the earlier mirrors'
-                    }
-                }
-                if (v == null) {
-                    extra.mismatch("raid1: no mirror in sync" + md.status());
-                    v = new Verification(0, 0, List.of());
-                }
-                return v.plus(extra.build());
             }
+            if (at >= durationNanos * 2 / 3 && released.compareAndSet(false, true)) {
+                md.setSyncSpeedLimit(0);
+                events += "recovery of r1m3 released at " + at / 1_000_000 + " ms; ";
+            }
+            io.issue(index, intendedNanos);
+        }
 
-            @Override
-            public Map<String, Long> counters() {
-                Map<String, Long> c = new LinkedHashMap<>();
-                c.put("pressure_pages", filled);
-                c.put("md_reads", md.reads());
-                c.put("md_writes", md.writes());
-                c.put("md_read_errors", md.readErrors());
-                c.put("md_write_errors", md.writeErrors());
-                c.put("md_read_retries", md.readRetries());
-                c.put("md_unrecoverable_reads", md.unrecoverableReads());
-                c.put("md_failed_requests", md.failedRequests());
-                c.put("md_disk_failures", md.diskFailures());
-                c.put("md_alloc_failures", md.allocFailures());
-                c.put("md_resynced_sectors", md.resyncedSectors());
-                c.put("md_resyncs_completed", md.resyncsCompleted());
-                c.put("md_resyncs_aborted", md.resyncsAborted());
-                c.put("spare_in_sync", md.state(spareSlot) == Raid1Array.MirrorState.IN_SYNC ? 1L : 0L);
-                c.put("resync_buffers_at_setup", buffers ? 1L : 0L);
-                c.put("io_no_bio", io.noBio());
-                c.put("bio_alloc_failures", bios.allocFailures());
-                c.put("md_error_gate_claims", gate.claims());
-                c.put("md_error_gate_admitted", gate.admitted());
-                c.put("md_error_gate_refused_last_copy", gate.refusedLastCopy());
-                c.put("md_error_gate_refused_not_in_sync", gate.refusedNotInSync());
-                c.put("md_error_gate_refused_resync", gate.refusedResync());
-                for (RamDisk d : members) {
-                    c.put(d.name() + "_writes", d.writes());
-                    c.put(d.name() + "_reads", d.reads());
-                    c.put(d.name() + "_io_errors", d.ioErrors());
-                }
-                c.put("oom_rounds", rig.machine.pageAlloc().oomRounds());
-                return c;
-            }
+        @Override
+        public void abandon(long index, long intendedNanos) {
+            io.abandon(index, intendedNanos);
+        }
 
-            @Override
-            public String toString() {
-                return "raid1 " + md.status() + " " + events;
+        @Override
+        public Verification finish() {
+            Verification.Builder extra = new Verification.Builder();
+            md.setSyncSpeedLimit(0); // a load shorter than the timeline (a cut-off) still ends the recovery
+            if (!md.waitResync()) {
+                extra.mismatch("raid1: the recovery of r1m3 did not bring it into sync" + md.status());
             }
-        };
+            md.waitIdle();
+            long at = md.firstMismatch();
+            if (at >= 0) {
+                extra.mismatch("raid1: the in-sync mirrors differ at sector " + at + md.status());
+            }
+            // Every mirror in sync holds every committed block; random errors may have failed
+            // r1m0 as well as r1m1, and the gate leaves at least one of them (or the spare).
+            Verification v = null;
+            List<RamDisk> now = md.members();
+            for (int slot = 0; slot < now.size(); slot++) {
+                if (md.state(slot) == Raid1Array.MirrorState.IN_SYNC) {
+                    v = io.verifyDevice(now.get(slot), metrics); // its totals include the earlier mirrors'
+                }
+            }
+            if (v == null) {
+                extra.mismatch("raid1: no mirror in sync" + md.status());
+                v = new Verification(0, 0, List.of());
+            }
+            return v.plus(extra.build());
+        }
+
+        @Override
+        public Map<String, Long> counters() {
+            Raid1Stats array = md.stats();
+            ErrorGateStats decisions = gate.stats();
+            Map<String, Long> c = new LinkedHashMap<>();
+            c.put("pressure_pages", filled);
+            c.put("md_reads", array.reads());
+            c.put("md_writes", array.writes());
+            c.put("md_read_errors", array.readErrors());
+            c.put("md_write_errors", array.writeErrors());
+            c.put("md_read_retries", array.readRetries());
+            c.put("md_unrecoverable_reads", array.unrecoverableReads());
+            c.put("md_failed_requests", array.failedRequests());
+            c.put("md_disk_failures", array.diskFailures());
+            c.put("md_alloc_failures", array.allocFailures());
+            c.put("md_resynced_sectors", array.resyncedSectors());
+            c.put("md_resyncs_completed", array.resyncsCompleted());
+            c.put("md_resyncs_aborted", array.resyncsAborted());
+            c.put("spare_in_sync", md.state(spareSlot) == Raid1Array.MirrorState.IN_SYNC ? 1L : 0L);
+            c.put("resync_buffers_at_setup", buffers ? 1L : 0L);
+            c.put("io_no_bio", io.noBio());
+            c.put("bio_alloc_failures", bios.stats().allocFailures());
+            c.put("md_error_gate_claims", decisions.claims());
+            c.put("md_error_gate_admitted", decisions.admitted());
+            c.put("md_error_gate_refused_last_copy", decisions.refusedLastCopy());
+            c.put("md_error_gate_refused_not_in_sync", decisions.refusedNotInSync());
+            c.put("md_error_gate_refused_resync", decisions.refusedResync());
+            for (RamDisk d : members) {
+                DiskStats ds = d.stats();
+                c.put(d.name() + "_writes", ds.writes());
+                c.put(d.name() + "_reads", ds.reads());
+                c.put(d.name() + "_io_errors", ds.ioErrors());
+            }
+            c.put("oom_rounds", rig.machine.pageAlloc().oomRounds());
+            return c;
+        }
+
+        @Override
+        public String toString() {
+            return "raid1 " + md.status() + " " + events;
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.kalloc.stress.workload;
 import dev.kalloc.bio.BioSet;
 import dev.kalloc.bio.BioWriteback;
 import dev.kalloc.bio.RamDisk;
+import dev.kalloc.bio.WritebackStats;
 import dev.kalloc.page.AddressSpace;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
@@ -335,15 +336,16 @@ final class WritebackScenario implements Scenario {
 
         @Override
         public Map<String, Long> counters() {
+            WritebackStats w = wb.stats();
             Map<String, Long> c = new LinkedHashMap<>();
             c.put("hog_dirty_pages", hogPages);
             c.put("flushed_pages", flushed.get());
-            c.put("writepage_calls", wb.started());
-            c.put("writeback_completed", wb.completed());
-            c.put("writeback_io_errors", wb.ioErrors());
-            c.put("writeback_no_bio", wb.allocFailures());
-            c.put("bio_alloc_failures", bios.allocFailures());
-            c.put("disk_writes", disk.writes());
+            c.put("writepage_calls", w.started());
+            c.put("writeback_completed", w.completed());
+            c.put("writeback_io_errors", w.ioErrors());
+            c.put("writeback_no_bio", w.allocFailures());
+            c.put("bio_alloc_failures", bios.stats().allocFailures());
+            c.put("disk_writes", disk.stats().writes());
             c.put("wrapped_index_skips", skipped.get());
             c.put("pages_lost", lostPages);
             c.put("oom_rounds", machine.pageAlloc().oomRounds());
