@@ -401,6 +401,11 @@ public final class BioSet {
         return allocs.get() - frees.get();
     }
 
+    /** The counters above in one snapshot, for a report; never blocks. */
+    public BioSetStats stats() {
+        return new BioSetStats(allocs(), allocFailures(), frees(), clones(), endios(), errors());
+    }
+
     @Override
     public String toString() {
         return "bio set " + name + " (" + guarantee + ", " + poolEntries + " entries, up to " + maxVecs + " vecs)";

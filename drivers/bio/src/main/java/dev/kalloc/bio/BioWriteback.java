@@ -140,6 +140,11 @@ public final class BioWriteback implements AddressSpace.Ops, BioEndIo {
         return allocFailures.get();
     }
 
+    /** The counters above in one snapshot, for a report; never blocks. */
+    public WritebackStats stats() {
+        return new WritebackStats(started(), completed(), ioErrors(), allocFailures());
+    }
+
     public RamDisk device() {
         return dev;
     }

@@ -356,6 +356,12 @@ public final class RamDisk implements AutoCloseable {
         return maxQueued.get();
     }
 
+    /** The counters above in one snapshot, for a report; never blocks. */
+    public DiskStats stats() {
+        return new DiskStats(reads(), writes(), sectorsRead(), sectorsWritten(), ioErrors(), errorsRefused(),
+                completions(), unreachableSegments(), maxQueued());
+    }
+
     @Override
     public String toString() {
         return "ramdisk " + name + " (" + nrSectors + " sectors)";

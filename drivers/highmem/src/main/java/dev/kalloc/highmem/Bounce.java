@@ -557,6 +557,11 @@ public final class Bounce {
         return (p == null ? 0 : p.outstanding()) + (isa == null ? 0 : isa.outstanding());
     }
 
+    /** The counters above in one snapshot, for a report; never blocks. */
+    public BounceStats stats() {
+        return new BounceStats(biosBounced(), pagesBounced(), pagesCopiedBack(), failures(), pagesInUse());
+    }
+
     @Override
     public String toString() {
         return "bounce[" + guarantee + ", pool " + (pagePool != null) + ", isa pool " + (isaPagePool != null) + "]";

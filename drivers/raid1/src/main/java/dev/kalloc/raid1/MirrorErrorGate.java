@@ -153,4 +153,9 @@ public final class MirrorErrorGate implements ErrorGate {
     public synchronized long claims() {
         return claimsMade;
     }
+
+    /** The counters above, read under the gate's lock: one moment's decisions. */
+    public synchronized ErrorGateStats stats() {
+        return new ErrorGateStats(claimsMade, admitted, refusedLastCopy, refusedNotInSync, refusedResync);
+    }
 }

@@ -444,6 +444,13 @@ public final class Raid1Array implements AutoCloseable {
         return syncd.aborts();
     }
 
+    /** The counters above in one snapshot, for a report; never blocks. */
+    public Raid1Stats stats() {
+        return new Raid1Stats(reads(), writes(), readErrors(), writeErrors(), readRetries(), unrecoverableReads(),
+                failedRequests(), diskFailures(), allocFailures(), resyncedSectors(), resyncsCompleted(),
+                resyncsAborted(), throttledRequests());
+    }
+
     /** Array requests between {@code make_request} and their completion. */
     public int inFlight() {
         return conf.inFlight();
