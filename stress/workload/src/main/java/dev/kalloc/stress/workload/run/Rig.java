@@ -2,12 +2,10 @@ package dev.kalloc.stress.workload.run;
 
 import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.bio.RamDisk;
+import dev.kalloc.bio.testing.DriverRig;
 import dev.kalloc.page.Machine;
 import dev.kalloc.reservation.Reservations;
-import dev.kalloc.slab.SlabAllocator;
 import dev.kalloc.stress.workload.scenarios.PressureFill;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The system under test of one run: a freshly booted machine, its slab allocator and
@@ -15,34 +13,33 @@ import java.util.List;
  * the scenario creates. Nothing is shared between runs, so one run's leftovers (a deadlocked
  * thread, a pool with elements out) cannot touch the next.
  *
+ * <p>The machine, the slab allocator, the disks, the drivers and closing them in order come from
+ * the shared {@link DriverRig}; this class adds the run's fault injection (set on the machine
+ * before the slab allocator boots, so the boot already sees it), the reservation registry, the
+ * observed guarantee and the pressure floor.
+ *
  * <p>Threads: built and used by the run's thread; {@link #close()} from whoever tears the run
  * down.
  */
-public final class Rig implements AutoCloseable {
+public final class Rig extends DriverRig {
     public final RunConfig config;
-    public final Machine machine;
-    public final SlabAllocator slab;
     final Reservations reservations;
     public final TrackedGuarantee guarantee;
     /** Seed of this run: the trial's seed mixed with the scenario and guarantee. */
     public final long seed;
-    private final List<RamDisk> disks = new ArrayList<>();
     /** Free pages the pressure leaves ({@link #startPressure()}); 0 until then. */
     private volatile long pressureFloor;
     private volatile long freeBeforePressure = -1;
-    private final List<AutoCloseable> drivers = new ArrayList<>();
 
     Rig(RunConfig config, GuaranteeKind kind, String scenario, long trialSeed) {
+        this(config, kind, trialSeed * 0x9E3779B97F4A7C15L + scenario.hashCode() * 31L + kind.ordinal());
+    }
+
+    private Rig(RunConfig config, GuaranteeKind kind, long seed) {
+        super(bootMachine(config, seed));
         this.config = config;
-        this.seed = trialSeed * 0x9E3779B97F4A7C15L + scenario.hashCode() * 31L + kind.ordinal();
-        this.machine = Machine.boot(config.machine());
+        this.seed = seed;
         try {
-            prefault(machine);
-            if (config.pageFailPercent() > 0) {
-                machine.pageAlloc().failPageAlloc().attr().configure(config.pageFailPercent(),
-                        config.pageFailInterval(), -1, 0, seed);
-            }
-            this.slab = SlabAllocator.boot(machine);
             if (config.slabFailPercent() > 0) {
                 // ignore-gfp-wait stays on (the kernel's default): pools prefill with sleeping
                 // allocations, and what is put to the test is their first, non-sleeping attempt.
@@ -51,7 +48,26 @@ public final class Rig implements AutoCloseable {
             this.reservations = Reservations.boot(machine);
             this.guarantee = new TrackedGuarantee(kind.create(machine, reservations), reservations);
         } catch (RuntimeException | Error e) {
-            machine.close();
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Boots the run's machine, touches its memory and sets the page allocator's fault injection,
+     * all before the slab allocator boots on it; closes the machine if any of it throws.
+     */
+    private static Machine bootMachine(RunConfig config, long seed) {
+        Machine m = Machine.boot(config.machine());
+        try {
+            prefault(m);
+            if (config.pageFailPercent() > 0) {
+                m.pageAlloc().failPageAlloc().attr().configure(config.pageFailPercent(),
+                        config.pageFailInterval(), -1, 0, seed);
+            }
+            return m;
+        } catch (RuntimeException | Error e) {
+            m.close();
             throw e;
         }
     }
@@ -102,59 +118,23 @@ public final class Rig implements AutoCloseable {
      * if {@code randomErrors}; closed with the rig. raid1 takes its mirrors without and gives them
      * the error rate itself, through its array's {@code MirrorErrorGate}: mirrors failing blindly
      * at random would soon fail the last in-sync copy, lose data no guarantee can save, and the
-     * check would blame the guarantee.
+     * check would blame the guarantee. Synchronized so that the disk's error seed, counted from
+     * the disks made so far, is the one its own creation made.
      */
     public synchronized RamDisk disk(String name, long sectors, boolean randomErrors) {
-        RamDisk d = RamDisk.create(machine, name, sectors, config.serviceTime());
-        disks.add(d);
+        RamDisk d = newDisk(name, sectors, config.serviceTime());
         if (randomErrors && config.diskErrorRate() > 0) {
-            d.injectErrors(config.diskErrorRate(), seed + disks.size());
+            d.injectErrors(config.diskErrorRate(), seed + disks().size());
         }
         return d;
     }
 
     /** Bios the run's disks failed by fault injection, random or scheduled. */
-    synchronized long diskIoErrors() {
+    long diskIoErrors() {
         long n = 0;
-        for (RamDisk d : disks) {
+        for (RamDisk d : disks()) {
             n += d.ioErrors();
         }
         return n;
-    }
-
-    /** A driver (an md array) to close with the rig, newest first and before the disks it sits on. */
-    public synchronized <T extends AutoCloseable> T driver(T d) {
-        drivers.add(d);
-        return d;
-    }
-
-    /**
-     * Closes the drivers (newest first), then stops the disks' queues (draining them) and the
-     * machine's kswapd. The first exception is thrown after everything was tried.
-     */
-    @Override
-    public void close() {
-        List<AutoCloseable> all = new ArrayList<>();
-        synchronized (this) {
-            for (int i = drivers.size() - 1; i >= 0; i--) {
-                all.add(drivers.get(i));
-            }
-            all.addAll(disks);
-        }
-        all.add(machine);
-        RuntimeException first = null;
-        for (AutoCloseable c : all) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e instanceof RuntimeException ? (RuntimeException) e
-                            : new IllegalStateException("closing " + c + " failed", e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
     }
 }
