@@ -31,7 +31,8 @@ import java.util.Set;
  *       the seam's own classes name mempool or reservation types;</li>
  *   <li>the page allocator's reservation hook and vmscan's reclaim are used only where the design
  *       puts them;</li>
- *   <li>the kernel runtime ({@code dev.kalloc.kernel}) depends on no mm class.</li>
+ *   <li>the kernel runtime ({@code dev.kalloc.kernel}) depends on no mm class;</li>
+ *   <li>the workload's packages form no cycle, and its command line is on top of them.</li>
  * </ol>
  */
 @AnalyzeClasses(packages = "dev.kalloc", importOptions = ImportOption.DoNotIncludeTests.class)
@@ -45,6 +46,8 @@ class ArchitectureTest {
     private static final String HIGHMEM = "dev.kalloc.highmem..";
     private static final String RAID1 = "dev.kalloc.raid1..";
     private static final String STRESS = "dev.kalloc.stress..";
+    /** The workload's package prefix; its sub-packages are the slices of {@link #workloadPackagesFormNoCycle}. */
+    private static final String WORKLOAD = "dev.kalloc.stress.workload.";
     /** The part of vmscan's Reclaim that other modules use: the shrinker registry. */
     private static final Set<String> SHRINKER_REGISTRY = Set.of("registerShrinker", "unregisterShrinker");
 
@@ -150,4 +153,22 @@ class ArchitectureTest {
             .that().resideInAPackage(KERNEL)
             .should().dependOnClassesThat()
             .resideInAnyPackage(PAGE, SLAB, MEMPOOL, RESERVATION, BIO, HIGHMEM, RAID1, STRESS);
+
+    /**
+     * The workload's packages, bottom up: {@code run} (the rig, the executor, the log and what a
+     * scenario is), {@code scenarios} (the drivers' scenarios, built on a run's rig), {@code report}
+     * (reads the logs), {@code cli} (the commands). A cycle between them would make each package's
+     * tests need all the others; the slices rule names any.
+     */
+    @ArchTest
+    static final ArchRule workloadPackagesFormNoCycle = slices().matching(WORKLOAD + "(*)..")
+            .should().beFreeOfCycles();
+
+    /** The command line uses every other package of the workload and none of them uses it. */
+    @ArchTest
+    static final ArchRule nothingInTheWorkloadDependsOnTheCommandLine = noClasses()
+            .that().resideInAPackage("dev.kalloc.stress.workload..")
+            .and().resideOutsideOfPackage(WORKLOAD + "cli..")
+            .should().dependOnClassesThat().resideInAPackage(WORKLOAD + "cli..")
+            .because("the commands sit on top: the engine, the scenarios and the report run without them");
 }

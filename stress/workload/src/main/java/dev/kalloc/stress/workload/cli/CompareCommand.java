@@ -4,7 +4,7 @@ import dev.kalloc.stress.workload.report.Analysis;
 import dev.kalloc.stress.workload.report.Metric;
 import dev.kalloc.stress.workload.report.Report;
 import dev.kalloc.stress.workload.report.RunComparison;
-import dev.kalloc.stress.workload.report.Text;
+import dev.kalloc.stress.workload.run.Text;
 import dev.kalloc.stress.workload.run.Campaign;
 import dev.kalloc.stress.workload.run.RunLog;
 import java.io.IOException;

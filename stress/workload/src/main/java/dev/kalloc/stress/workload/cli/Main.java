@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload.cli;
 
+import dev.kalloc.stress.workload.run.Environment;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -12,15 +13,13 @@ import picocli.CommandLine;
  * when one deadlocked, lost data or broke (on none those are reported results, not failures); 2
  * for bad options (picocli's usage error); 3 when the outputs cannot be written or read.
  */
-@Command(name = "kalloc", mixinStandardHelpOptions = true, version = "kalloc " + Main.VERSION,
+@Command(name = "kalloc", mixinStandardHelpOptions = true, version = "kalloc " + Environment.VERSION,
         description = {"Runs the kalloc drivers under memory pressure on every guarantee (mempool in the 2.5.1 and"
             + " modern orders, reservation, none) and reports latency, failures, deadlocks, idle memory and"
             + " verified data.", "", "With no arguments: 'kalloc run' with its defaults."},
         subcommands = {RunCommand.class, SweepCommand.class, ReportCommand.class, CompareCommand.class, ProcCommand.class, CheckCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-    /** The project version this command belongs to. */
-    public static final String VERSION = "0.1.0-SNAPSHOT";
     /** Exit status for a run where a guarantee failed its promise. */
     public static final int EXIT_FAILED = 1;
     /** Exit status when outputs cannot be written or read. */

@@ -6,6 +6,7 @@ import dev.kalloc.stress.workload.run.Campaign;
 import dev.kalloc.stress.workload.run.RunLog;
 import dev.kalloc.stress.workload.run.SweepConfig;
 import dev.kalloc.stress.workload.run.SweepPoint;
+import dev.kalloc.stress.workload.scenarios.Scenarios;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -119,7 +120,8 @@ final class Sweep {
             if (log == null) {
                 continue;
             }
-            String expected = new Campaign(config.pointConfig(p, config.base().scenarios(), false), err).settings();
+            String expected = new Campaign(config.pointConfig(p, config.base().scenarios(), false), Scenarios::byName, err)
+                    .settings();
             String why = mismatch(log, expected, p.kind() == SweepPoint.Kind.LOAD);
             if (why != null) {
                 throw new IllegalArgumentException("point " + p.folder() + " was run with other settings than the sweep's "
@@ -171,7 +173,7 @@ final class Sweep {
             return done + log.runs().size() * 100L;
         }
         clear(dir);
-        Campaign campaign = new Campaign(config.pointConfig(p, scenarios, !warmedUp), err, p.folder());
+        Campaign campaign = new Campaign(config.pointConfig(p, scenarios, !warmedUp), Scenarios::byName, err, p.folder());
         warmedUp = true;
         campaign.run(bar, done);
         log = RunLog.read(dir.resolve(Campaign.LOG));

@@ -3,7 +3,7 @@ package dev.kalloc.stress.workload.cli;
 import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.stress.workload.report.SweepAnalysis;
 import dev.kalloc.stress.workload.report.SweepReport;
-import dev.kalloc.stress.workload.report.Text;
+import dev.kalloc.stress.workload.run.Text;
 import dev.kalloc.stress.workload.run.RunConfig;
 import dev.kalloc.stress.workload.run.SweepConfig;
 import dev.kalloc.stress.workload.scenarios.BounceScenario;

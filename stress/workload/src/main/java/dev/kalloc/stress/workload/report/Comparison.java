@@ -1,6 +1,7 @@
 package dev.kalloc.stress.workload.report;
 
 import dev.kalloc.stress.workload.run.Cell;
+import dev.kalloc.stress.workload.run.Text;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

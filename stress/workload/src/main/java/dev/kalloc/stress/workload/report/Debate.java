@@ -4,7 +4,8 @@ import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.stress.workload.run.Cell;
 import dev.kalloc.stress.workload.run.RunLog;
 import dev.kalloc.stress.workload.run.RunResult;
-import dev.kalloc.stress.workload.scenarios.Scenario;
+import dev.kalloc.stress.workload.run.Scenario;
+import dev.kalloc.stress.workload.run.Text;
 import dev.kalloc.stress.workload.scenarios.Scenarios;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ import java.util.stream.Stream;
  * source count of claim M5, the repository root when the command runs from one (the
  * {@code ./kalloc} script passes it as {@code kalloc.root}).
  */
-public final class Debate {
+final class Debate {
     /** What a row concludes. */
     enum Status {
         SUPPORTED("supported"), CONTRADICTED("contradicted"), NOT_SHOWN("not shown by this run");

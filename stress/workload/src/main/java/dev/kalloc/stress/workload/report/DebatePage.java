@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload.report;
 
+import dev.kalloc.stress.workload.run.Text;
 import java.util.ArrayList;
 import java.util.List;
 

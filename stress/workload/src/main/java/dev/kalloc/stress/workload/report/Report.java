@@ -6,6 +6,7 @@ import dev.kalloc.stress.workload.run.Environment;
 import dev.kalloc.stress.workload.run.MemorySeries;
 import dev.kalloc.stress.workload.run.RunLog;
 import dev.kalloc.stress.workload.run.RunResult;
+import dev.kalloc.stress.workload.run.Text;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

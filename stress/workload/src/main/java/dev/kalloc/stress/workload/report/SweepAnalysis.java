@@ -1,11 +1,11 @@
 package dev.kalloc.stress.workload.report;
 
-import dev.kalloc.stress.workload.cli.DurationConverter;
 import dev.kalloc.stress.workload.run.Cell;
 import dev.kalloc.stress.workload.run.RunLog;
 import dev.kalloc.stress.workload.run.RunResult;
 import dev.kalloc.stress.workload.run.SweepConfig;
 import dev.kalloc.stress.workload.run.SweepPoint;
+import dev.kalloc.stress.workload.run.Text;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -166,7 +166,7 @@ public final class SweepAnalysis {
 
     private static double stallMillis(RunLog log) {
         String t = log.setting("stall-threshold");
-        return t == null ? Double.POSITIVE_INFINITY : DurationConverter.parse(t).toNanos() / 1e6;
+        return t == null ? Double.POSITIVE_INFINITY : Text.parseDuration(t).toNanos() / 1e6;
     }
 
     /** The sustain rule for one cell at one rate. */

@@ -3,6 +3,7 @@ package dev.kalloc.stress.workload.report;
 import dev.kalloc.stress.workload.run.Cell;
 import dev.kalloc.stress.workload.run.SweepConfig;
 import dev.kalloc.stress.workload.run.SweepPoint;
+import dev.kalloc.stress.workload.run.Text;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

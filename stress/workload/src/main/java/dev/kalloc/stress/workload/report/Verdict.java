@@ -2,6 +2,7 @@ package dev.kalloc.stress.workload.report;
 
 import dev.kalloc.stress.workload.run.Cell;
 import dev.kalloc.stress.workload.run.RunResult;
+import dev.kalloc.stress.workload.run.Text;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

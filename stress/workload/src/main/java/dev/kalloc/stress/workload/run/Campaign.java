@@ -1,18 +1,17 @@
 package dev.kalloc.stress.workload.run;
 
 import dev.kalloc.bio.GuaranteeKind;
-import dev.kalloc.stress.workload.report.Report;
-import dev.kalloc.stress.workload.report.Text;
-import dev.kalloc.stress.workload.scenarios.Scenario;
-import dev.kalloc.stress.workload.scenarios.Scenarios;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -34,7 +33,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * runs first after a scenario change (when the JIT and the GC have the most catching up to do).
  *
  * <p>Output folder layout: {@code kalloc.hlog} (the interval log), {@code proc/} (the
- * {@code /proc} snapshots at the start and end of each run), and what {@link Report} renders:
+ * {@code /proc} snapshots at the start and end of each run), and what the report ({@code report.Report}) renders:
  * {@code summary.json}, {@code index.html}, the plots and the {@code .hgrm} files.
  */
 public final class Campaign {
@@ -44,16 +43,29 @@ public final class Campaign {
     public static final String PROC = "proc";
 
     private final RunConfig config;
+    /** The configuration's scenarios by name, resolved once through the catalogue given. */
+    private final Map<String, Scenario> scenarios = new LinkedHashMap<>();
     private final PrintStream err;
     /** Put before each run's status on the progress bar (a sweep's point), or empty. */
     private final String label;
 
-    public Campaign(RunConfig config, PrintStream err) {
-        this(config, err, "");
+    /**
+     * A campaign of {@code config}, its scenario names looked up in {@code catalogue} (the
+     * scenarios package's {@code Scenarios::byName}: the run package runs scenarios but does not
+     * list them, so that the scenarios can build on it), progress to {@code err}.
+     *
+     * @throws IllegalArgumentException if the catalogue knows a name not
+     */
+    public Campaign(RunConfig config, Function<String, Scenario> catalogue, PrintStream err) {
+        this(config, catalogue, err, "");
     }
 
-    public Campaign(RunConfig config, PrintStream err, String label) {
+    /** As {@link #Campaign(RunConfig, Function, PrintStream)}, {@code label} put before each run's status. */
+    public Campaign(RunConfig config, Function<String, Scenario> catalogue, PrintStream err, String label) {
         this.config = config;
+        for (String name : config.scenarios()) {
+            scenarios.put(name, catalogue.apply(name));
+        }
         this.err = err;
         this.label = label.isEmpty() ? "" : label + " ";
     }
@@ -117,7 +129,7 @@ public final class Campaign {
         try (LatencyLog discard = new LatencyLog(java.io.OutputStream.nullOutputStream(), 0, "warm-up")) {
             for (String name : config.scenarios()) {
                 for (GuaranteeKind kind : config.guarantees()) {
-                    RunExecutor run = new RunExecutor(brief, Scenarios.byName(name), kind, 1, config.trialSeed(0),
+                    RunExecutor run = new RunExecutor(brief, scenarios.get(name), kind, 1, config.trialSeed(0),
                             discard, null);
                     bar.setExtraMessage(label + "warm-up " + name);
                     run.execute(() -> bar.setExtraMessage(label + "warm-up " + run.status()));
@@ -159,7 +171,7 @@ public final class Campaign {
         for (int trial = 1; trial <= config.trials(); trial++) {
             long seed = config.trialSeed(trial);
             for (String name : config.scenarios()) {
-                Scenario scenario = Scenarios.byName(name);
+                Scenario scenario = scenarios.get(name);
                 for (GuaranteeKind kind : rotated(config.guarantees(), trial - 1)) {
                     RunExecutor run = new RunExecutor(config, scenario, kind, trial, seed, log, out.resolve(PROC));
                     long base = base0 + done * 100L;

@@ -1,7 +1,6 @@
 package dev.kalloc.stress.workload.run;
 
-import dev.kalloc.stress.workload.cli.Main;
-import dev.kalloc.stress.workload.report.Text;
+
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -26,6 +25,9 @@ import java.util.Map;
  * on a newer log.
  */
 public record Environment(Map<String, String> fields) {
+    /** The project version this command belongs to, recorded with every log and shown by --version. */
+    public static final String VERSION = "0.1.0-SNAPSHOT";
+
     /** The comment line's first word. */
     static final String MARK = "kalloc-env";
     /** The key of the load average at the end, added when the campaign ends. */
@@ -40,7 +42,7 @@ public record Environment(Map<String, String> fields) {
         Map<String, String> f = new LinkedHashMap<>();
         Package p = Environment.class.getPackage();
         String version = p == null ? null : p.getImplementationVersion();
-        f.put("kalloc_version", version == null ? Main.VERSION : version);
+        f.put("kalloc_version", version == null ? VERSION : version);
         f.put("commit", System.getProperty("kalloc.commit", "unknown"));
         f.put("jdk", System.getProperty("java.vm.vendor", "?") + " " + System.getProperty("java.runtime.version",
                 System.getProperty("java.version", "?")));

@@ -5,7 +5,6 @@ import dev.kalloc.bio.RamDisk;
 import dev.kalloc.bio.testing.DriverRig;
 import dev.kalloc.page.Machine;
 import dev.kalloc.reservation.Reservations;
-import dev.kalloc.stress.workload.scenarios.PressureFill;
 
 /**
  * The system under test of one run: a freshly booted machine, its slab allocator and
@@ -87,10 +86,10 @@ public final class Rig extends DriverRig {
     /**
      * Called once set-up is done and before the scenario applies its pressure: fixes the number of
      * free pages the pressure must leave, {@code --free} percent of those free now. The scenarios'
-     * fills stop there ({@link PressureFill}), so at 0% they take all the allocator gives.
+     * fills stop there ({@code PressureFill}), so at 0% they take all the allocator gives.
      */
     void startPressure() {
-        long free = PressureFill.freePages(machine);
+        long free = machine.pageAlloc().nrFreePages();
         freeBeforePressure = free;
         pressureFloor = Math.round(free * config.freePercent() / 100);
     }

@@ -2,10 +2,9 @@ package dev.kalloc.stress.workload.run;
 
 import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.page.ProcFs;
-import dev.kalloc.stress.workload.report.Text;
-import dev.kalloc.stress.workload.scenarios.PressureFill;
-import dev.kalloc.stress.workload.scenarios.Scenario;
-import dev.kalloc.stress.workload.scenarios.Verification;
+
+
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,7 +47,7 @@ import org.HdrHistogram.Histogram;
  * mempool's levels, a reservation's admissions) are read before the run is torn down, since a
  * destroyed source no longer reports them.
  */
-public final class RunExecutor {
+final class RunExecutor {
     private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int SAMPLES_PER_INTERVAL = 10;
     private static final long TEARDOWN_WAIT_MS = 5_000;
@@ -59,11 +58,11 @@ public final class RunExecutor {
      */
     static final Duration SETUP_LIMIT = Duration.ofMinutes(1);
     /** Counter: free pages when set-up was done, before the pressure. */
-    public static final String PRESSURE_FREE_BEFORE = "pressure.free_before";
+    static final String PRESSURE_FREE_BEFORE = RunResult.PRESSURE_FREE_BEFORE;
     /** Counter: free pages the pressure was to leave ({@code --free} of the above). */
     static final String PRESSURE_FLOOR = "pressure.floor";
     /** Counter: free pages when the load started, after the pressure. */
-    public static final String PRESSURE_FREE_AT_LOAD = "pressure.free_at_load";
+    static final String PRESSURE_FREE_AT_LOAD = RunResult.PRESSURE_FREE_AT_LOAD;
 
     private final RunConfig config;
     private final Scenario scenario;
@@ -182,7 +181,7 @@ public final class RunExecutor {
             step("pressure");
             r.startPressure();
             p.applyPressure(true);
-            freeAtLoad = PressureFill.freePages(r.machine);
+            freeAtLoad = r.machine.pageAlloc().nrFreePages();
             p.startHelpers();
             watchdog.setUpDone();
             step("load");

@@ -1,7 +1,6 @@
 package dev.kalloc.stress.workload.run;
 
 import dev.kalloc.bio.GuaranteeKind;
-import dev.kalloc.stress.workload.report.Metric;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +30,7 @@ import java.util.Map;
  * @param idleBytes memory the guarantee held idle, time-averaged over the load: a mempool's idle
  *        elements, a reservation's unused reserved pages R
  * @param priceBytes what the guarantee took from everyone else, time-averaged: a mempool's idle
- *        elements, a reservation's {@code max(0, R - C)} summed over zones (see {@link Metric#PRICE})
+ *        elements, a reservation's {@code max(0, R - C)} summed over zones (see {@code report.Metric.PRICE})
  * @param error the exception that broke the run, or empty
  * @param counters the scenario's counters
  * @param opTypes the operation types recorded, in order
@@ -41,6 +40,11 @@ public record RunResult(String scenario, String guarantee, int trial, long seed,
         long bytesVerified, long mismatches, List<String> mismatchExamples, double idleBytes, double priceBytes,
         String error,
         Map<String, Long> counters, List<String> opTypes) {
+    /** Counter of every run: free pages when set-up was done, before the pressure. */
+    public static final String PRESSURE_FREE_BEFORE = "pressure.free_before";
+    /** Counter of every run: free pages when the load started, after the pressure. */
+    public static final String PRESSURE_FREE_AT_LOAD = "pressure.free_at_load";
+
 
     /** The comment line's first word. */
     static final String MARK = "kalloc-run";

@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload.run;
 
-import dev.kalloc.stress.workload.report.Text;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

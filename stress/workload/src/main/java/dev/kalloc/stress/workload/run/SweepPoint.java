@@ -1,6 +1,6 @@
 package dev.kalloc.stress.workload.run;
 
-import dev.kalloc.stress.workload.report.Text;
+
 
 /**
  * One point of a sweep: a campaign at one memory pressure, OOM policy and offered rate, in a

@@ -11,6 +11,7 @@ import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.stress.workload.run.OpRegistry;
 import dev.kalloc.stress.workload.run.RunMetrics;
+import dev.kalloc.stress.workload.run.Verification;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -10,6 +10,8 @@ import dev.kalloc.page.Gfp;
 import dev.kalloc.stress.workload.run.OpRegistry;
 import dev.kalloc.stress.workload.run.Rig;
 import dev.kalloc.stress.workload.run.RunMetrics;
+import dev.kalloc.stress.workload.run.Scenario;
+import dev.kalloc.stress.workload.run.Verification;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -3,6 +3,8 @@ package dev.kalloc.stress.workload.scenarios;
 import dev.kalloc.stress.workload.run.OpRegistry;
 import dev.kalloc.stress.workload.run.Rig;
 import dev.kalloc.stress.workload.run.RunMetrics;
+import dev.kalloc.stress.workload.run.Scenario;
+import dev.kalloc.stress.workload.run.Verification;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

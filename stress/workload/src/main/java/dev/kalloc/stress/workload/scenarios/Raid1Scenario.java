@@ -11,6 +11,8 @@ import dev.kalloc.raid1.Raid1Stats;
 import dev.kalloc.stress.workload.run.OpRegistry;
 import dev.kalloc.stress.workload.run.Rig;
 import dev.kalloc.stress.workload.run.RunMetrics;
+import dev.kalloc.stress.workload.run.Scenario;
+import dev.kalloc.stress.workload.run.Verification;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.kalloc.stress.workload.scenarios;
 
+import dev.kalloc.stress.workload.run.Scenario;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

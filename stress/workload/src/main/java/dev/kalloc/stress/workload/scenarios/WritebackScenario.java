@@ -13,6 +13,8 @@ import dev.kalloc.page.PhysicalMemory;
 import dev.kalloc.stress.workload.run.OpRegistry;
 import dev.kalloc.stress.workload.run.Rig;
 import dev.kalloc.stress.workload.run.RunMetrics;
+import dev.kalloc.stress.workload.run.Scenario;
+import dev.kalloc.stress.workload.run.Verification;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;

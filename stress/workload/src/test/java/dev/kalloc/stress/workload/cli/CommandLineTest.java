@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.stress.workload.report.Report;
-import dev.kalloc.stress.workload.report.Text;
+import dev.kalloc.stress.workload.run.Text;
 import dev.kalloc.stress.workload.run.Campaign;
 import dev.kalloc.stress.workload.run.RunConfig;
 import dev.kalloc.stress.workload.run.SyntheticLog;
-import dev.kalloc.stress.workload.scenarios.Scenario;
+import dev.kalloc.stress.workload.run.Scenario;
 import dev.kalloc.stress.workload.scenarios.Scenarios;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.stress.workload.run.Campaign;
 import dev.kalloc.stress.workload.run.RunConfig;
-import dev.kalloc.stress.workload.run.RunExecutor;
 import dev.kalloc.stress.workload.run.RunResult;
+import dev.kalloc.stress.workload.scenarios.Scenarios;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -64,7 +64,7 @@ class FaultsPresetTest {
                 Duration.ofMillis(600), 1, 1000, 32, 2, 4, 0.05, RunCommand.FAULTS_PAGE_FAIL_PERCENT, 1,
                 RunCommand.FAULTS_SLAB_FAIL_PERCENT, 2, Duration.ofSeconds(2), Duration.ofMillis(100),
                 Duration.ofNanos(50_000), false, false, 0, Duration.ZERO, dir).validate();
-        RunResult r = new Campaign(config, new PrintStream(new ByteArrayOutputStream(), true,
+        RunResult r = new Campaign(config, Scenarios::byName, new PrintStream(new ByteArrayOutputStream(), true,
                 StandardCharsets.UTF_8)).run().get(0);
         Map<String, Long> c = r.counters();
         assertThat(r.outcome()).as("%s", r).isEqualTo("ok");
@@ -84,7 +84,7 @@ class FaultsPresetTest {
         // The pressure filled memory: its fill allocates highmem pages without sleeping, and
         // fail_page_alloc spares highmem requests (the kernel's ignore-gfp-highmem default), so a
         // fill that stops at the first null is not cut short by an injected one.
-        long before = c.get(RunExecutor.PRESSURE_FREE_BEFORE);
-        assertThat(c.get(RunExecutor.PRESSURE_FREE_AT_LOAD)).isLessThan(before / 10);
+        long before = c.get(RunResult.PRESSURE_FREE_BEFORE);
+        assertThat(c.get(RunResult.PRESSURE_FREE_AT_LOAD)).isLessThan(before / 10);
     }
 }

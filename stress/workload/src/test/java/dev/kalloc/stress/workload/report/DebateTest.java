@@ -41,11 +41,16 @@ class DebateTest {
     }
 
     private RunLog log(String oom, List<RunResult> runs) throws Exception {
+        return log(oom, "", runs);
+    }
+
+    /** A log of {@code runs} whose settings line ends with {@code extra} (" key=value" pairs). */
+    private RunLog log(String oom, String extra, List<RunResult> runs) throws Exception {
         long t = 1_700_000_000_000L;
         try (LatencyLog log = new LatencyLog(dir.resolve(Campaign.LOG), t, "scenarios=writeback,bounce,raid1,mixed"
                 + " guarantees=mempool-2.5.1,mempool-modern,reservation,none duration=1s trials=3 rate=2000/s"
                 + " memory=32MiB cpus=2 seed=5 disk-error-rate=0.0 page-fail=0%/1 workers=4 watchdog=2s"
-                + " stall-threshold=100ms service-time=100us kswapd=false oom=" + oom + " warmup=300ms")) {
+                + " stall-threshold=100ms service-time=100us kswapd=false oom=" + oom + " warmup=300ms" + extra)) {
             for (RunResult r : runs) {
                 if (!r.deadlocked()) {
                     Histogram h = new Histogram(3);
@@ -82,6 +87,15 @@ class DebateTest {
             runs.add(trial("writeback", "reservation", t, false, 0, rsvHeld + t, rsvPrice + t / 10.0, rsv));
         }
         return runs;
+    }
+
+    @Test
+    void theRunCommandRepeatsTheSlabFaultInjection() throws Exception {
+        // The settings line of a --slab-fail-percent 100 campaign (SlabFaultCampaignTest checks a
+        // real campaign writes it so): the report's command to run it again must keep it.
+        RunLog log = log("fail", " slab-fail=100%", writeback(0, 0, 300, 0));
+        assertThat(log.setting("slab-fail")).isEqualTo("100%");
+        assertThat(Debate.runCommand(log)).contains("--slab-fail-percent 100");
     }
 
     @Test

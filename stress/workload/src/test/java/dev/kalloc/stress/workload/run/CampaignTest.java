@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.stress.workload.cli.CheckCommand;
 import dev.kalloc.stress.workload.report.Report;
+import dev.kalloc.stress.workload.scenarios.Scenarios;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ class CampaignTest {
                 Duration.ofMillis(300), 1, 500, 16, 2, 7, 0, 0, 1, 0, 2, Duration.ofSeconds(2), Duration.ofMillis(100),
                 Duration.ofNanos(50_000), false, false, 0, Duration.ofMillis(100), dir).validate();
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        List<RunResult> results = new Campaign(config, new PrintStream(progress, true, "UTF-8")).run();
+        List<RunResult> results = new Campaign(config, Scenarios::byName, new PrintStream(progress, true, "UTF-8")).run();
         assertThat(results).hasSize(2);
         RunResult mempool = results.get(0);
         // What the pool promises is the writeback path: every bio allocated, every dirty page

@@ -3,6 +3,7 @@ package dev.kalloc.stress.workload.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.GuaranteeKind;
+import dev.kalloc.stress.workload.scenarios.Scenarios;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ class PressureFloorTest {
         RunConfig config = new RunConfig(List.of(scenario), List.of(g), Duration.ofMillis(300), 1, 1000, 32, 2, 3, 0, 0, 1,
                 0, 2, Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofNanos(50_000), false, false, free,
                 Duration.ZERO, dir.resolve(name)).validate();
-        return new Campaign(config, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+        return new Campaign(config, Scenarios::byName, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
     }
 
     @Test

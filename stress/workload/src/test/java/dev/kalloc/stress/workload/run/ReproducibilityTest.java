@@ -9,6 +9,7 @@ import dev.kalloc.stress.workload.report.Analysis;
 import dev.kalloc.stress.workload.report.Comparison;
 import dev.kalloc.stress.workload.report.Metric;
 import dev.kalloc.stress.workload.report.Report;
+import dev.kalloc.stress.workload.scenarios.Scenarios;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -45,7 +46,7 @@ class ReproducibilityTest {
                 16, 2, seed, 0, 0, 1, 0, 4, Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofNanos(100_000), false,
                 false, 0, Duration.ZERO, out).validate();
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
-        List<RunResult> results = new Campaign(config, new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
+        List<RunResult> results = new Campaign(config, Scenarios::byName, new PrintStream(progress, true, StandardCharsets.UTF_8)).run();
         assertThat(results).hasSize(2 * 2 * TRIALS);
         RunLog log = RunLog.read(out.resolve(Campaign.LOG));
         new Report(log, out).render();

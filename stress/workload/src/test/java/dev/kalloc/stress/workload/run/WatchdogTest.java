@@ -3,8 +3,8 @@ package dev.kalloc.stress.workload.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.GuaranteeKind;
-import dev.kalloc.stress.workload.scenarios.Scenario;
-import dev.kalloc.stress.workload.scenarios.Verification;
+
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -6,6 +6,7 @@ import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.stress.workload.run.Campaign;
 import dev.kalloc.stress.workload.run.RunConfig;
 import dev.kalloc.stress.workload.run.RunResult;
+import dev.kalloc.stress.workload.scenarios.Scenarios;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ class DeviceScenariosTest {
         RunConfig config = new RunConfig(List.of(scenario), kinds, Duration.ofMillis(600), 1, 400, 32, 2, 3, 0, 0, 1, 0, 2,
                 Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofNanos(50_000), false, false, 0, Duration.ZERO,
                 dir).validate();
-        return new Campaign(config, new PrintStream(new ByteArrayOutputStream(), true, "UTF-8")).run();
+        return new Campaign(config, Scenarios::byName, new PrintStream(new ByteArrayOutputStream(), true, "UTF-8")).run();
     }
 
     @Test

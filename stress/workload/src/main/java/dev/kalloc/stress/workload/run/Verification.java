@@ -1,4 +1,4 @@
-package dev.kalloc.stress.workload.scenarios;
+package dev.kalloc.stress.workload.run;
 
 import java.util.List;
 
@@ -11,10 +11,11 @@ import java.util.List;
  * @param examples descriptions of the first failing checks
  */
 public record Verification(long bytesVerified, long mismatches, List<String> examples) {
-    static final int MAX_EXAMPLES = 5;
+    /** Failing checks described at most, so a broken run does not fill the log. */
+    public static final int MAX_EXAMPLES = 5;
 
     /** Combines two verifications (the mixed scenario's parts). */
-    Verification plus(Verification o) {
+    public Verification plus(Verification o) {
         List<String> ex = new java.util.ArrayList<>(examples);
         for (String e : o.examples) {
             if (ex.size() < MAX_EXAMPLES) {
@@ -25,23 +26,23 @@ public record Verification(long bytesVerified, long mismatches, List<String> exa
     }
 
     /** Collects checks as they are made. */
-    static final class Builder {
+    public static final class Builder {
         private long bytes;
         private long mismatches;
         private final List<String> examples = new java.util.ArrayList<>();
 
-        void ok(long n) {
+        public void ok(long n) {
             bytes += n;
         }
 
-        void mismatch(String what) {
+        public void mismatch(String what) {
             mismatches++;
             if (examples.size() < MAX_EXAMPLES) {
                 examples.add(what);
             }
         }
 
-        Verification build() {
+        public Verification build() {
             return new Verification(bytes, mismatches, List.copyOf(examples));
         }
     }

@@ -1,10 +1,20 @@
-package dev.kalloc.stress.workload.report;
+package dev.kalloc.stress.workload.run;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Formatting shared by the table, the report and messages: durations, latencies, sizes. */
+/**
+ * Formatting shared by the table, the report and messages: durations, latencies, sizes; and the
+ * parse of a duration back from its text (the command line's options, a log's settings line).
+ * It sits in the run package, the lowest that formats, so the report and the command line above
+ * it share it without a cycle.
+ */
 public final class Text {
+    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ns|us|ms|s|m|h)");
+
     private Text() {
     }
 
@@ -31,7 +41,7 @@ public final class Text {
     }
 
     /** A latency in nanoseconds, in milliseconds with 3 significant-ish digits. */
-    static String millis(long nanos) {
+    public static String millis(long nanos) {
         double ms = nanos / 1e6;
         if (ms >= 100) {
             return String.format(Locale.ROOT, "%.0f", ms);
@@ -112,5 +122,51 @@ public final class Text {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * Parses a duration as {@link #duration} writes it and people type it: a number and a unit,
+     * {@code 2.5s}, {@code 500ms}, {@code 100us}, {@code 1m}, {@code 1h} (also {@code ns}). No
+     * unit is an error rather than a guess, and so is a value finer than a nanosecond: rounded,
+     * it would run and be reported as a duration nobody typed.
+     *
+     * @throws IllegalArgumentException naming the accepted form
+     */
+    public static Duration parseDuration(String value) {
+        Matcher m = DURATION.matcher(value.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + value + "' is not a duration; write a number and a unit"
+                    + " (ns, us, ms, s, m, h), e.g. 2.5s or 500ms");
+        }
+        BigDecimal n = new BigDecimal(m.group(1));
+        long perUnit;
+        switch (m.group(2)) {
+            case "ns":
+                perUnit = 1L;
+                break;
+            case "us":
+                perUnit = 1_000L;
+                break;
+            case "ms":
+                perUnit = 1_000_000L;
+                break;
+            case "s":
+                perUnit = 1_000_000_000L;
+                break;
+            case "m":
+                perUnit = 60_000_000_000L;
+                break;
+            default:
+                perUnit = 3_600_000_000_000L;
+        }
+        BigDecimal nanos = n.multiply(BigDecimal.valueOf(perUnit));
+        if (nanos.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("'" + value + "' is too long a duration");
+        }
+        if (nanos.stripTrailingZeros().scale() > 0) {
+            throw new IllegalArgumentException("'" + value + "' is not a whole number of nanoseconds, the"
+                    + " finest duration there is");
+        }
+        return Duration.ofNanos(nanos.longValueExact());
     }
 }

@@ -1,8 +1,5 @@
-package dev.kalloc.stress.workload.scenarios;
+package dev.kalloc.stress.workload.run;
 
-import dev.kalloc.stress.workload.run.OpRegistry;
-import dev.kalloc.stress.workload.run.Rig;
-import dev.kalloc.stress.workload.run.RunMetrics;
 
 /**
  * A workload that runs on every guarantee: it sets up its driver on a {@link Rig}, puts the
