@@ -50,6 +50,10 @@ final class CampaignOptions {
                 + " 0s for none)")
     Duration warmup;
 
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr (without it: a bar on a terminal, else"
+            + " one line per finished run)")
+    boolean quiet;
+
     /** The guarantees named, or all of them. */
     List<GuaranteeKind> guarantees() {
         if (guarantees.isEmpty()) {

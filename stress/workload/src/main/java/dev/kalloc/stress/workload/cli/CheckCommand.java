@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.HdrHistogram.HistogramLogProcessor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine;
@@ -106,8 +107,48 @@ public final class CheckCommand implements Callable<Integer> {
                         Analysis.of(log).findings().size(), against);
             }
         }
+        if (log != null) {
+            for (String line : logProcessorCommands(dir.resolve(Campaign.LOG), log.tags())) {
+                out.println("check: " + line);
+            }
+        }
         out.flush();
         return unreadable ? Main.EXIT_IO : problems.isEmpty() ? 0 : Main.EXIT_FAILED;
+    }
+
+    /**
+     * How to read the log with HdrHistogram's own {@code HistogramLogProcessor}: every histogram
+     * in it is tagged, and the processor given no {@code -tag} reads only untagged ones, finds
+     * none and throws (a NullPointerException), so a reader needs the tags first. Names the jar
+     * the processor is in here (kalloc.jar, which holds HdrHistogram) and the log's real path;
+     * empty for a log without histograms.
+     */
+    static List<String> logProcessorCommands(Path hlog, List<String> tags) {
+        String tag = tags.stream().filter(t -> !t.endsWith("/failed")).findFirst()
+                .orElse(tags.isEmpty() ? null : tags.get(0));
+        if (tag == null) {
+            return List.of();
+        }
+        String run = "java -cp " + shellWord(hdrHistogramJar()) + " " + HistogramLogProcessor.class.getName() + " -i "
+                + shellWord(hlog.toAbsolutePath().normalize().toString());
+        return List.of("HdrHistogram's HistogramLogProcessor reads one tag at a time (without -tag it fails: every"
+                + " histogram is tagged); list the tags, then read one:", "  " + run + " -listtags",
+                "  " + run + " -tag " + shellWord(tag));
+    }
+
+    /** The jar (or folder) HdrHistogram's classes are loaded from, or a placeholder if that cannot be told. */
+    private static String hdrHistogramJar() {
+        try {
+            java.security.CodeSource cs = HistogramLogProcessor.class.getProtectionDomain().getCodeSource();
+            return cs == null ? "<HdrHistogram jar>" : Path.of(cs.getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException | IllegalArgumentException | SecurityException e) {
+            return "<HdrHistogram jar>";
+        }
+    }
+
+    /** {@code s} as one word of a POSIX shell command line: quoted if it holds anything but safe characters. */
+    static String shellWord(String s) {
+        return s.matches("[A-Za-z0-9_./:=@%+,-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
     }
 
     /** The log of {@code folder}; a damaged one is an {@link IllegalArgumentException} naming its line. */

@@ -18,7 +18,25 @@ import picocli.CommandLine;
             + " modern orders, reservation, none) and reports latency, failures, deadlocks, idle memory and"
             + " verified data.", "", "With no arguments: 'kalloc run' with its defaults."},
         subcommands = {RunCommand.class, SweepCommand.class, ReportCommand.class, CompareCommand.class, ProcCommand.class, CheckCommand.class,
-            CommandLine.HelpCommand.class})
+            CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+            "0:done; run, report: every run on mempool and reservation ran to the end with its data intact;"
+                + " check: nothing wrong found",
+            "1:run, report: a run on mempool or reservation deadlocked, lost data or broke with an error (on"
+                + " none those are its expected results); check: a problem found",
+            "2:bad usage: an unknown or out-of-range option, an --out folder that already holds a campaign",
+            "3:the outputs cannot be written, or a folder's log cannot be read"},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  ./kalloc                              all scenarios x guarantees, 6 trials",
+            "  ./kalloc run -s writeback --oom wait  2.5.1's writeback deadlock (exits 1)",
+            "  ./kalloc run --faults -o results/f    page, slab and disk faults at once",
+            "  ./kalloc run -n 1 -d 400ms --quiet    a quick look, no progress shown",
+            "  ./kalloc sweep --quick                pressure and load stepped, ~2 minutes",
+            "  ./kalloc compare results/a results/b  changes between two runs",
+            "  ./kalloc check results/f              the log reads back, the report is whole",
+            "  ./kalloc help run                     every option of run"})
 public final class Main implements Runnable {
     /** Exit status for a run where a guarantee failed its promise. */
     public static final int EXIT_FAILED = 1;

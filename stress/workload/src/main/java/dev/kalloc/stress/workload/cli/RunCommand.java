@@ -3,10 +3,11 @@ package dev.kalloc.stress.workload.cli;
 import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.stress.workload.report.Estimate;
 import dev.kalloc.stress.workload.report.SummaryTable;
-import dev.kalloc.stress.workload.run.Text;
 import dev.kalloc.stress.workload.run.Campaign;
+import dev.kalloc.stress.workload.run.Progress;
 import dev.kalloc.stress.workload.run.RunConfig;
 import dev.kalloc.stress.workload.run.Scenario;
+import dev.kalloc.stress.workload.run.Text;
 import dev.kalloc.stress.workload.scenarios.Scenarios;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -173,7 +174,7 @@ final class RunCommand implements Callable<Integer> {
         }
         try {
             long start = System.nanoTime();
-            new Campaign(config, Scenarios::byName, System.err).run();
+            new Campaign(config, Scenarios::byName, System.err).run(Progress.forStderr(common.quiet));
             String elapsed = String.format(java.util.Locale.ROOT, " in %.1fs", (System.nanoTime() - start) / 1e9);
             stdout.println();
             return ReportCommand.renderAndPrint(config.out(), stdout, elapsed);

@@ -3,6 +3,7 @@ package dev.kalloc.stress.workload.cli;
 import dev.kalloc.stress.workload.report.Report;
 import dev.kalloc.stress.workload.report.SweepAnalysis;
 import dev.kalloc.stress.workload.run.Campaign;
+import dev.kalloc.stress.workload.run.Progress;
 import dev.kalloc.stress.workload.run.RunLog;
 import dev.kalloc.stress.workload.run.SweepConfig;
 import dev.kalloc.stress.workload.run.SweepPoint;
@@ -17,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import me.tongfei.progressbar.ProgressBar;
 
 /**
  * A sweep: the campaigns of its points one after another, each in its own folder, with one
@@ -44,14 +44,17 @@ import me.tongfei.progressbar.ProgressBar;
 final class Sweep {
     private final SweepConfig config;
     private final PrintStream err;
+    /** How the sweep's progress looks on {@link #err}. */
+    private final Progress.Mode progress;
     private final Map<SweepPoint, RunLog> points = new LinkedHashMap<>();
     private boolean warmedUp;
     private int ran;
     private int resumed;
 
-    Sweep(SweepConfig config, PrintStream err) {
+    Sweep(SweepConfig config, PrintStream err, Progress.Mode progress) {
         this.config = config;
         this.err = err;
+        this.progress = progress;
     }
 
     /**
@@ -66,7 +69,7 @@ final class Sweep {
         checkFinishedPoints();
         List<String> scenarios = config.base().scenarios();
         long done = 0;
-        try (ProgressBar bar = Campaign.progressBar(err, "sweep", config.maxRuns())) {
+        try (Progress bar = Progress.open(err, "sweep", config.maxRuns(), progress)) {
             for (SweepPoint p : config.pressurePoints()) {
                 done = point(p, scenarios, bar, done);
             }
@@ -81,8 +84,7 @@ final class Sweep {
                 bar.maxHint(done + (rates.size() - 1 - i) * cellRuns(active.size()) * 100);
             }
             bar.maxHint(done);
-            bar.stepTo(done);
-            bar.setExtraMessage(ran + " points run, " + resumed + " resumed");
+            bar.finished(done, ran + " points run, " + resumed + " resumed");
         }
         return SweepAnalysis.of(points);
     }
@@ -156,7 +158,7 @@ final class Sweep {
         return null;
     }
 
-    private long point(SweepPoint p, List<String> scenarios, ProgressBar bar, long done)
+    private long point(SweepPoint p, List<String> scenarios, Progress bar, long done)
             throws IOException, InterruptedException {
         Path dir = config.base().out().resolve(p.folder());
         RunLog log = finishedLog(dir);
@@ -169,7 +171,7 @@ final class Sweep {
         if (log != null) {
             resumed++;
             points.put(p, log);
-            bar.stepTo(done + log.runs().size() * 100L);
+            bar.finished(done + log.runs().size() * 100L, p.folder() + " finished already");
             return done + log.runs().size() * 100L;
         }
         clear(dir);

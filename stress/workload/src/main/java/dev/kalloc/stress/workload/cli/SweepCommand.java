@@ -3,9 +3,10 @@ package dev.kalloc.stress.workload.cli;
 import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.stress.workload.report.SweepAnalysis;
 import dev.kalloc.stress.workload.report.SweepReport;
-import dev.kalloc.stress.workload.run.Text;
+import dev.kalloc.stress.workload.run.Progress;
 import dev.kalloc.stress.workload.run.RunConfig;
 import dev.kalloc.stress.workload.run.SweepConfig;
+import dev.kalloc.stress.workload.run.Text;
 import dev.kalloc.stress.workload.scenarios.BounceScenario;
 import dev.kalloc.stress.workload.scenarios.Raid1Scenario;
 import dev.kalloc.stress.workload.scenarios.WritebackScenario;
@@ -157,9 +158,11 @@ final class SweepCommand implements Callable<Integer> {
         String command;
         try {
             if (resume != null) {
-                if (cl.getParseResult().matchedOptions().size() > 1) {
-                    throw new IllegalArgumentException("--resume takes no other option: the sweep goes on with its own,"
-                            + " from " + resume.resolve(ARGS));
+                // --quiet changes only what stderr shows, none of the sweep's settings.
+                if (cl.getParseResult().matchedOptions().stream().filter(o -> !o.longestName().equals("--quiet"))
+                        .count() > 1) {
+                    throw new IllegalArgumentException("--resume takes no other option but --quiet: the sweep goes on"
+                            + " with its own, from " + resume.resolve(ARGS));
                 }
                 config = resumed(resume);
                 command = "./kalloc sweep " + String.join(" ", args(config));
@@ -199,7 +202,7 @@ final class SweepCommand implements Callable<Integer> {
             cl.getErr().println(estimate(config));
             cl.getErr().flush();
             long start = System.nanoTime();
-            Sweep sweep = new Sweep(config, System.err);
+            Sweep sweep = new Sweep(config, System.err, Progress.forStderr(common.quiet));
             SweepAnalysis analysis;
             try {
                 analysis = sweep.run();

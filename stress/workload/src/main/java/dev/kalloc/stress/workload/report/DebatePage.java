@@ -14,7 +14,6 @@ final class DebatePage {
     private DebatePage() {
     }
 
-
     /** The section as Markdown, for the README and {@code debate.md}. */
     static String markdown(List<Debate.Row> rows, String source) {
         StringBuilder sb = new StringBuilder();

@@ -12,14 +12,23 @@ import java.util.Locale;
  * milliseconds from their intended start; a percentile that a trial's sample count does not
  * support shows {@code -}. The terminal gets the columns that fit 120 characters; the report
  * all of them.
+ *
+ * <p>The terminal's table leaves out {@code done/s} (the lines under the table give it for every
+ * cell, against the offered rate), {@code p99.9} (at the default load no trial has the 10000
+ * operations it needs), stalls and held; and it folds a trials column of many outcomes into
+ * its most serious ones ({@link #textOutcomes}). So a row at its widest, four-digit figures with
+ * their intervals in every column, fits {@value #TEXT_WIDTH} characters (113).
  */
 public final class SummaryTable {
     /** The report's columns. */
     static final List<Metric> HTML_METRICS = List.of(Metric.DONE, Metric.P50, Metric.P99, Metric.P99_9, Metric.FAILED,
             Metric.STALLS, Metric.HELD, Metric.PRICE);
-    /** The terminal's columns. */
-    static final List<Metric> TEXT_METRICS = List.of(Metric.DONE, Metric.P50, Metric.P99, Metric.P99_9, Metric.FAILED,
-            Metric.PRICE);
+    /** The terminal's columns: what guarantees are compared on, latency, failures and price. */
+    static final List<Metric> TEXT_METRICS = List.of(Metric.P50, Metric.P99, Metric.FAILED, Metric.PRICE);
+    /** The terminal's width the table and its legend keep to. */
+    static final int TEXT_WIDTH = 120;
+    /** The widest the terminal's trials column gets ({@code 5 failures, 1 ok} is 16). */
+    static final int OUTCOMES_WIDTH = 20;
 
     private SummaryTable() {
     }
@@ -33,9 +42,13 @@ public final class SummaryTable {
         return h;
     }
 
-    /** The cells of one row. */
+    /** The cells of one row; the trials column holds every outcome. */
     static List<String> row(CellStats s, List<Metric> metrics) {
-        List<String> row = new ArrayList<>(List.of(s.cell().scenario(), s.cell().guarantee(), s.cell().outcomes()));
+        return row(s, metrics, s.cell().outcomes());
+    }
+
+    private static List<String> row(CellStats s, List<Metric> metrics, String outcomes) {
+        List<String> row = new ArrayList<>(List.of(s.cell().scenario(), s.cell().guarantee(), outcomes));
         for (Metric m : metrics) {
             CellStats.Figure f = s.figure(m);
             // '*': some trials deadlocked or broke, and the rest are too few for a 95% interval.
@@ -59,13 +72,42 @@ public final class SummaryTable {
         return lo.equals(hi) && lo.equals(med) ? med : med + " [" + lo + "-" + hi + "]";
     }
 
+    /**
+     * The outcomes for the terminal's trials column: all of them (most serious first) if they fit
+     * {@link #OUTCOMES_WIDTH}, else the most serious that do and the count of the rest, as in
+     * {@code 1 DEADLOCK, 5 more}. The report's table has them all.
+     */
+    static String textOutcomes(String outcomes) {
+        if (outcomes.length() <= OUTCOMES_WIDTH) {
+            return outcomes;
+        }
+        String[] parts = outcomes.split(", ");
+        String shortest = outcomes;
+        for (int k = parts.length - 1; k >= 1; k--) {
+            long rest = 0;
+            for (int i = k; i < parts.length; i++) {
+                rest += Long.parseLong(parts[i].substring(0, parts[i].indexOf(' ')));
+            }
+            shortest = String.join(", ", java.util.Arrays.asList(parts).subList(0, k)) + ", " + rest + " more";
+            if (shortest.length() <= OUTCOMES_WIDTH) {
+                return shortest;
+            }
+        }
+        return shortest;
+    }
+
     /** The table as fixed-width text: text columns left-aligned, numbers right-aligned. */
     public static String text(Analysis analysis) {
         List<List<String>> rows = new ArrayList<>();
         rows.add(header(TEXT_METRICS));
         for (CellStats s : analysis.cells()) {
-            rows.add(row(s, TEXT_METRICS));
+            rows.add(row(s, TEXT_METRICS, textOutcomes(s.cell().outcomes())));
         }
+        return layout(rows) + wrap(legend(analysis), TEXT_WIDTH);
+    }
+
+    /** {@code rows} (the header first) as fixed-width text: text columns left-aligned, numbers right-aligned. */
+    static String layout(List<List<String>> rows) {
         int cols = rows.get(0).size();
         int[] width = new int[cols];
         for (List<String> row : rows) {
@@ -86,7 +128,27 @@ public final class SummaryTable {
             sb.setLength(end);
             sb.append('\n');
         }
-        sb.append(legend(analysis));
+        return sb.toString();
+    }
+
+    /** Each line of {@code text} broken at spaces into lines of at most {@code width} characters. */
+    static String wrap(String text, int width) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : text.split("\n", -1)) {
+            StringBuilder cur = new StringBuilder();
+            for (String word : line.split(" ")) {
+                if (cur.length() > 0 && cur.length() + 1 + word.length() > width) {
+                    sb.append(cur).append('\n');
+                    cur.setLength(0);
+                    cur.append("  "); // a continued line is indented, so where an item begins stays visible
+                } else if (cur.length() > 0 && !cur.toString().isBlank()) {
+                    cur.append(' ');
+                }
+                cur.append(word);
+            }
+            sb.append(cur).append('\n');
+        }
+        sb.setLength(sb.length() - 1); // the split's last, empty piece after the final newline
         return sb.toString();
     }
 

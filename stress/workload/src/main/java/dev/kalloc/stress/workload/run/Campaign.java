@@ -12,10 +12,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * A campaign: every chosen scenario on every chosen guarantee, {@code trials} times, one run
@@ -91,9 +87,17 @@ public final class Campaign {
         return String.join(",", l);
     }
 
-    /** Runs everything, with a progress bar of its own; returns the results in run order. */
+    /**
+     * Runs everything, with progress of its own as plain lines (the form for a stream that is not
+     * a terminal); returns the results in run order.
+     */
     public List<RunResult> run() throws IOException, InterruptedException {
-        try (ProgressBar bar = progressBar(err, "kalloc", runs())) {
+        return run(Progress.Mode.LINES);
+    }
+
+    /** Runs everything, with progress of its own looking as {@code mode} says; returns the results in run order. */
+    public List<RunResult> run(Progress.Mode mode) throws IOException, InterruptedException {
+        try (Progress bar = Progress.open(err, "kalloc", runs(), mode)) {
             return run(bar, 0);
         }
     }
@@ -102,7 +106,7 @@ public final class Campaign {
      * Runs everything, moving a progress bar the caller owns (a sweep's) from {@code base}, in
      * hundredths of a run; returns the results in run order.
      */
-    public List<RunResult> run(ProgressBar bar, long base) throws IOException, InterruptedException {
+    public List<RunResult> run(Progress bar, long base) throws IOException, InterruptedException {
         Files.createDirectories(config.out().resolve(PROC));
         List<RunResult> results = new ArrayList<>();
         warmUp(bar);
@@ -121,7 +125,7 @@ public final class Campaign {
      * trial's rotation puts first in its first trial does not pay for it (six trials rotated over
      * four guarantees put two of them first twice).
      */
-    private void warmUp(ProgressBar bar) throws InterruptedException {
+    private void warmUp(Progress bar) throws InterruptedException {
         if (config.warmup().isZero()) {
             return;
         }
@@ -131,14 +135,14 @@ public final class Campaign {
                 for (GuaranteeKind kind : config.guarantees()) {
                     RunExecutor run = new RunExecutor(brief, scenarios.get(name), kind, 1, config.trialSeed(0),
                             discard, null);
-                    bar.setExtraMessage(label + "warm-up " + name);
-                    run.execute(() -> bar.setExtraMessage(label + "warm-up " + run.status()));
+                    bar.status(label + "warm-up " + name);
+                    run.execute(() -> bar.status(label + "warm-up " + run.status()));
                 }
             }
         }
     }
 
-    private void runAll(ProgressBar bar, long base0, List<RunResult> results) throws IOException, InterruptedException {
+    private void runAll(Progress bar, long base0, List<RunResult> results) throws IOException, InterruptedException {
         Path out = config.out();
         Environment env = Environment.capture();
         try (LatencyLog log = new LatencyLog(out.resolve(LOG), System.currentTimeMillis(), settings())) {
@@ -164,7 +168,7 @@ public final class Campaign {
         }
     }
 
-    private void runTrials(ProgressBar bar, long base0, List<RunResult> results, LatencyLog log,
+    private void runTrials(Progress bar, long base0, List<RunResult> results, LatencyLog log,
             AtomicInteger ended) throws InterruptedException {
         Path out = config.out();
         int done = 0;
@@ -175,16 +179,15 @@ public final class Campaign {
                 for (GuaranteeKind kind : rotated(config.guarantees(), trial - 1)) {
                     RunExecutor run = new RunExecutor(config, scenario, kind, trial, seed, log, out.resolve(PROC));
                     long base = base0 + done * 100L;
-                    bar.setExtraMessage(label + run.status());
+                    bar.status(label + run.status());
                     RunResult r = run.execute(() -> {
                         bar.stepTo(base + Math.round(run.loadFraction() * 90));
-                        bar.setExtraMessage(label + run.status());
+                        bar.status(label + run.status());
                     });
                     results.add(r);
                     ended.incrementAndGet();
                     done++;
-                    bar.stepTo(base0 + done * 100L);
-                    bar.setExtraMessage(label + r.id() + " " + r.outcome());
+                    bar.finished(base0 + done * 100L, label + r.id() + " " + r.outcome());
                 }
             }
         }
@@ -197,17 +200,5 @@ public final class Campaign {
             r.add(list.get((i + by) % list.size()));
         }
         return r;
-    }
-
-    /** A progress bar on {@code err} counting {@code runs} runs in hundredths. */
-    public static ProgressBar progressBar(PrintStream err, String task, long runs) {
-        return new ProgressBarBuilder()
-                .setTaskName(task)
-                .setInitialMax(runs * 100L)
-                .setUnit(" runs", 100)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250)
-                .setConsumer(new ConsoleProgressBarConsumer(err, 110))
-                .build();
     }
 }

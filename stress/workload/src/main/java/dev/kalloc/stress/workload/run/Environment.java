@@ -1,6 +1,5 @@
 package dev.kalloc.stress.workload.run;
 
-
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;

@@ -3,7 +3,6 @@ package dev.kalloc.stress.workload.run;
 import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.OomPolicy;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

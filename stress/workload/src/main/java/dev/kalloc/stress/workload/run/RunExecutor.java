@@ -2,9 +2,6 @@ package dev.kalloc.stress.workload.run;
 
 import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.page.ProcFs;
-
-
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -82,12 +82,28 @@ public record RunResult(String scenario, String guarantee, int trial, long seed,
 
     /** Completed operations (successful or not) per second of load. */
     double throughput() {
-        return loadSeconds > 0 ? completed / loadSeconds : 0;
+        return loadSeconds > 0 ? completed / countedSeconds() : 0;
     }
 
-    /** Successful operations per second of load: what the scenario got done. */
+    /**
+     * Successful operations per second of load: what the scenario got done. Never more than the
+     * offered rate: see {@link #countedSeconds()}.
+     */
     public double goodput() {
-        return loadSeconds > 0 ? (completed - failed) / loadSeconds : 0;
+        return loadSeconds > 0 ? (completed - failed) / countedSeconds() : 0;
+    }
+
+    /**
+     * The seconds the rates count over: the load time, but never less than the time the load was
+     * offered for. The open loop starts the n operations of a run of {@code plannedSeconds} at
+     * {@code offeredRate} (n - 1) intervals apart, so a run that kept up ends its last one about
+     * one interval before the planned time is up; over the load time alone it would show more done
+     * per second than was offered (502 of 500, 1001 of 1000), a rate no load generator offered.
+     * Failed operations do not stretch it: they are not done, and they were offered in the same
+     * time as the rest.
+     */
+    private double countedSeconds() {
+        return Math.max(loadSeconds, plannedSeconds);
     }
 
     /** A failure of the command: a deadlock or mismatch where progress was promised, or any error. */

@@ -1,6 +1,5 @@
 package dev.kalloc.stress.workload.run;
 
-
 /**
  * A workload that runs on every guarantee: it sets up its driver on a {@link Rig}, puts the
  * machine under memory pressure, and then serves the operations the open loop issues.

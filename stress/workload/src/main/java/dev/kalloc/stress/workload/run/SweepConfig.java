@@ -1,6 +1,5 @@
 package dev.kalloc.stress.workload.run;
 
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,7 +1,5 @@
 package dev.kalloc.stress.workload.run;
 
-
-
 /**
  * One point of a sweep: a campaign at one memory pressure, OOM policy and offered rate, in a
  * folder of its own under the sweep's ({@link #folder()}), with the same outputs as a run's

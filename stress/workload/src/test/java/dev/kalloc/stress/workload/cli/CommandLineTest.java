@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.GuaranteeKind;
 import dev.kalloc.stress.workload.report.Report;
-import dev.kalloc.stress.workload.run.Text;
 import dev.kalloc.stress.workload.run.Campaign;
 import dev.kalloc.stress.workload.run.RunConfig;
-import dev.kalloc.stress.workload.run.SyntheticLog;
 import dev.kalloc.stress.workload.run.Scenario;
+import dev.kalloc.stress.workload.run.SyntheticLog;
+import dev.kalloc.stress.workload.run.Text;
 import dev.kalloc.stress.workload.scenarios.Scenarios;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -199,5 +199,34 @@ class CommandLineTest {
         assertThat(o.status()).isZero();
         assertThat(captured.toString()).doesNotContain("picocli WARN");
         assertThat(o.out().replaceAll("\\s+", " ")).contains("with 95% intervals").doesNotContain("95%%");
+    }
+
+    @Test
+    void topHelpListsExitStatusesAndExamples() {
+        Cli c = Cli.run("--help");
+        assertThat(c.status()).isZero();
+        assertThat(c.out()).contains("Exit status:", "Examples:", "./kalloc sweep --quick", "./kalloc help run");
+        for (int status : new int[] {0, Main.EXIT_FAILED, 2, Main.EXIT_IO}) {
+            assertThat(c.out()).containsPattern("(?m)^  " + status + "   \\S");
+        }
+        assertThat(c.out().lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(80));
+    }
+
+    @Test
+    void everyOptionValueIsNamedInTheSameStyle() {
+        // Capitals, as --seed=SEED and --out=DIR: picocli's default would be <seed>.
+        for (String cmd : new String[] {"run", "sweep", "report", "compare", "proc", "check"}) {
+            assertThat(Cli.run(cmd, "--help").out()).as(cmd).doesNotContainPattern("=<|\\[<");
+        }
+    }
+
+    @Test
+    void quietTakesNoValueAndABadOneIsAUsageErrorWithoutAStackTrace() {
+        Cli c = Cli.run("run", "--quiet=loud");
+        assertThat(c.status()).isEqualTo(2);
+        assertThat(c.err()).contains("--quiet").doesNotContain("Exception").doesNotContain("\tat ");
+        Cli r = Cli.run("sweep", "--resume", "/nonexistent-kalloc-sweep", "--quiet");
+        assertThat(r.status()).isEqualTo(2);
+        assertThat(r.err()).contains("no sweep there").doesNotContain("Exception");
     }
 }

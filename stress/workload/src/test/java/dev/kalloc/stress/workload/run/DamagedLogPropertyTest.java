@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kalloc.stress.workload.cli.Cli;
 import dev.kalloc.stress.workload.cli.Main;
 import dev.kalloc.stress.workload.report.Report;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -63,4 +63,25 @@ public class RunResultTest {
     void throughputIsCompletedOverLoadTime() {
         assertThat(sample("none", false, 0).throughput()).isCloseTo(2500 / 2.51, org.assertj.core.data.Offset.offset(1e-9));
     }
+
+    @Test
+    void aRunThatKeptUpShowsTheOfferedRateNotMore() {
+        // 200 operations offered at 500/s over 400ms, all done by 398.3ms: the last one was
+        // intended at 398ms. Over the load time alone that is 502.1/s, shown as "502 of 500".
+        RunResult kept = new RunResult("bounce", "mempool-modern", 1, 1, 500, 0.4, 0.3983, 200, 200, 0, 0, false,
+                List.of(), 0, 0, List.of(), 0, 0, "", Map.of(), List.of("write"));
+        assertThat(kept.goodput()).isEqualTo(500.0);
+        assertThat(kept.throughput()).isEqualTo(500.0);
+        // 1000/s over 1s, the case first seen as "done/s 1001 of 1000": a rate shown never rounds above its target.
+        RunResult thousand = new RunResult("bounce", "none", 1, 1, 1000, 1.0, 0.99935, 1000, 1000, 0, 0, false,
+                List.of(), 0, 0, List.of(), 0, 0, "", Map.of(), List.of("write"));
+        assertThat(String.format(java.util.Locale.ROOT, "%.0f", thousand.goodput())).isEqualTo("1000");
+        // Failures lower it; a run that fell behind (its drain outlasting the schedule) keeps its own time.
+        RunResult failing = new RunResult("bounce", "none", 1, 1, 500, 0.4, 0.3983, 200, 200, 50, 0, false,
+                List.of(), 0, 0, List.of(), 0, 0, "", Map.of(), List.of("write"));
+        assertThat(failing.goodput()).isEqualTo(375.0);
+        RunResult behind = new RunResult("bounce", "none", 1, 1, 500, 0.4, 0.8, 200, 200, 0, 0, false,
+                List.of(), 0, 0, List.of(), 0, 0, "", Map.of(), List.of("write"));
+        assertThat(behind.goodput()).isEqualTo(250.0);
+    }
 }

@@ -3,8 +3,6 @@ package dev.kalloc.stress.workload.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.bio.GuaranteeKind;
-
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
