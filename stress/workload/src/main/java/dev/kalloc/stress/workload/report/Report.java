@@ -452,7 +452,7 @@ public final class Report {
         h.append(environmentHtml());
         h.append(howToRead());
         h.append("<h2>Summary</h2>\n").append(htmlTable()).append('\n');
-        h.append("<p>").append(Text.html(SummaryTable.legend(analysis))).append("</p>\n");
+        h.append("<p>").append(Text.html(SummaryTable.legend(analysis, SummaryTable.HTML_METRICS))).append("</p>\n");
         for (String scenario : log.scenarios()) {
             h.append("<h2 id=\"").append(Text.html(scenario)).append("\">Scenario ").append(Text.html(scenario))
                     .append("</h2>\n<h3>Verdict</h3>\n<ul>\n");

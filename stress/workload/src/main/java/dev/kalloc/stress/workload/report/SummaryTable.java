@@ -103,7 +103,7 @@ public final class SummaryTable {
         for (CellStats s : analysis.cells()) {
             rows.add(row(s, TEXT_METRICS, textOutcomes(s.cell().outcomes())));
         }
-        return layout(rows) + wrap(legend(analysis), TEXT_WIDTH);
+        return layout(rows) + wrap(legend(analysis, TEXT_METRICS), TEXT_WIDTH);
     }
 
     /** {@code rows} (the header first) as fixed-width text: text columns left-aligned, numbers right-aligned. */
@@ -172,8 +172,8 @@ public final class SummaryTable {
                 + " give 95%%", Text.count(n, "trial"), 100 * e.confidence(), Estimate.trialsFor95());
     }
 
-    /** What the figures are, in one or two lines under the table. */
-    static String legend(Analysis analysis) {
+    /** What the figures of a table of {@code metrics} are, in one or two lines under it. */
+    static String legend(Analysis analysis, List<Metric> metrics) {
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
                 "median over %s [%s]; latency of successful operations in ms; price: memory taken from others (KiB,"
                         + " time-averaged)", Text.count(analysis.trials(), "trial"), intervalName(analysis.trials())));
@@ -183,7 +183,10 @@ public final class SummaryTable {
             sb.append("\n*: over fewer trials than a 95% interval needs (the others deadlocked or broke): [min-max]");
         }
         List<String> needs = new ArrayList<>();
-        for (Metric m : List.of(Metric.P50, Metric.P99, Metric.P99_9)) {
+        for (Metric m : metrics) {
+            if (!m.isPercentile()) {
+                continue;
+            }
             boolean missing = analysis.cells().stream().anyMatch(c -> c.figure(m).unsupported() > 0);
             if (missing) {
                 needs.add(m.label() + " needs " + Support.needed(m.percentile()));

@@ -368,7 +368,10 @@ public class ComparisonTest {
         assertThat(a.comparison(S, Metric.P50).winner()).isEqualTo(MM);
         assertThat(a.comparison(S, Metric.P99_9).line()).isEqualTo("p99.9: not shown: a trial needs 10000 successful"
                 + " operations for it (raise --duration or --rate)");
-        assertThat(SummaryTable.legend(a)).contains("p99 needs 1000", "p99.9 needs 10000").doesNotContain("p50 needs");
+        assertThat(SummaryTable.legend(a, SummaryTable.HTML_METRICS)).contains("p99 needs 1000", "p99.9 needs 10000")
+                .doesNotContain("p50 needs");
+        // The terminal's table has no p99.9 column, so its legend says nothing of it.
+        assertThat(SummaryTable.legend(a, SummaryTable.TEXT_METRICS)).contains("p99 needs 1000").doesNotContain("p99.9");
 
         // Every trial of every cell at 999: nobody has a p99, and the line says what would.
         SyntheticLog allShort = new SyntheticLog();
@@ -428,7 +431,7 @@ public class ComparisonTest {
         assertThat(SummaryTable.cell(a.cell(S, NONE).figure(Metric.FAILED))).isEqualTo("0");
         assertThat(SummaryTable.row(a.cell(S, MM), List.of(Metric.DONE, Metric.PRICE)))
                 .containsExactly(S, MM, "6 ok", "1000", "35 [10-60]");
-        assertThat(SummaryTable.legend(a)).startsWith("median over 9 trials");
+        assertThat(SummaryTable.legend(a, SummaryTable.HTML_METRICS)).startsWith("median over 9 trials");
     }
 
     @Test
