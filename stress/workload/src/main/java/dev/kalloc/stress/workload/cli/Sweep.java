@@ -21,7 +21,8 @@ import java.util.stream.Stream;
 
 /**
  * A sweep: the campaigns of its points one after another, each in its own folder, with one
- * progress bar (its ETA is the time estimate) over the most runs the sweep can make.
+ * progress (on a terminal a bar, whose ETA is the time estimate) over the most runs the sweep
+ * can make.
  *
  * <h2>Order</h2>
  * The pressure sweep first: every step from plenty to none under {@code --oom fail}, then under

@@ -15,8 +15,8 @@ import java.util.function.Function;
 
 /**
  * A campaign: every chosen scenario on every chosen guarantee, {@code trials} times, one run
- * after another, each on a freshly booted machine, with a progress bar on stderr; the report is
- * then rendered from the interval log the runs wrote.
+ * after another, each on a freshly booted machine, with its progress on stderr ({@link Progress});
+ * the report is then rendered from the interval log the runs wrote.
  *
  * <h2>Why trials, in this order</h2>
  * One run per cell measures one draw of a noisy process: on 2 shared cores the p99 of the same
@@ -103,7 +103,7 @@ public final class Campaign {
     }
 
     /**
-     * Runs everything, moving a progress bar the caller owns (a sweep's) from {@code base}, in
+     * Runs everything, moving progress the caller owns (a sweep's) from {@code base}, in
      * hundredths of a run; returns the results in run order.
      */
     public List<RunResult> run(Progress bar, long base) throws IOException, InterruptedException {
