@@ -648,8 +648,8 @@ public final class SlabAllocator {
      * text before the layout's fixed number of numeric columns, not as the first word.
      *
      * <p>Context: process context (it takes the chain lock and each cache's locks in turn);
-     * never fails. Each line is exact when taken; the whole is a snapshot only at a quiescent
-     * point, as in the kernel.
+     * never fails. Each line's slab figures are read under its cache's lock; the whole is a
+     * snapshot only at a quiescent point, as in the kernel.
      *
      * @throws IllegalArgumentException if {@code format} is null
      */
