@@ -10,12 +10,12 @@
 #
 #   stress/jcstress/long-run.sh [quick|default|tough] [OUT]
 #
-# OUT (default results/jcstress-<mode>) receives:
+# OUT (default jcstress-results/long-run-<mode>) receives:
 #   jcstress.log   jcstress's verbose console output (every configuration's outcomes)
-#   report/        jcstress's HTML report
+#   report/        jcstress's HTML report, and its result blob
 #   samples.md     one row per test: verdict, configurations run, samples, outcomes seen
 #   run.txt        commit, JVM, machine, load before and after, start, end, elapsed
-# and jcstress's result blob (jcstress-results-*.bin.gz; `java -jar jcstress.jar -p FILE` re-reads it).
+# (the blob is jcstress-results-*.bin.gz; `java -jar jcstress.jar -p FILE` re-reads it).
 #
 # Exits with jcstress's status (1 on a FORBIDDEN outcome or an error), or 1 when the report's
 # "Failed tests" or "Error tests" line is not "No matches.". Runs for roughly 1.5-2 hours in quick
@@ -29,7 +29,7 @@ case "$mode" in
   quick|default|tough) ;;
   *) echo "long-run.sh: mode \"$mode\": must be quick, default or tough" >&2; exit 2 ;;
 esac
-out=${2:-results/jcstress-$mode}
+out=${2:-jcstress-results/long-run-$mode}
 if [ -e "$out" ] && [ -n "$(ls -A "$out" 2>/dev/null)" ]; then
   echo "long-run.sh: $out exists and is not empty; move it away or name another folder" >&2
   exit 2
@@ -50,7 +50,7 @@ jar=$root/stress/jcstress/target/jcstress.jar
 } > "$out/run.txt"
 start=$(date +%s)
 
-# jcstress writes its result blob into the working folder: keep it beside the report.
+# The jar moves the blob jcstress writes in the working folder into the report folder.
 status=0
 (cd "$out" && java -jar "$jar" -m "$mode" -r report -v) > "$out/jcstress.log" 2>&1 || status=$?
 

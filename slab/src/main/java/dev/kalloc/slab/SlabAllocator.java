@@ -58,12 +58,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Where it differs from the kernel</h2>
  * <ul>
  *   <li>Misuse throws ({@link SlabBug} for {@code BUG()}s, {@link IllegalArgumentException} for
- *       bad arguments) where the kernel BUG()s or printk()s and carries on: a duplicate name, a
- *       name with white space, SLAB_POISON with a constructor, SLAB_DEBUG_INITIAL without one,
- *       SLAB_RED_ZONE with SLAB_MUST_HWCACHE_ALIGN, and a size that fits no slab.</li>
+ *       bad arguments) where the kernel BUG()s or printk()s and carries on: a duplicate name,
+ *       SLAB_POISON with a constructor, SLAB_DEBUG_INITIAL without one, SLAB_RED_ZONE with
+ *       SLAB_MUST_HWCACHE_ALIGN, and a size that fits no slab.</li>
+ *   <li>Names are checked more than 2.4 checked them (it wanted only a non-null name shorter
+ *       than {@code CACHE_NAMELEN - 1} and unique): an empty one, one starting or ending with a
+ *       space, and white space other than a space inside are refused, so that every name reads
+ *       back from {@code /proc/slabinfo}. Spaces inside are allowed, as 2.4 allowed them
+ *       ("{@code file lock cache}", "{@code dnotify cache}").</li>
  *   <li>{@code ksize} (2.6) is provided; 2.4 only has {@code kmem_cache_size}.</li>
- *   <li>{@code /proc/slabinfo} is printed in the 2.6 "version: 2.1" format (with the 2.4 values:
- *       no shared arrays) rather than 2.4's "1.1".</li>
+ *   <li>{@code /proc/slabinfo} prints 2.4's "version: 1.1" layout by default and 2.6's
+ *       "version: 2.1" on request ({@link SlabinfoFormat}); see {@link #writeSlabinfo(String)}
+ *       for how writing it differs.</li>
  * </ul>
  */
 public final class SlabAllocator {
@@ -227,7 +233,9 @@ public final class SlabAllocator {
      * <p>Context: process context, may sleep (the cache descriptor and array caches are allocated
      * with GFP_KERNEL). Returns null if that memory cannot be had.
      *
-     * @param name shown in /proc/slabinfo; unique, at most 18 characters, no white space
+     * @param name shown in /proc/slabinfo; unique, 1 to 18 characters; may contain spaces (as
+     *        2.4's "file lock cache") but not start or end with one, nor other white space or
+     *        control characters
      * @param size object size in bytes, {@code 4 <= size <= 131072}
      * @param offset colour offset step, {@code 0 <= offset <= size}; 0 means L1_CACHE_BYTES
      * @param flags SLAB_HWCACHE_ALIGN, SLAB_CACHE_DMA, SLAB_NO_REAP, SLAB_RED_ZONE, SLAB_POISON,
@@ -320,12 +328,22 @@ public final class SlabAllocator {
     private void checkCreateArgs(String name, int size, int offset, int flags, SlabCtor ctor, SlabCtor dtor) {
         String who = "kmem_cache_create(" + name + ", " + size + "): ";
         if (name == null || name.isEmpty() || name.length() >= CACHE_NAMELEN - 1) {
-            throw new IllegalArgumentException(who + "the name must have 1 to " + (CACHE_NAMELEN - 2) + " characters");
+            String got = name == null ? "null" : name.isEmpty() ? "empty" : name.length() + " characters long";
+            throw new IllegalArgumentException(who + "the name is " + got + "; it must have 1 to " + (CACHE_NAMELEN - 2)
+                    + " characters (shorter than CACHE_NAMELEN - 1)");
+        }
+        // 2.4 took any name; these keep each one readable back from /proc/slabinfo, whose name
+        // column is padded with spaces and whose lines end in a newline.
+        if (name.charAt(0) == ' ' || name.charAt(name.length() - 1) == ' ') {
+            throw new IllegalArgumentException(who + "the name must not start or end with a space (the "
+                    + "/proc/slabinfo name column is padded with spaces)");
         }
         for (int i = 0; i < name.length(); i++) {
-            if (Character.isWhitespace(name.charAt(i)) || Character.isISOControl(name.charAt(i))) {
-                throw new IllegalArgumentException(who + "the name must not contain white space (it is a "
-                        + "/proc/slabinfo field)");
+            char ch = name.charAt(i);
+            if (ch != ' ' && (Character.isWhitespace(ch) || Character.isSpaceChar(ch) || Character.isISOControl(ch))) {
+                throw new IllegalArgumentException(String.format("%sthe name must not contain white space other "
+                        + "than a space, nor control characters (U+%04X at %d): it is a /proc/slabinfo field", who,
+                        (int) ch, i));
             }
         }
         if (machine.current().inInterrupt()) {
@@ -561,25 +579,89 @@ public final class SlabAllocator {
     // /proc/slabinfo
     // ---------------------------------------------------------------------------------------
 
+    /** The first line of {@code /proc/slabinfo} version 1.1, before " (statistics)" and " (SMP)". */
+    public static final String SLABINFO_1_1_VERSION = "slabinfo - version: 1.1";
+
     /** The header lines of {@code /proc/slabinfo} version 2.1. */
-    public static final String SLABINFO_HEADER = "slabinfo - version: 2.1\n"
+    public static final String SLABINFO_2_1_HEADER = "slabinfo - version: 2.1\n"
             + "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>"
             + " : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n";
 
     /**
-     * Reading {@code /proc/slabinfo}: the 2.1 header and one line per cache in chain order
-     * ({@code kmem_cache} first, then the newest cache first):
-     * {@code name active_objs num_objs objsize objperslab pagesperslab : tunables limit batchcount
-     * sharedfactor : slabdata active_slabs num_slabs sharedavail}. Objects in per-CPU arrays count
-     * as active, as in the kernel; sharedfactor and sharedavail are 0 (2.4 has no shared arrays).
+     * Whether the 1.1 layout has the {@code STATS} columns: 2.4 keeps the counters and prints
+     * them with {@code CONFIG_DEBUG_SLAB}, which sets {@code DEBUG}, {@code STATS} and
+     * {@code FORCED_DEBUG} together, so here with {@link SlabConfig#forcedDebug()}. (The port
+     * keeps the counters always; {@link KmemCache} reads them whatever this says.)
+     */
+    public boolean slabinfoStatistics() {
+        return config.forcedDebug();
+    }
+
+    /**
+     * Whether the 1.1 layout is that of an SMP kernel: " (SMP)" in the header and the
+     * {@code limit batchcount} columns. 2.4 decides at compile time ({@code CONFIG_SMP}), not
+     * by the CPUs it finds: an SMP kernel booted on one CPU still has array caches and prints
+     * them. The port models an SMP build ({@link #KMEM_CACHE_T_SIZE} has {@code batchcount} and
+     * {@code cpudata[NR_CPUS]}) whose caches get array caches on any machine while
+     * {@link SlabConfig#cpuCaches()} is on, so that is SMP here too, and so is every machine with
+     * more than one CPU (no uniprocessor kernel runs on those). What is left, one CPU with
+     * {@code cpuCaches(false)}, is the uniprocessor build {@link SlabConfig#cpuCaches()}
+     * stands for. There an array cache given by {@link KmemCache#tune(int, int)} (which a
+     * uniprocessor 2.4 refuses) is not shown in the 1.1 layout; the 2.1 layout shows it.
+     */
+    public boolean slabinfoSmp() {
+        return machine.config().nrCpus() > 1 || config.cpuCaches();
+    }
+
+    /**
+     * The header of {@code /proc/slabinfo} in {@code format}, with its newline: for 1.1,
+     * "{@code slabinfo - version: 1.1}" with " (statistics)" if {@link #slabinfoStatistics()}
+     * and " (SMP)" if {@link #slabinfoSmp()}, as {@code proc_getdata} prints it; for 2.1,
+     * {@link #SLABINFO_2_1_HEADER}.
+     *
+     * @throws IllegalArgumentException if {@code format} is null
+     */
+    public String slabinfoHeader(SlabinfoFormat format) {
+        if (format == null) {
+            throw new IllegalArgumentException("slabinfo: the format is null; use SlabinfoFormat.V1_1 or V2_1");
+        }
+        if (format == SlabinfoFormat.V2_1) {
+            return SLABINFO_2_1_HEADER;
+        }
+        return SLABINFO_1_1_VERSION + (slabinfoStatistics() ? " (statistics)" : "") + (slabinfoSmp() ? " (SMP)" : "")
+                + "\n";
+    }
+
+    /**
+     * Reading {@code /proc/slabinfo} as 2.4 printed it: {@link #slabinfo(SlabinfoFormat)} with
+     * {@link SlabinfoFormat#V1_1}.
      */
     public String slabinfo() {
-        StringBuilder sb = new StringBuilder(SLABINFO_HEADER);
+        return slabinfo(SlabinfoFormat.V1_1);
+    }
+
+    /**
+     * Reading {@code /proc/slabinfo} in {@code format} ({@link SlabinfoFormat} describes both):
+     * the header, then one line per cache in chain order ({@code kmem_cache} first, then the
+     * newest cache first). Objects in per-CPU arrays count as active, as in the kernel. A cache
+     * name may contain spaces ("{@code file lock cache}"), so a reader takes the name as the
+     * text before the layout's fixed number of numeric columns, not as the first word.
+     *
+     * <p>Context: process context (it takes the chain lock and each cache's locks in turn);
+     * never fails. Each line's slab figures are read under its cache's lock; the whole is a
+     * snapshot only at a quiescent point, as in the kernel.
+     *
+     * @throws IllegalArgumentException if {@code format} is null
+     */
+    public String slabinfo(SlabinfoFormat format) {
+        StringBuilder sb = new StringBuilder(slabinfoHeader(format));
+        boolean statistics = slabinfoStatistics();
+        boolean smp = slabinfoSmp();
         chainLock.lock();
         try {
             KmemCache<?> c = cacheCache;
             do {
-                sb.append(c.stats.slabinfoLine()).append('\n');
+                sb.append(c.stats.slabinfoLine(format, statistics, smp)).append('\n');
                 c = c.chainNext;
             } while (c != cacheCache);
         } finally {
@@ -589,35 +671,76 @@ public final class SlabAllocator {
     }
 
     /**
-     * Writing "{@code name limit batchcount}" to {@code /proc/slabinfo} ({@code slabinfo_write}):
-     * tunes that cache's per-CPU array caches with {@link KmemCache#tune(int, int)}.
+     * Writing "{@code name limit batchcount}" to {@code /proc/slabinfo}
+     * ({@code slabinfo_write_proc}): tunes that cache's per-CPU array caches with
+     * {@link KmemCache#tune(int, int)}.
+     *
+     * <p>The name ends at the first white space, as 2.4's {@code strchr(kbuf, ' ')} ends it, so a
+     * cache whose name contains a space ("{@code file lock cache}") cannot be tuned by a write,
+     * as it could not be in 2.4; call {@link KmemCache#tune(int, int)} on it. Where the port
+     * differs: any white space around the line and between the fields is skipped (2.4 wanted
+     * the line to start with the name and exactly one space after it, and skipped spaces only
+     * before batchcount, since {@code simple_strtol} skips none), limit and batchcount must be
+     * whole integers (2.4 read a leading number, or 0 if there was none, and ignored what
+     * followed, so "{@code size-128 32x 16}" asked for 32/0 and failed only in the tuning), the
+     * line may be longer than 2.4's {@code MAX_SLABINFO_WRITE} (128), {@code kmem_cache} itself
+     * can be tuned (2.4 searched {@code cache_chain}, which starts after it), and a
+     * uniprocessor configuration can tune too (2.4 returned -EINVAL without {@code CONFIG_SMP}).
      *
      * <p>Context: process context; may sleep.
      *
      * @return true if done, false on -ENOMEM (nothing changed)
      * @throws IllegalArgumentException for a malformed line, an unknown cache, or bad values
-     *         (-EINVAL); nothing changed
+     *         (-EINVAL), with a message naming what was wrong; nothing changed
      */
     public boolean writeSlabinfo(String line) {
-        String[] f = line == null ? new String[0] : line.trim().split("\\s+");
-        if (f.length != 3) {
-            throw new IllegalArgumentException("slabinfo write: expected \"name limit batchcount\", got \"" + line
-                    + "\"");
+        if (line == null) {
+            throw new IllegalArgumentException("slabinfo write: expected \"name limit batchcount\", got null");
+        }
+        String s = line.strip();
+        int end = 0;
+        while (end < s.length() && !Character.isWhitespace(s.charAt(end))) {
+            end++;
+        }
+        String name = s.substring(0, end);
+        String rest = s.substring(end).strip();
+        String[] f = rest.isEmpty() ? new String[0] : rest.split("\\s+");
+        if (name.isEmpty() || f.length != 2) {
+            throw slabinfoWriteRefused(line, "expected \"name limit batchcount\"");
         }
         int limit;
         int batch;
         try {
-            limit = Integer.parseInt(f[1]);
-            batch = Integer.parseInt(f[2]);
+            limit = Integer.parseInt(f[0]);
+            batch = Integer.parseInt(f[1]);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("slabinfo write: limit and batchcount must be integers in \"" + line
-                    + "\"", e);
+            throw slabinfoWriteRefused(line, "limit and batchcount must be integers, got \"" + f[0] + "\" and \""
+                    + f[1] + "\"");
         }
-        KmemCache<?> c = kmemFindCache(f[0]);
+        KmemCache<?> c = kmemFindCache(name);
         if (c == null) {
-            throw new IllegalArgumentException("slabinfo write: no cache named " + f[0]);
+            throw slabinfoWriteRefused(line, "no cache named \"" + name + "\"");
         }
         return c.tune(limit, batch);
+    }
+
+    /**
+     * The refusal of a write; if the line starts with the name of a cache that has a space in
+     * it, says why that cannot work, since the cause is then not in the line itself.
+     */
+    private IllegalArgumentException slabinfoWriteRefused(String line, String what) {
+        String msg = "slabinfo write \"" + line + "\": " + what;
+        String s = line.strip();
+        for (KmemCache<?> c : caches()) {
+            String n = c.name();
+            if (n.indexOf(' ') >= 0 && s.startsWith(n)
+                    && (s.length() == n.length() || Character.isWhitespace(s.charAt(n.length())))) {
+                msg += "; the cache name ends at the first space, as in 2.4's slabinfo_write_proc, so \"" + n
+                        + "\" cannot be tuned by a write (use KmemCache.tune)";
+                break;
+            }
+        }
+        return new IllegalArgumentException(msg);
     }
 
     // ---------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ import dev.kalloc.page.PhysicalMemory;
 /**
  * The compile-time choices of a 2.4 kernel build that change what mm/slab.c computes, made
  * run-time knobs: the L1 cache line size, whether caches get per-CPU array caches automatically
- * (an SMP build), and {@code FORCED_DEBUG}. Immutable; build one with {@link #builder()}.
+ * (an SMP build), and {@code FORCED_DEBUG} (with the {@code STATS} columns of
+ * {@code /proc/slabinfo}). Immutable; build one with {@link #builder()}.
  *
  * <p>Defaults are an i386 SMP kernel for a Pentium III without {@code CONFIG_DEBUG_SLAB}:
  * {@code L1_CACHE_BYTES} = 32, per-CPU array caches on, no forced debugging. With these, every
@@ -52,7 +53,9 @@ public final class SlabConfig {
      * at creation, as an SMP kernel once {@code g_cpucache_up} is set). When false, caches start
      * without them, as on a uniprocessor build, but {@link KmemCache#tune(int, int)} can still give
      * a cache array caches (where a uniprocessor 2.4 returns -EINVAL): tests use that to tune one
-     * cache without paying for everyone's.
+     * cache without paying for everyone's. On a one-CPU machine, false also makes
+     * {@code /proc/slabinfo} 1.1 that of a uniprocessor kernel (see
+     * {@link SlabAllocator#slabinfoSmp()}).
      */
     public boolean cpuCaches() {
         return cpuCaches;
@@ -61,6 +64,10 @@ public final class SlabConfig {
     /**
      * {@code FORCED_DEBUG}: red-zone every cache with objects under PAGE_SIZE/8 (unless
      * SLAB_MUST_HWCACHE_ALIGN) and poison every cache without a constructor. Changes the sizes.
+     * As in 2.4, where {@code CONFIG_DEBUG_SLAB} turns on {@code DEBUG}, {@code STATS} and
+     * {@code FORCED_DEBUG} together, it also adds the statistics columns to
+     * {@code /proc/slabinfo} 1.1 (see {@link SlabAllocator#slabinfoStatistics()}); the counters
+     * themselves are kept either way.
      */
     public boolean forcedDebug() {
         return forcedDebug;

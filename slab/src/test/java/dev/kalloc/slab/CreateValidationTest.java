@@ -16,10 +16,19 @@ class CreateValidationTest {
         try (Machine m = Tiny.machine()) {
             SlabAllocator s = SlabAllocator.boot(m);
             String before = s.slabinfo();
-            refused(() -> s.kmemCacheCreate(null, 32, 0, 0, null, null), "name");
-            refused(() -> s.kmemCacheCreate("", 32, 0, 0, null, null), "name");
-            refused(() -> s.kmemCacheCreate("nineteen_chars_xxxx", 32, 0, 0, null, null), "1 to 18 characters");
-            refused(() -> s.kmemCacheCreate("two words", 32, 0, 0, null, null), "white space");
+            refused(() -> s.kmemCacheCreate(null, 32, 0, 0, null, null), "the name is null");
+            refused(() -> s.kmemCacheCreate("", 32, 0, 0, null, null), "the name is empty");
+            refused(() -> s.kmemCacheCreate("nineteen_chars_xxxx", 32, 0, 0, null, null),
+                    "the name is 19 characters long; it must have 1 to 18 characters");
+            refused(() -> s.kmemCacheCreate("nineteen chars xxxx", 32, 0, 0, null, null), "1 to 18 characters");
+            // Spaces inside a name are fine (2.4's "file lock cache"), but not where the padding is.
+            refused(() -> s.kmemCacheCreate(" leading", 32, 0, 0, null, null), "start or end with a space");
+            refused(() -> s.kmemCacheCreate("trailing ", 32, 0, 0, null, null), "start or end with a space");
+            refused(() -> s.kmemCacheCreate(" ", 32, 0, 0, null, null), "start or end with a space");
+            refused(() -> s.kmemCacheCreate("tab\tname", 32, 0, 0, null, null), "U+0009 at 3");
+            refused(() -> s.kmemCacheCreate("two\nlines", 32, 0, 0, null, null), "U+000A at 3");
+            refused(() -> s.kmemCacheCreate("no\u00a0break", 32, 0, 0, null, null), "white space other than a space");
+            refused(() -> s.kmemCacheCreate("bell\u0007", 32, 0, 0, null, null), "control characters");
             refused(() -> s.kmemCacheCreate("tiny", 3, 0, 0, null, null), "size");
             refused(() -> s.kmemCacheCreate("huge", 131073, 0, 0, null, null), "size");
             refused(() -> s.kmemCacheCreate("dtor_only", 32, 0, 0, null, NOP), "destructor needs a constructor");
@@ -57,6 +66,8 @@ class CreateValidationTest {
         try (Machine m = Tiny.machine()) {
             SlabAllocator s = SlabAllocator.boot(m);
             assertThat(s.kmemCacheCreate("eighteen_chars_xxx", 4, 4, 0, null, null)).isNotNull();
+            assertThat(s.kmemCacheCreate("a b", 4, 0, 0, null, null)).isNotNull();
+            assertThat(s.kmemCacheCreate("x", 4, 0, 0, null, null)).isNotNull();
             KmemCache<SlabObject> big = s.kmemCacheCreate("largest", 131072, 0, 0, null, null);
             assertThat(big.gfporder()).isEqualTo(5);
             big.free(big.alloc(SlabFlags.SLAB_KERNEL));

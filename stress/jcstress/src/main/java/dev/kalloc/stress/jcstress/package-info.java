@@ -4,7 +4,7 @@
  *
  * <h2>Running</h2>
  * <pre>{@code
- * ./mvnw -q -DskipTests install                                # builds stress/jcstress/target/jcstress.jar
+ * ./mvnw -q -DskipTests package -pl stress/jcstress -am       # builds stress/jcstress/target/jcstress.jar
  * java -jar stress/jcstress/target/jcstress.jar -m quick       # every test, a couple of minutes each
  * java -jar stress/jcstress/target/jcstress.jar -m sanity      # smoke run, seconds per test
  * java -jar stress/jcstress/target/jcstress.jar -l             # list the tests
@@ -13,8 +13,8 @@
  * }</pre>
  * The exit status is 0 when every test passed and 1 when any test observed a FORBIDDEN outcome or
  * threw. On a 2-core machine {@code -m quick} took 32 minutes for the 14 {@code page} tests and
- * {@code -m sanity} under 2 minutes. The HTML report goes to {@code results/} (or {@code -r DIR});
- * jcstress also drops a {@code jcstress-results-*.bin.gz} in the working directory. Longer runs:
+ * {@code -m sanity} under 2 minutes. The HTML report and the result blob go to a new folder
+ * {@code jcstress-results/<date>-<time>/} (or {@code -r DIR}): see {@link Main}. Longer runs:
  * {@code -m default}, {@code -m tough}, {@code -m stress}. {@code -jvmArgsPrepend -ea} turns on
  * the allocators' own {@code assert}s in the forked JVMs.
  *

@@ -152,7 +152,7 @@ class CommandLineTest {
         Cli o = run("proc", "-m", "16", "--pressure");
         assertThat(o.status()).isZero();
         assertThat(o.out()).contains("# /proc/buddyinfo", "Node 0, zone   Normal", "MemTotal:", "Cached:",
-                "slabinfo - version: 2.1");
+                "slabinfo - version: 1.1 (SMP)");
         assertUsageError("unknown view 'vmstat'", "proc", "--views", "vmstat");
     }
 
