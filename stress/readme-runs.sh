@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # Reruns every measured figure the root README shows, from the current checkout, into OUT: the
 # default run at seeds 1 and 2 (with check --against and compare), --oom wait on writeback,
 # failslab at 100%, stress/jmh/debate.sh folded into seed 1's report, and the default and quick

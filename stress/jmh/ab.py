@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Prints the after/before table of an ab.sh run: python3 ab.py OUT.
 
 Each turn (one JMH run of one jar) gives a score per subject in ns/op. A subject's ratio is the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # An A/B of the fast paths between two builds, measured in one sitting: the two benchmark jars
 # take turns (A B B A, ROUNDS times) on the same subjects with one thread, so that whatever the
 # machine does meanwhile falls on both, and ab.py prints each subject's after/before ratio with

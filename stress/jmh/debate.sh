@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # Runs the benchmarks the kalloc report's debate section reads (Molnar's M4, LaHaise's L2 and
 # L3): FastPathBench on the page and slab subjects they compare, and CallSiteBench's five modes,
 # with three forks, so that the error bars include the JIT's fork-to-fork variation (with one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Sourced by run.sh and debate.sh: runs JMH with -t 1 and then -t 2, recording the load average
 # around each half in target/loadavg.txt, then prints ratios.py's tables (whose exit status, 3 for
 # a disturbed run, becomes the script's).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Splits each fast path's time per operation among the kalloc functions it ran in.
 
 Usage: python3 profile.py DIR

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # Where the time of a fast path goes: runs FastPathBench under async-profiler (JMH's -prof
 # async, CPU-time samples; it needs no hardware counters, which this kind of guest lacks, so
 # -prof perfasm/perfnorm cannot run here) and prints, per subject, the kalloc functions the

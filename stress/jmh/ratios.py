@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Turns JMH's JSON results (-rf json) of the kalloc suite into Markdown tables of ratios.
 
 Usage: python3 ratios.py [--load LOADFILE] results-t1.json [results-t2.json ...] > table.md

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
 # Runs the whole suite with one and with two benchmark threads, with -prof gc, and prints the
 # ratio table. Settings are short but sane for a 2-core machine; pass more JMH options to change
 # them (e.g. ./run.sh -p subject=slab-64,netty-64,floor). Run from a clean clone after:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # What fault injection did in a kalloc run, per scenario and guarantee, summed over the trials:
 # jq -r -f stress/workload/faults-summary.jq DIR/summary.json | column -t
 # null_to_sleeper: nulls returned to callers that may sleep (a guarantee's broken promise);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Makes the JDK 25 that Fray's prepare-fray goal instruments with jlink, at $1 (the module's
 # target/fray-jdk25). Run by the build (exec-maven-plugin, initialize phase, before prepare-fray).
 #

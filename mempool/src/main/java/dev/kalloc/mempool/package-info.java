@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * mm/mempool.c: memory pools, a reserve of pre-allocated elements in front of any allocator so
  * that I/O paths make forward progress under memory pressure (Ingo Molnar, Linux 2.5.1,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.kernel;
 
 /**
@@ -188,8 +189,11 @@ public final class Task {
      * @param <T> what the slot points to
      */
     public static final class Slot<T> {
-        /** Slots a JVM may declare; every task has room for each. */
-        static final int MAX = 4;
+        /**
+         * Slots a JVM may declare; every task has room for each. Generous, so that declarations
+         * by users' code never take the room of an mm module's (PageReservation's is one).
+         */
+        static final int MAX = 16;
         private static int declared;
 
         final int index;
@@ -208,6 +212,10 @@ public final class Task {
          * @throws IllegalStateException if {@link #MAX} slots are declared already
          */
         public static synchronized <T> Slot<T> declare(Class<T> type, String name) {
+            if (type == null || type.isPrimitive()) {
+                throw new IllegalArgumentException("task slot " + name + ": the type must be a reference type, got "
+                        + type);
+            }
             if (declared == MAX) {
                 throw new IllegalStateException("cannot declare task slot " + name + ": all " + MAX
                         + " task slots are taken");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * The kernel runtime the ported allocators run on: the parts of {@code kernel/} and
  * {@code include/linux/} that {@code mm/} takes for granted, reduced to what the allocators read.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.page;
 
 import dev.kalloc.kernel.FaultAttr;

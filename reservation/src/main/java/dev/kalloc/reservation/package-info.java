@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Ben LaHaise's page reservations (Linux 2.4.3 patch, May 2001, and his 15 December 2001 mail):
  * reserve N pages up front with a deterministic yes / wait / no, let clean page-cache pages

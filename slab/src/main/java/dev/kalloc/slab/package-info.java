@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * mm/slab.c of Linux 2.4.15 / 2.5.1 in Java: the slab allocator (Bonwick, as Mark Hemment and
  * Manfred Spraul wrote it for Linux) over the {@code dev.kalloc.page} buddy allocator.

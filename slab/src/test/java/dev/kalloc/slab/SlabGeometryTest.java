@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.slab;
 
 import static dev.kalloc.slab.SlabFlags.CFLGS_OFF_SLAB;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * {@code fs/bio.c} of Linux 2.5.1 and the block layer beneath it: {@link dev.kalloc.bio.Bio} and
  * {@link dev.kalloc.bio.BioSet} ({@code bio_alloc}, {@code bio_put}, {@code bio_clone},

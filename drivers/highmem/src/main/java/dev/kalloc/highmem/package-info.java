@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * {@code mm/highmem.c} of Linux 2.5.1 on a simulated machine: {@link dev.kalloc.highmem.Highmem}
  * (kernel virtual addresses, persistent {@code kmap} over a window of {@code LAST_PKMAP} slots,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * {@code drivers/md/raid1.c} of Linux 2.5.1 over the bio layer: a {@link dev.kalloc.raid1.Raid1Array}
  * is an md device mirroring N RAM disks. Every request takes an {@link dev.kalloc.raid1.R1Bio}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Test support in main code, for the mempool unit tests and the jcstress suite alike (jcstress
  * tests are main code of stress/jcstress, which cannot use a test-jar cleanly).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Test support. In main code: {@link dev.kalloc.page.testing.HeldPages}, which the jcstress
  * fixtures use (jcstress tests are main code of stress/jcstress, which cannot use a test-jar

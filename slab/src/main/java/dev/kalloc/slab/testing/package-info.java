@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * Test support in main code, for the unit tests of the modules above slab and for the stress
  * modules (jcstress tests and the workload are main code, which cannot use a test-jar cleanly).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.bio.testing;
 
 import dev.kalloc.bio.Bio;
@@ -193,19 +194,26 @@ public class DriverRig extends SlabRig {
     }
 
     private static void closeAll(List<? extends AutoCloseable> all) {
-        RuntimeException first = null;
+        Throwable first = null;
         for (AutoCloseable c : all) {
             try {
                 c.close();
-            } catch (Exception e) {
+            } catch (Throwable e) { // an Error too (a failed assert): the rest must still close
                 if (first == null) {
-                    first = e instanceof RuntimeException ? (RuntimeException) e
-                            : new IllegalStateException("closing " + c + " failed", e);
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
                 }
             }
         }
+        if (first instanceof RuntimeException r) {
+            throw r;
+        }
+        if (first instanceof Error err) {
+            throw err;
+        }
         if (first != null) {
-            throw first;
+            throw new IllegalStateException("closing the rig failed", first);
         }
     }
 }

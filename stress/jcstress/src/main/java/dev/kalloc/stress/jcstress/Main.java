@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.stress.jcstress;
 
 import java.io.IOException;
@@ -22,8 +23,10 @@ import java.util.List;
  * (also when it exits with a failure status, so a shutdown hook does it).
  *
  * <p>Everything else, options and exit status included, is jcstress's: the arguments are passed
- * on unchanged apart from the added {@code -r}. Listing ({@code -l}), help ({@code -h}) and
- * re-parsing a blob ({@code -p}) write nothing of their own and are passed on as they are.
+ * on unchanged apart from the added {@code -r}. Listing ({@code -l}) and help ({@code -h})
+ * write nothing and are passed on as they are; re-parsing a blob ({@code -p}) writes a report
+ * and gets a folder like a run. A report folder that stays empty (no test matched, bad options)
+ * is removed again.
  */
 public final class Main {
     /** Where a run that names no report folder reports, relative to the working folder. */
@@ -38,11 +41,18 @@ public final class Main {
         List<String> argv = withReportFolder(Arrays.asList(args), cwd, LocalDateTime.now());
         Path report = reportFolder(argv, cwd);
         if (report != null) {
-            Files.createDirectories(report);
+            try {
+                Files.createDirectories(report);
+            } catch (IOException e) {
+                System.err.println("kalloc: cannot make the report folder " + report + ": " + e.getMessage());
+                System.exit(1);
+            }
             System.out.println("kalloc: the report and the result blob of this run go to " + report);
             FileTime start = FileTime.fromMillis(System.currentTimeMillis() - 1000);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> moveBlobs(cwd, report, start),
-                    "jcstress-blob-mover"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                moveBlobs(cwd, report, start);
+                removeIfEmpty(report);
+            }, "jcstress-blob-mover"));
         }
         org.openjdk.jcstress.Main.main(argv.toArray(new String[0]));
     }
@@ -52,10 +62,10 @@ public final class Main {
      * the run writes a report and names no folder for it.
      */
     static List<String> withReportFolder(List<String> args, Path cwd, LocalDateTime now) {
-        if (!writesReport(args) || args.contains("-r")) {
+        if (!writesReport(args) || reportOption(args) >= 0) {
             return args;
         }
-        String stamp = now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        String stamp = now.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS"));
         List<String> out = new ArrayList<>(args);
         out.add("-r");
         out.add(cwd.resolve(DEFAULT_ROOT).resolve(stamp).toString());
@@ -67,15 +77,42 @@ public final class Main {
         if (!writesReport(args)) {
             return null;
         }
-        int i = args.indexOf("-r");
-        if (i < 0 || i + 1 >= args.size()) {
+        int i = reportOption(args);
+        if (i < 0) {
+            return null;
+        }
+        String a = args.get(i);
+        String folder = a.equals("-r") ? (i + 1 < args.size() ? args.get(i + 1) : null)
+                : a.substring(a.startsWith("-r=") ? 3 : 2);
+        if (folder == null || folder.isEmpty()) {
             return null; // jcstress refuses a bare -r itself, with its own message
         }
-        return cwd.resolve(args.get(i + 1)).normalize();
+        return cwd.resolve(folder).normalize();
+    }
+
+    /** The index of the report option, as jopt-simple reads it ({@code -r DIR}, {@code -rDIR}, {@code -r=DIR}), or -1. */
+    private static int reportOption(List<String> args) {
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.startsWith("-r") && !a.startsWith("-rf")) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static boolean writesReport(List<String> args) {
-        return !(args.contains("-h") || args.contains("-l") || args.contains("-p"));
+        return !(args.contains("-h") || args.contains("-l"));
+    }
+
+    private static void removeIfEmpty(Path report) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(report)) {
+            if (!entries.iterator().hasNext()) {
+                Files.delete(report);
+            }
+        } catch (IOException e) {
+            // Left as it is: an empty folder is harmless, and a shutdown hook has no one to tell.
+        }
     }
 
     /** Moves the blobs written in {@code cwd} since {@code start} into {@code report}. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * kalloc's jcstress suite: concurrency tests of every shared structure, one package per
  * structure, all packaged in one runnable jar.

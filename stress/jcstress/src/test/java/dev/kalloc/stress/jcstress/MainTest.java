@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.stress.jcstress;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,8 +24,8 @@ class MainTest {
     void aRunWithoutAReportFolderGetsItsOwnDatedFolder(@TempDir Path cwd) {
         List<String> argv = Main.withReportFolder(List.of("-m", "quick", "-t", "mempool"), cwd, NOW);
         assertThat(argv).containsExactly("-m", "quick", "-t", "mempool", "-r",
-                cwd.resolve("jcstress-results/20261203-023005").toString());
-        assertThat(Main.reportFolder(argv, cwd)).isEqualTo(cwd.resolve("jcstress-results/20261203-023005"));
+                cwd.resolve("jcstress-results/20261203-023005-000").toString());
+        assertThat(Main.reportFolder(argv, cwd)).isEqualTo(cwd.resolve("jcstress-results/20261203-023005-000"));
     }
 
     @Test
@@ -35,8 +36,21 @@ class MainTest {
     }
 
     @Test
-    void listingHelpAndReparsingAreLeftAlone(@TempDir Path cwd) {
-        for (List<String> args : List.of(List.of("-l"), List.of("-h"), List.of("-p", "x.bin.gz"))) {
+    void everySpellingOfTheReportOptionIsSeen(@TempDir Path cwd) {
+        for (List<String> args : List.of(List.of("-rout"), List.of("-r=out"), List.of("-r", "out"))) {
+            assertThat(Main.withReportFolder(args, cwd, NOW)).isEqualTo(args);
+            assertThat(Main.reportFolder(args, cwd)).isEqualTo(cwd.resolve("out"));
+        }
+    }
+
+    @Test
+    void reparsingABlobGetsAFolderLikeARun(@TempDir Path cwd) {
+        assertThat(Main.withReportFolder(List.of("-p", "x.bin.gz"), cwd, NOW)).contains("-r");
+    }
+
+    @Test
+    void listingAndHelpAreLeftAlone(@TempDir Path cwd) {
+        for (List<String> args : List.of(List.of("-l"), List.of("-h"))) {
             assertThat(Main.withReportFolder(args, cwd, NOW)).isEqualTo(args);
             assertThat(Main.reportFolder(args, cwd)).isNull();
         }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * jcstress tests of {@code dev.kalloc.highmem}'s persistent kmap window. Every state builds its
  * own {@code Highmem} over one shared 16-frame machine ({@code HighmemFixture}) whose highmem

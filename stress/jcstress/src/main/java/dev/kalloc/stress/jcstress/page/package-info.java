@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * jcstress tests of {@code dev.kalloc.page}: the zoned buddy allocator (allocation of the last
  * pages, split against whole-block allocation, merging on concurrent frees), the per-CPU page

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * jcstress tests of {@code dev.kalloc.raid1}: the r1bio {@code remaining} counter with racing
  * mirror completions (the master ends exactly once, with the right status), and raid1d's read

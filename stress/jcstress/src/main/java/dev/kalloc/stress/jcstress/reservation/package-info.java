@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * jcstress tests of LaHaise's page reservations ({@code dev.kalloc.reservation} over the
  * accounting in {@code dev.kalloc.page}). Every test boots an {@code RsvMachine} of 16 frames in

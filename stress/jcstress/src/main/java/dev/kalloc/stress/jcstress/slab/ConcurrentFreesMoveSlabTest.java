@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.stress.jcstress.slab;
 
 import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;

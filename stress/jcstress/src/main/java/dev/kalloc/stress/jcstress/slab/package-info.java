@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /**
  * jcstress tests of {@code dev.kalloc.slab}: the slab lists under the cache spinlock (two threads
  * taking the last objects of a slab, concurrent frees moving a slab between the full, partial and

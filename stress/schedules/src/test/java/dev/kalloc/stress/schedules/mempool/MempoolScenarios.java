@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.stress.schedules.mempool;
 
 import static dev.kalloc.stress.schedules.Threads.check;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.stress.workload.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
