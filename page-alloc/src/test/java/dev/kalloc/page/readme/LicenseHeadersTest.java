@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.page.readme;
 
 import static org.assertj.core.api.Assertions.assertThat;
