@@ -1,17 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.slab;
 
-import static dev.kalloc.slab.SlabFlags.SLAB_HWCACHE_ALIGN;
-import static dev.kalloc.slab.SlabFlags.SLAB_KERNEL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kalloc.page.Machine;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,24 +31,9 @@ class SlabinfoTest {
     void goldenFile() throws IOException {
         try (Machine m = Tiny.machine()) {
             SlabAllocator s = SlabAllocator.boot(m);
-            assertThat(s.slabinfo(SlabinfoFormat.V2_1)).isEqualTo(resource("slabinfo-boot.txt"));
-            KmemCache<SlabObject> dentry = s.kmemCacheCreate("dentry_cache", 112, 0, SLAB_HWCACHE_ALIGN, null, null);
-            KmemCache<SlabObject> six = s.kmemCacheCreate("six_hundred", 600, 0, 0, null, null);
-            KmemCache<SlabObject> big = s.kmemCacheCreate("big2100", 2100, 0, 0, null, null);
-            List<Long> ds = new ArrayList<>();
-            for (int i = 0; i < 45; i++) {
-                ds.add(dentry.alloc(SLAB_KERNEL));
-            }
-            for (int i = 0; i < 5; i++) {
-                dentry.free(ds.remove(ds.size() - 1));
-            }
-            for (int i = 0; i < 7; i++) {
-                six.alloc(SLAB_KERNEL);
-            }
-            big.alloc(SLAB_KERNEL);
-            big.alloc(SLAB_KERNEL);
-            assertThat(s.writeSlabinfo("dentry_cache 16 8")).isTrue();
-            String golden = resource("slabinfo-golden.txt");
+            assertThat(s.slabinfo(SlabinfoFormat.V2_1)).isEqualTo(SlabinfoGolden.resource("slabinfo-boot.txt"));
+            SlabinfoGolden.goldenWorkload(s);
+            String golden = SlabinfoGolden.resource("slabinfo-golden.txt");
             assertThat(s.slabinfo(SlabinfoFormat.V2_1)).isEqualTo(golden);
             Tiny.check(m, s);
         }
@@ -149,13 +128,6 @@ class SlabinfoTest {
             assertThat(locks.tune(16, 8)).isTrue();
             assertThat(s.slabinfo()).contains("file lock cache        0      0     92    0    0    1 :   16    8");
             Tiny.check(m, s);
-        }
-    }
-
-    private static String resource(String name) throws IOException {
-        try (InputStream in = SlabinfoTest.class.getResourceAsStream(name)) {
-            assertThat(in).as(name).isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 }

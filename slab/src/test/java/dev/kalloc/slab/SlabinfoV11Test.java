@@ -1,15 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 package dev.kalloc.slab;
 
-import static dev.kalloc.slab.SlabFlags.SLAB_HWCACHE_ALIGN;
 import static dev.kalloc.slab.SlabFlags.SLAB_KERNEL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kalloc.page.Machine;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -35,25 +32,10 @@ class SlabinfoV11Test {
     void goldenFiles() throws IOException {
         try (Machine m = Tiny.machine()) {
             SlabAllocator s = SlabAllocator.boot(m);
-            assertThat(s.slabinfo()).isEqualTo(resource("slabinfo-1.1-boot.txt"));
+            assertThat(s.slabinfo()).isEqualTo(SlabinfoGolden.resource("slabinfo-1.1-boot.txt"));
             assertThat(s.slabinfo(SlabinfoFormat.V1_1)).isEqualTo(s.slabinfo());
-            KmemCache<SlabObject> dentry = s.kmemCacheCreate("dentry_cache", 112, 0, SLAB_HWCACHE_ALIGN, null, null);
-            KmemCache<SlabObject> six = s.kmemCacheCreate("six_hundred", 600, 0, 0, null, null);
-            KmemCache<SlabObject> big = s.kmemCacheCreate("big2100", 2100, 0, 0, null, null);
-            List<Long> ds = new ArrayList<>();
-            for (int i = 0; i < 45; i++) {
-                ds.add(dentry.alloc(SLAB_KERNEL));
-            }
-            for (int i = 0; i < 5; i++) {
-                dentry.free(ds.remove(ds.size() - 1));
-            }
-            for (int i = 0; i < 7; i++) {
-                six.alloc(SLAB_KERNEL);
-            }
-            big.alloc(SLAB_KERNEL);
-            big.alloc(SLAB_KERNEL);
-            assertThat(s.writeSlabinfo("dentry_cache 16 8")).isTrue();
-            assertThat(s.slabinfo()).isEqualTo(resource("slabinfo-1.1-golden.txt"));
+            SlabinfoGolden.goldenWorkload(s);
+            assertThat(s.slabinfo()).isEqualTo(SlabinfoGolden.resource("slabinfo-1.1-golden.txt"));
             Tiny.check(m, s);
         }
     }
@@ -265,13 +247,6 @@ class SlabinfoV11Test {
                 got.add(Long.parseLong(mt.group(g)));
             }
             assertThat(got).as(what + ": " + lines[i + 1]).isEqualTo(expected);
-        }
-    }
-
-    private static String resource(String name) throws IOException {
-        try (InputStream in = SlabinfoV11Test.class.getResourceAsStream(name)) {
-            assertThat(in).as(name).isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 }
