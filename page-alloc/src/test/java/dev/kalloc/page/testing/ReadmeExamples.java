@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Keeps the READMEs' Java examples compiled and run (issues 17 and 18): each module's
@@ -38,8 +41,10 @@ import java.util.Map;
  *
  * <h2>Invariants checked</h2>
  * <ol>
- *   <li>The README has exactly as many {@code ```java} blocks as the test names, in that order:
- *       a new block without a test fails, and so does a test region the README lost.</li>
+ *   <li>The README has exactly as many Java blocks as the test names, in that order: a new
+ *       block without a test fails, and so does a test region the README lost. A Java block is
+ *       any fence a Markdown renderer shows as Java ({@code ```java}, {@code ```Java},
+ *       {@code ~~~java}, longer fences, up to three spaces of indentation).</li>
  *   <li>Every marker region in the source is named by the test, and every named region exists.</li>
  *   <li>Each block equals its region; the failure names the README, the block (its number and
  *       line), the region and the first differing line of each.</li>
@@ -49,8 +54,13 @@ import java.util.Map;
  * </ol>
  */
 public final class ReadmeExamples {
-    private static final String FENCE_OPEN = "```java";
-    private static final String FENCE_CLOSE = "```";
+    /**
+     * A fence as CommonMark reads one: up to three spaces, then three or more backticks or
+     * tildes, then the info string, whose first word names the language. A block is closed by a
+     * line of the same character, at least as long, and nothing else; so ```Java, ~~~java and a
+     * four-backtick fence are Java blocks, and a ```java line inside another block is not.
+     */
+    private static final Pattern FENCE = Pattern.compile("^ {0,3}(`{3,}|~{3,})[ \\t]*([^ \\t`]*)[^`]*$");
     private static final String BEGIN = "// readme:begin ";
     private static final String END = "// readme:end";
     private static final String SYNOPSIS = "synopsis:";
@@ -116,14 +126,14 @@ public final class ReadmeExamples {
         if (i < 0) {
             throw new AssertionError(readme + " has no line '" + after + "'");
         }
-        while (++i < lines.size() && !lines.get(i).startsWith(FENCE_CLOSE)) {
-            // skip to the opening fence
+        for (Block b : fencedBlocks(lines)) {
+            if (b.line > i + 1) {
+                StringBuilder sb = new StringBuilder();
+                b.text.forEach(l -> sb.append(l).append('\n'));
+                return sb.toString();
+            }
         }
-        StringBuilder sb = new StringBuilder();
-        while (++i < lines.size() && !lines.get(i).equals(FENCE_CLOSE)) {
-            sb.append(lines.get(i)).append('\n');
-        }
-        return sb.toString();
+        throw new AssertionError(readme + " has no fenced block after the line '" + after + "'");
     }
 
     /** An example's body: the statements a README shows, in a method that may throw. */
@@ -132,7 +142,8 @@ public final class ReadmeExamples {
         void run() throws Exception;
     }
 
-    private record Block(int line, List<String> text) {
+    /** A fenced block: the line of its opening fence (from 1), its language word and its lines. */
+    record Block(int line, String info, List<String> text) {
     }
 
     private static void compare(String readme, int number, Block block, String source, String name,
@@ -175,20 +186,41 @@ public final class ReadmeExamples {
     }
 
     private static List<Block> javaBlocks(Path readme) {
-        List<String> lines = read(readme);
         List<Block> blocks = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
-            if (!lines.get(i).strip().equals(FENCE_OPEN)) {
-                continue;
+        for (Block b : fencedBlocks(read(readme))) {
+            if (b.info.toLowerCase(Locale.ROOT).equals("java")) {
+                blocks.add(b);
             }
-            int open = i;
-            List<String> text = new ArrayList<>();
-            while (++i < lines.size() && !lines.get(i).strip().equals(FENCE_CLOSE)) {
-                text.add(stripTrailing(lines.get(i)));
-            }
-            blocks.add(new Block(open + 1, text));
         }
         return blocks;
+    }
+
+    /** Every fenced block of a Markdown file, in order; an unclosed one runs to the end. */
+    static List<Block> fencedBlocks(List<String> lines) {
+        List<Block> blocks = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher open = FENCE.matcher(lines.get(i));
+            if (!open.matches()) {
+                continue;
+            }
+            String fence = open.group(1);
+            int start = i;
+            List<String> text = new ArrayList<>();
+            while (++i < lines.size() && !closes(lines.get(i), fence)) {
+                text.add(stripTrailing(lines.get(i)));
+            }
+            blocks.add(new Block(start + 1, open.group(2), text));
+        }
+        return blocks;
+    }
+
+    private static boolean closes(String line, String fence) {
+        int indent = 0;
+        while (indent < line.length() && line.charAt(indent) == ' ') {
+            indent++;
+        }
+        String s = line.strip();
+        return indent <= 3 && s.length() >= fence.length() && s.chars().allMatch(c -> c == fence.charAt(0));
     }
 
     private static Map<String, List<String>> regions(Path source) {
