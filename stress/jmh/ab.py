@@ -7,7 +7,9 @@ mean of its after-turns over the mean of its before-turns; its interval (95%) co
 spread of the turns themselves, by the delta method on the two means with Student's t on the
 smaller number of turns minus one: JMH's own error covers the noise within a turn, the turns
 cover the machine's drift between them, which is the larger here. "vs floor" divides the ratio
-by the floor's ratio, the control that no build changes. Standard library only.
+by the floor's ratio, the control that no build changes. "median" is the ratio of the median
+turns: one disturbed turn (a JIT outcome, a burst of load) moves the mean and widens the
+interval, and leaves the median where the other turns are. Standard library only.
 """
 import glob
 import json
@@ -68,13 +70,14 @@ def main():
     missing = sorted(set().union(*b, *a) - set(subjects))
     floor = ratio([t["floor"] for t in b], [t["floor"] for t in a]) if "floor" in subjects else None
     print(f"Turns: {len(b)} before, {len(a)} after (one thread, ns per alloc+free, mean of turns).\n")
-    print("| subject | before | after | after/before (95%) | vs floor |")
-    print("|---|---:|---:|---:|---:|")
+    print("| subject | before | after | after/before (95%) | vs floor | median after/before |")
+    print("|---|---:|---:|---:|---:|---:|")
     for s in subjects:
         bs, as_ = [t[s] for t in b], [t[s] for t in a]
         r, h = ratio(bs, as_)
         vs = "" if floor is None or s == "floor" else f"{r / floor[0]:.3f}"
-        print(f"| {s} | {statistics.mean(bs):.1f} | {statistics.mean(as_):.1f} | {r:.3f} ± {h:.3f} | {vs} |")
+        med = statistics.median(as_) / statistics.median(bs)
+        print(f"| {s} | {statistics.mean(bs):.1f} | {statistics.mean(as_):.1f} | {r:.3f} ± {h:.3f} | {vs} | {med:.3f} |")
     if missing:
         print(f"\nLeft out (not in every turn): {', '.join(missing)}")
     with open(os.path.join(folder, "loadavg.txt")) as f:

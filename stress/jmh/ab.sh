@@ -13,7 +13,8 @@
 # Build each jar with ./mvnw -B -DskipTests package -pl stress/jmh -am and copy
 # stress/jmh/target/benchmarks.jar away before checking out the other commit. OUT (a new or
 # empty folder) receives one JMH JSON file per turn, loadavg.txt and ab.md. Run it alone: no
-# build, test or other benchmark at the same time. About 4 minutes per round with the defaults.
+# build, test or other benchmark at the same time. About 6 minutes per round with the defaults
+# (four turns of about 92 s each on 2 cores).
 set -eu
 if [ $# -lt 3 ]; then
   echo "usage: ab.sh BEFORE.jar AFTER.jar OUT [ROUNDS] [JMH options]" >&2
