@@ -77,10 +77,15 @@ def main():
         r, h = ratio(bs, as_)
         vs = "" if floor is None or s == "floor" else f"{r / floor[0]:.3f}"
         med = statistics.median(as_) / statistics.median(bs)
-        print(f"| {s} | {statistics.mean(bs):.1f} | {statistics.mean(as_):.1f} | {r:.3f} ± {h:.3f} | {vs} | {med:.3f} |")
+        interval = f"{r:.3f} ± {h:.3f}" if not math.isnan(h) else f"{r:.3f} (one turn a side: no interval)"
+        print(f"| {s} | {statistics.mean(bs):.1f} | {statistics.mean(as_):.1f} | {interval} | {vs} | {med:.3f} |")
     if missing:
         print(f"\nLeft out (not in every turn): {', '.join(missing)}")
-    with open(os.path.join(folder, "loadavg.txt")) as f:
+    load = os.path.join(folder, "loadavg.txt")
+    if not os.path.isfile(load):
+        print(f"\nNo {load}: the load around the turns is unknown, so is whether the run was alone.")
+        return
+    with open(load) as f:
         print("\nLoad average (1, 5, 15 min) around the turns:\n")
         for line in f:
             print("    " + line.rstrip())
