@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.kalloc.page;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

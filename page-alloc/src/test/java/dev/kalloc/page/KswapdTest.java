@@ -3,8 +3,8 @@ package dev.kalloc.page;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.page.testing.MemoryHog;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.MemoryHog;
+import dev.kalloc.page.tests.TinyMachines;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.BooleanSupplier;

@@ -6,7 +6,7 @@ import static dev.kalloc.page.MachineConfig.MiB;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;

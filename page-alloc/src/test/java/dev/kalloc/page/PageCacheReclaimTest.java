@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kalloc.kernel.KernelBug;
 import dev.kalloc.kernel.Task;
-import dev.kalloc.page.testing.MemoryHog;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.MemoryHog;
+import dev.kalloc.page.tests.TinyMachines;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

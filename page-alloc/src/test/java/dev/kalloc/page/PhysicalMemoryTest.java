@@ -4,7 +4,7 @@ package dev.kalloc.page;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;

@@ -4,7 +4,7 @@ package dev.kalloc.page;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.kernel.Task;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

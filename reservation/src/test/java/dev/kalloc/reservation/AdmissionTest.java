@@ -11,7 +11,7 @@ import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.Zone;
-import dev.kalloc.page.testing.MemoryHog;
+import dev.kalloc.page.tests.MemoryHog;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;

@@ -8,7 +8,7 @@ import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.ProcFs;
 import dev.kalloc.page.Zone;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

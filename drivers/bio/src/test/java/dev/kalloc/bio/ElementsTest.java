@@ -8,7 +8,7 @@ import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.Zone;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import dev.kalloc.reservation.ReservationSizing;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

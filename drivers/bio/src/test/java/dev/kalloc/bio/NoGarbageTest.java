@@ -4,7 +4,7 @@ package dev.kalloc.bio;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kalloc.page.Gfp;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,7 +7,7 @@ import dev.kalloc.page.AddressSpace;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PageCache;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -10,7 +10,7 @@ import dev.kalloc.page.OomPolicy;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PageCache;
 import dev.kalloc.page.PhysicalMemory;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,7 +7,7 @@ import dev.kalloc.bio.RamDisk;
 import dev.kalloc.bio.testing.DriverRig;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.Zone;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.time.Duration;
 
 /**

@@ -14,7 +14,7 @@ import dev.kalloc.page.Gfp;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -9,7 +9,7 @@ import dev.kalloc.kernel.Task;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.Page;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -11,7 +11,7 @@ import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

@@ -11,7 +11,7 @@ import dev.kalloc.bio.testing.DriverRig;
 import dev.kalloc.page.Gfp;
 import dev.kalloc.page.Page;
 import dev.kalloc.page.PhysicalMemory;
-import dev.kalloc.page.testing.TinyMachines;
+import dev.kalloc.page.tests.TinyMachines;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;

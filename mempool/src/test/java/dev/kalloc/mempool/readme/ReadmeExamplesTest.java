@@ -8,7 +8,7 @@ import dev.kalloc.mempool.*;
 import dev.kalloc.page.*;
 import java.util.List;
 // readme:end
-import dev.kalloc.page.testing.ReadmeExamples;
+import dev.kalloc.page.tests.ReadmeExamples;
 import org.junit.jupiter.api.Test;
 
 /**

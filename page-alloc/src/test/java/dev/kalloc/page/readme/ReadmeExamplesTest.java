@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 // readme:begin library
 import dev.kalloc.page.*;
 // readme:end
-import dev.kalloc.page.testing.ReadmeExamples;
+import dev.kalloc.page.tests.ReadmeExamples;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

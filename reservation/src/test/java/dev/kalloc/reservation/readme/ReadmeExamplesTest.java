@@ -9,7 +9,7 @@ import dev.kalloc.reservation.*;
 import java.util.ArrayList;
 import java.util.List;
 // readme:end
-import dev.kalloc.page.testing.ReadmeExamples;
+import dev.kalloc.page.tests.ReadmeExamples;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kalloc.page.*;
 import dev.kalloc.slab.*;
 // readme:end
-import dev.kalloc.page.testing.ReadmeExamples;
+import dev.kalloc.page.tests.ReadmeExamples;
 import org.junit.jupiter.api.Test;
 
 /**

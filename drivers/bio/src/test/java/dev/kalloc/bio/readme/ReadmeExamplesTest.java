@@ -11,7 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 // readme:end
-import dev.kalloc.page.testing.ReadmeExamples;
+import dev.kalloc.page.tests.ReadmeExamples;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -11,7 +11,7 @@ import dev.kalloc.slab.*;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 // readme:end
-import dev.kalloc.page.testing.ReadmeExamples;
+import dev.kalloc.page.tests.ReadmeExamples;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

@@ -10,7 +10,7 @@ import dev.kalloc.raid1.*;
 import dev.kalloc.slab.*;
 import java.util.concurrent.CountDownLatch;
 // readme:end
-import dev.kalloc.page.testing.ReadmeExamples;
+import dev.kalloc.page.tests.ReadmeExamples;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -3,7 +3,7 @@ package dev.kalloc.stress.schedules.readme;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kalloc.page.testing.ReadmeExamples;
+import dev.kalloc.page.tests.ReadmeExamples;
 import java.lang.reflect.Method;
 import org.junit.jupiter.api.Test;
 import org.pastalab.fray.junit.junit5.annotations.ConcurrencyTest;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-package dev.kalloc.page.testing;
+package dev.kalloc.page.tests;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-package dev.kalloc.page.testing;
+package dev.kalloc.page.tests;
 
 import dev.kalloc.page.Machine;
 import dev.kalloc.page.MachineConfig;
