@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
@@ -26,6 +27,16 @@ import org.HdrHistogram.Recorder;
  * {@link #opType} while the scenario starts up; the rest from the run's own threads.
  * Recorders follow HdrHistogram's writer/reader phaser, so interval histograms can be taken while
  * operations record.
+ *
+ * <p>The recorders have a fixed range, 1 ns to {@link #HIGHEST_LATENCY_NANOS}, not HdrHistogram's
+ * auto-resizing one. Two threads that both outgrow an auto-resizing ConcurrentHistogram race in
+ * HdrHistogram 2.2.2: after its resize, each writer sets the histogram's highest trackable
+ * value from the counts length it read, so the slower one can put back the smaller value over
+ * the larger resize. The interval histogram then encodes counts beyond the range its header
+ * states, and HistogramLogReader cannot decode it (seen once in CI: a kalloc.hlog line whose
+ * header said 4,194,303 ns with counts up to 15.7 ms, "Index 14402 out of bounds for length
+ * 13312", which this race explains). A fixed range never resizes. A latency above the range is
+ * recorded as its top.
  */
 public final class RunMetrics implements OpRegistry {
     private final long stallNanos;
@@ -39,6 +50,12 @@ public final class RunMetrics implements OpRegistry {
     private final Condition quiet = lock.newCondition();
     private volatile int waiters;
 
+    /**
+     * The top of the recorders' range: an hour, far beyond any run (a run's operations end by its
+     * teardown, which the watchdog bounds). Costs about 270 KB a histogram at 3 digits.
+     */
+    public static final long HIGHEST_LATENCY_NANOS = TimeUnit.HOURS.toNanos(1);
+
     RunMetrics(long stallNanos) {
         this.stallNanos = stallNanos;
     }
@@ -46,8 +63,8 @@ public final class RunMetrics implements OpRegistry {
     /** One operation type of the run, with its recorder. */
     public final class OpType {
         private final String name;
-        private final Recorder recorder = new Recorder(3);
-        private final Recorder failedRecorder = new Recorder(3);
+        private final Recorder recorder = new Recorder(1, HIGHEST_LATENCY_NANOS, 3);
+        private final Recorder failedRecorder = new Recorder(1, HIGHEST_LATENCY_NANOS, 3);
         private final LongAdder count = new LongAdder();
         private final LongAdder failures = new LongAdder();
 
@@ -72,7 +89,7 @@ public final class RunMetrics implements OpRegistry {
          * now, successfully or not. Any context; never sleeps.
          */
         public void record(long intendedNanos, boolean ok) {
-            long latency = Math.max(0, System.nanoTime() - intendedNanos);
+            long latency = Math.min(HIGHEST_LATENCY_NANOS, Math.max(0, System.nanoTime() - intendedNanos));
             count.increment();
             if (ok) {
                 recorder.recordValue(latency);
