@@ -2,8 +2,9 @@
 /**
  * Test support. In main code: {@link dev.kalloc.page.testing.HeldPages}, which the jcstress
  * fixtures use (jcstress tests are main code of stress/jcstress, which cannot use a test-jar
- * cleanly). In the test-jar, for the unit tests of page-alloc and the modules above it:
- * {@code TinyMachines} (small machine configurations) and {@code MemoryHog}. Nothing in the
- * allocator itself uses this package.
+ * cleanly). The fixtures of kalloc's own unit tests ({@code TinyMachines}, {@code MemoryHog},
+ * {@code ReadmeExamples}) are in page-alloc's test jar, in a package of their own,
+ * {@code dev.kalloc.page.tests}, so that no package is split between the two jars. Nothing in
+ * the allocator itself uses this package.
  */
 package dev.kalloc.page.testing;
