@@ -55,12 +55,16 @@ import java.util.regex.Pattern;
  */
 public final class ReadmeExamples {
     /**
-     * A fence as CommonMark reads one: up to three spaces, then three or more backticks or
-     * tildes, then the info string, whose first word names the language. A block is closed by a
-     * line of the same character, at least as long, and nothing else; so ```Java, ~~~java and a
-     * four-backtick fence are Java blocks, and a ```java line inside another block is not.
+     * A fence as CommonMark reads one at the top level of a document: up to three spaces, then
+     * three or more backticks or tildes, then the info string, whose first word names the
+     * language (a backtick fence's info string may hold no backtick; a tilde fence's may). A
+     * block is closed by up to three spaces, a run of the same character at least as long, and
+     * nothing after it but spaces or tabs; the content lines lose as many leading spaces as the
+     * opening fence had (at most that many). So ```Java, ~~~java, a four-backtick fence and an
+     * indented one are Java blocks, and a ```java line inside another block is not. Not seen:
+     * fences inside block quotes or list items (kalloc's READMEs put none there).
      */
-    private static final Pattern FENCE = Pattern.compile("^ {0,3}(`{3,}|~{3,})[ \\t]*([^ \\t`]*)[^`]*$");
+    private static final Pattern FENCE = Pattern.compile("^( {0,3})(?:(`{3,})[ \\t]*([^ \\t`]*)[^`]*|(~{3,})[ \\t]*(\\S*).*)$");
     private static final String BEGIN = "// readme:begin ";
     private static final String END = "// readme:end";
     private static final String SYNOPSIS = "synopsis:";
@@ -189,7 +193,9 @@ public final class ReadmeExamples {
         List<Block> blocks = new ArrayList<>();
         for (Block b : fencedBlocks(read(readme))) {
             if (b.info.toLowerCase(Locale.ROOT).equals("java")) {
-                blocks.add(b);
+                List<String> text = new ArrayList<>();
+                b.text.forEach(l -> text.add(stripTrailing(l)));
+                blocks.add(new Block(b.line, b.info, text));
             }
         }
         return blocks;
@@ -203,24 +209,46 @@ public final class ReadmeExamples {
             if (!open.matches()) {
                 continue;
             }
-            String fence = open.group(1);
+            int indent = open.group(1).length();
+            boolean backticks = open.group(2) != null;
+            String fence = backticks ? open.group(2) : open.group(4);
+            String info = backticks ? open.group(3) : open.group(5);
             int start = i;
             List<String> text = new ArrayList<>();
             while (++i < lines.size() && !closes(lines.get(i), fence)) {
-                text.add(stripTrailing(lines.get(i)));
+                text.add(unindent(lines.get(i), indent));
             }
-            blocks.add(new Block(start + 1, open.group(2), text));
+            blocks.add(new Block(start + 1, info, text));
         }
         return blocks;
     }
 
-    private static boolean closes(String line, String fence) {
-        int indent = 0;
-        while (indent < line.length() && line.charAt(indent) == ' ') {
-            indent++;
+    /** A content line without the opening fence's indentation (as many spaces as it has of it). */
+    private static String unindent(String line, int indent) {
+        int n = 0;
+        while (n < indent && n < line.length() && line.charAt(n) == ' ') {
+            n++;
         }
-        String s = line.strip();
-        return indent <= 3 && s.length() >= fence.length() && s.chars().allMatch(c -> c == fence.charAt(0));
+        return line.substring(n);
+    }
+
+    private static boolean closes(String line, String fence) {
+        int i = 0;
+        while (i < line.length() && line.charAt(i) == ' ') {
+            i++;
+        }
+        if (i > 3) {
+            return false;
+        }
+        int run = 0;
+        while (i < line.length() && line.charAt(i) == fence.charAt(0)) {
+            i++;
+            run++;
+        }
+        while (i < line.length() && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+            i++;
+        }
+        return run >= fence.length() && i == line.length();
     }
 
     private static Map<String, List<String>> regions(Path source) {

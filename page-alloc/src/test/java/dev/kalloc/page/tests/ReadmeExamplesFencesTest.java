@@ -46,4 +46,28 @@ class ReadmeExamplesFencesTest {
         assertThat(blocks.get(2).info()).isEmpty();
         assertThat(blocks.get(2).text()).containsExactly("open to the end");
     }
+
+    @Test
+    void anIndentedFenceTakesItsIndentationOffTheContent() {
+        List<String> md = List.of("  ```java", "    a();", "  b();", " c();", "d();  ", "  ```");
+        assertThat(ReadmeExamples.fencedBlocks(md).get(0).text())
+                .containsExactly("  a();", "b();", "c();", "d();  ");
+    }
+
+    @Test
+    void aTildeFenceMayHaveBackticksInItsInfoStringAndABacktickFenceMayNot() {
+        List<String> md = List.of("~~~java `x`", "a();", "~~~", "```java `x`", "not a fence", "```", "b();");
+        List<ReadmeExamples.Block> blocks = ReadmeExamples.fencedBlocks(md);
+        assertThat(blocks).extracting(ReadmeExamples.Block::line).containsExactly(1, 6);
+        assertThat(blocks.get(0).info()).isEqualTo("java");
+        assertThat(blocks.get(1).text()).containsExactly("b();");
+    }
+
+    @Test
+    void aClosingFenceIsTheFenceAloneIndentedBySpacesOnly() {
+        List<String> md = List.of("```java", "\t```", "``` not a close", "```\t ", "after");
+        List<ReadmeExamples.Block> blocks = ReadmeExamples.fencedBlocks(md);
+        assertThat(blocks).hasSize(1);
+        assertThat(blocks.get(0).text()).containsExactly("\t```", "``` not a close");
+    }
 }
