@@ -27,15 +27,19 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <ul>
  *   <li>A submission that meets the dispatcher holding the queue's ReentrantLock queues on it,
  *       and the JDK's lock allocates a queue node each time. The test measures that node and
- *       excuses allocations made of whole nodes (at most a tenth of the submissions: a path
- *       that allocated a node's worth every time would still fail).</li>
- *   <li>One-off first uses by the thread: the first time it counts a counter it never counted
- *       (a pool's slow level, say) its per-thread counter cells grow (TaskCounters), and the
- *       first time it parks on a SpinLock it makes its waiter node. Once warm, a rare branch can
- *       still be taken for the first time in the measured half: one to three such
- *       submissions a run were seen, of 72 to 600 bytes. At most {@value #ONE_OFFS} are
- *       excused; an allocation in the driver's path repeats with the submissions and fails
- *       the test.</li>
+ *       excuses allocations made of whole nodes, on at most one submission in twenty (37 of
+ *       3,000 were seen under load). Blind spot: the driver allocating exactly a node's size
+ *       (32 bytes on JDK 17), or only while the lock is contended, on fewer submissions than
+ *       that passes; the test cannot see the queue lock, which is the driver's own.</li>
+ *   <li>One-off first uses by the thread. Some runtime structures are made per thread on
+ *       first need: the first time a thread counts a counter it never counted (a pool's slow
+ *       level, say) its counter cells grow (TaskCounters), and the first time it parks on a
+ *       SpinLock it makes its waiter node. Once warm, a rare branch can still be taken for
+ *       the first time in the measured half. One to three such submissions a run were seen,
+ *       of 72 to 600 bytes, sizes that fit these (which one, the test cannot tell; no slab
+ *       grew meanwhile, and they stay with escape analysis off). At most {@value #ONE_OFFS}
+ *       are excused; an allocation in the driver's path repeats with the submissions and
+ *       fails the test.</li>
  * </ul>
  */
 class NoGarbageTest {
@@ -82,7 +86,7 @@ class NoGarbageTest {
             // Contention is rare even under load; a submission path that allocated a node's worth
             // every time would show here.
             assertThat(allocating).as("warm submissions that queued on a lock (%d bytes)", garbage)
-                    .isLessThanOrEqualTo(300);
+                    .isLessThanOrEqualTo(150);
             master.put();
             template.put();
             rig.free(pages);
