@@ -40,9 +40,16 @@ def scores(folder, side):
                 sys.exit(f"ab.py: {path} is not JMH JSON ({e}); was the turn interrupted?")
         turn = {}
         for r in rows:
-            if r["primaryMetric"]["scoreUnit"] != "ns/op":
-                sys.exit(f"ab.py: {path}: unit {r['primaryMetric']['scoreUnit']}, expected ns/op")
-            turn[r["params"]["subject"]] = r["primaryMetric"]["score"]
+            try:
+                unit, score = r["primaryMetric"]["scoreUnit"], r["primaryMetric"]["score"]
+                subject = r["params"]["subject"]
+            except (KeyError, TypeError):
+                sys.exit(f"ab.py: {path} holds a result without a subject or a score: not FastPathBench's JSON")
+            if unit != "ns/op":
+                sys.exit(f"ab.py: {path}: unit {unit}, expected ns/op")
+            if not isinstance(score, (int, float)) or math.isnan(score):
+                sys.exit(f"ab.py: {path}: {subject} has no score ({score!r}); was its run broken off?")
+            turn[subject] = score
         turns.append(turn)
     return turns
 
@@ -77,7 +84,7 @@ def main():
         r, h = ratio(bs, as_)
         vs = "" if floor is None or s == "floor" else f"{r / floor[0]:.3f}"
         med = statistics.median(as_) / statistics.median(bs)
-        interval = f"{r:.3f} ± {h:.3f}" if not math.isnan(h) else f"{r:.3f} (one turn a side: no interval)"
+        interval = f"{r:.3f} ± {h:.3f}" if not math.isnan(h) else f"{r:.3f} (no interval: a side has one turn)"
         print(f"| {s} | {statistics.mean(bs):.1f} | {statistics.mean(as_):.1f} | {interval} | {vs} | {med:.3f} |")
     if missing:
         print(f"\nLeft out (not in every turn): {', '.join(missing)}")
