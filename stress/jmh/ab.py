@@ -47,8 +47,8 @@ def scores(folder, side):
                 sys.exit(f"ab.py: {path} holds a result without a subject or a score: not FastPathBench's JSON")
             if unit != "ns/op":
                 sys.exit(f"ab.py: {path}: unit {unit}, expected ns/op")
-            if not isinstance(score, (int, float)) or math.isnan(score):
-                sys.exit(f"ab.py: {path}: {subject} has no score ({score!r}); was its run broken off?")
+            if not isinstance(score, (int, float)) or math.isnan(score) or score <= 0:
+                sys.exit(f"ab.py: {path}: {subject} has no usable score ({score!r}); was its run broken off?")
             turn[subject] = score
         turns.append(turn)
     return turns
